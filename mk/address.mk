@@ -1,0 +1,1 @@
+# address: fragment owned by its module (see Makefile.am)

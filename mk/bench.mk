@@ -1,0 +1,1 @@
+# bench: fragment owned by its module (see Makefile.am)

@@ -1,0 +1,1 @@
+# conf: fragment owned by its module (see Makefile.am)

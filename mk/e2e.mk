@@ -1,0 +1,1 @@
+# e2e: fragment owned by its module (see Makefile.am)

@@ -1,0 +1,1 @@
+# engine: fragment owned by its module (see Makefile.am)

@@ -1,0 +1,1 @@
+# fuzz: fragment owned by its module (see Makefile.am)

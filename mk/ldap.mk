@@ -1,0 +1,1 @@
+# ldap: fragment owned by its module (see Makefile.am)

@@ -1,0 +1,1 @@
+# milter: fragment owned by its module (see Makefile.am)

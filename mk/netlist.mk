@@ -1,0 +1,1 @@
+# netlist: fragment owned by its module (see Makefile.am)

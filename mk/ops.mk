@@ -1,0 +1,1 @@
+# ops: fragment owned by its module (see Makefile.am)

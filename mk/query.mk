@@ -1,0 +1,1 @@
+# query: fragment owned by its module (see Makefile.am)

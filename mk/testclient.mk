@@ -1,0 +1,1 @@
+# testclient: fragment owned by its module (see Makefile.am)

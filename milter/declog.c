@@ -112,12 +112,12 @@ static void now_iso8601(char *buf, size_t size)
 {
 	struct timespec ts;
 	struct tm tm;
-	char base[32];
+	size_t n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, size, "%s.%03ldZ", base, ts.tv_nsec / 1000000);
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%03dZ", (int)(ts.tv_nsec / 1000000));
 }
 
 static void json_write(int fd, struct strbuf *line)

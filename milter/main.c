@@ -70,7 +70,7 @@ static void print_versions(void)
 		       api.ldapai_vendor_version / 10000, api.ldapai_vendor_version / 100 % 100,
 		       api.ldapai_vendor_version % 100);
 		ldap_memfree(api.ldapai_vendor_name);
-		ldap_value_free(api.ldapai_extensions);
+		ldap_memvfree((void **)api.ldapai_extensions);
 	}
 	printf("libconfig %d.%d.%d (compiled against)\n", LIBCONFIG_VER_MAJOR,
 	       LIBCONFIG_VER_MINOR, LIBCONFIG_VER_REVISION);

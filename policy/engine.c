@@ -9,10 +9,12 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/log.h"
 #include "lib/xalloc.h"
 #include "policy/dir_ldap.h"
 #include "policy/dir_static.h"
@@ -376,22 +378,33 @@ void policy_check_sender(struct policy *pol, const struct policy_client *client,
 	address_clear(&d.addr);
 }
 
-struct policy *policy_create(const struct config *cf, char *errbuf, size_t size)
+struct policy *policy_create_dirs(const struct config *cf, struct directory *const *dirs,
+				  size_t n)
 {
 	struct policy *pol = xcalloc(1, sizeof *pol);
 
+	if (n > MAX_DIRS)
+		msg_panic("policy_create_dirs: %zu directories, at most %d", n, MAX_DIRS);
 	pol->cf = cf;
-	pol->dirs[pol->n_dirs++] = dir_static_create(cf);
-	if (cf->ldap.enabled) {
-		struct directory *ldap = dir_ldap_create(cf, errbuf, size);
+	for (size_t i = 0; i < n; i++)
+		pol->dirs[pol->n_dirs++] = dirs[i];
+	return pol;
+}
 
-		if (ldap == NULL) {
-			policy_free(pol);
+struct policy *policy_create(const struct config *cf, char *errbuf, size_t size)
+{
+	struct directory *dirs[MAX_DIRS];
+	size_t n = 0;
+
+	dirs[n++] = dir_static_create(cf);
+	if (cf->ldap.enabled) {
+		if ((dirs[n] = dir_ldap_create(cf, errbuf, size)) == NULL) {
+			dir_free(dirs[0]);
 			return NULL;
 		}
-		pol->dirs[pol->n_dirs++] = ldap;
+		n++;
 	}
-	return pol;
+	return policy_create_dirs(cf, dirs, n);
 }
 
 struct directory *policy_ldap_directory(struct policy *pol)

@@ -69,6 +69,10 @@ struct policy;
  * Returns NULL with a message written into ERRBUF (SIZE bytes). CF must
  * outlive the policy. */
 struct policy *policy_create(const struct config *cf, char *errbuf, size_t size);
+/* Build the engine over DIRS (N of them, asked in order; POL takes
+ * ownership). For tests and tools that bring their own directories. */
+struct policy *policy_create_dirs(const struct config *cf, struct directory *const *dirs,
+				  size_t n);
 /* Free POL and its directories. */
 void policy_free(struct policy *pol);
 /* The LDAP directory of POL, or NULL when the config has none. */

@@ -555,7 +555,7 @@ static char *brackets_strip(const char *text, bool *bracketed_r, const char **er
 		*err_r = "space around address";
 		return NULL;
 	}
-	if (*bracketed_r != (len > 1 && text[len - 1] == '>')) {
+	if (*bracketed_r != (len > 0 && text[len - 1] == '>')) {
 		*err_r = "unbalanced angle brackets";
 		return NULL;
 	}

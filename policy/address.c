@@ -124,7 +124,7 @@ static ssize_t local_dot_string(const char *s, const char **routing_r, const cha
 		if (p[i] == '.') {
 			if (!after_atom) {
 				*err_r = i == 0 ? "local part starts with a dot"
-						: "double dot in local part";
+				                : "double dot in local part";
 				return -1;
 			}
 			after_atom = false;
@@ -148,9 +148,12 @@ static ssize_t local_dot_string(const char *s, const char **routing_r, const cha
 		}
 	}
 	if (p[i] != '@' && p[i] != '\0') {
-		*err_r = (p[i] < 0x20 || p[i] == 0x7F) ? "control character in local part"
-		       : p[i] == ' '			? "space in local part"
-							: "invalid character in local part";
+		if (p[i] < 0x20 || p[i] == 0x7F)
+			*err_r = "control character in local part";
+		else if (p[i] == ' ')
+			*err_r = "space in local part";
+		else
+			*err_r = "invalid character in local part";
 		return -1;
 	}
 	if (i == 0) {
@@ -181,7 +184,7 @@ static void note_quoted_routing(unsigned char c, const char **routing_r)
  * with both quotes, or -1 with *ERR_R set.
  */
 static ssize_t local_quoted_string(const char *s, const char **routing_r,
-				   const char **err_r)
+                                   const char **err_r)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 1, n;
@@ -270,7 +273,7 @@ static char *literal_normalize(const char *d, const char **err_r)
 		strbuf_appendf(&sb, "[%u.%u.%u.%u]", o[0], o[1], o[2], o[3]);
 	} else {
 		*err_r = strchr(inner, ':') ? "unsupported address literal"
-					    : "invalid IPv4 address literal";
+		                            : "invalid IPv4 address literal";
 		goto out;
 	}
 	result = strbuf_detach(&sb);
@@ -425,7 +428,7 @@ out:
 }
 
 static char *domain_normalize(const char *d, bool allow_literal, bool *is_literal_r,
-			      const char **err_r)
+                              const char **err_r)
 {
 	*is_literal_r = false;
 	if (d[0] != '[')
@@ -491,9 +494,10 @@ static ssize_t route_skip(const char *s, const char **err_r)
 
 /* Bare "postmaster" as a recipient: RFC 5321 4.5.1, no domain needed. */
 static int mailbox_no_domain(enum address_role role, bool quoted, struct address *a,
-			     const char **err_r)
+                             const char **err_r)
 {
-	if (role == ADDRESS_RECIPIENT && !quoted && strcasecmp(a->local, "postmaster") == 0) {
+	if (role == ADDRESS_RECIPIENT && !quoted &&
+	    strcasecmp(a->local, "postmaster") == 0) {
 		a->is_postmaster = true;
 		return 0;
 	}
@@ -503,7 +507,7 @@ static int mailbox_no_domain(enum address_role role, bool quoted, struct address
 
 /* Parse a Mailbox (local@domain, or bare postmaster) at S into A. */
 static int mailbox_parse(const char *s, enum address_role role, struct address *a,
-			 const char **err_r)
+                         const char **err_r)
 {
 	const char *routing = NULL;
 	ssize_t n;
@@ -551,7 +555,7 @@ static char *brackets_strip(const char *text, bool *bracketed_r, const char **er
 
 	*bracketed_r = len > 0 && text[0] == '<';
 	if (len > 0 && (text[0] == ' ' || text[0] == '\t' || text[len - 1] == ' ' ||
-			text[len - 1] == '\t')) {
+	                text[len - 1] == '\t')) {
 		*err_r = "space around address";
 		return NULL;
 	}
@@ -575,7 +579,7 @@ static char *brackets_strip(const char *text, bool *bracketed_r, const char **er
 }
 
 int address_parse(const char *text, enum address_role role, struct address *addr_r,
-		  const char **err_r)
+                  const char **err_r)
 {
 	const char *err = NULL;
 	char *inner = NULL;

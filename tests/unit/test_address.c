@@ -33,6 +33,8 @@ struct parse_case {
 	const char *err;     /* substring of the error (rc -1) */
 };
 
+/* One row per line reads better than any reflow. */
+/* clang-format off */
 #define OK(in, role, local, domain, flags) {in, role, 0, local, domain, flags, NULL, NULL}
 #define ROUTED(in, local, domain, why) {in, BOTH, 0, local, domain, 0, why, NULL}
 #define BAD(in, role, err) {in, role, -1, NULL, NULL, 0, NULL, err}
@@ -299,6 +301,7 @@ static const struct parse_case parse_cases[] = {
 	BAD("<@a.example:u@c.example:>", BOTH, "invalid character in domain"),
 	BAD("<@a.example>", BOTH, "empty local part"),
 };
+/* clang-format on */
 
 /* Escape S for a TAP message line. */
 static char *show(const char *s)
@@ -332,11 +335,11 @@ static void check_parse(const struct parse_case *c, enum address_role role)
 	memset(&zero, 0, sizeof(zero));
 	rc = address_parse(c->in, role, &a, &err);
 	ck_assert_msg(rc == c->rc, "%s role %d: rc %d, want %d (%s)", in, role, rc, c->rc,
-		      err ? err : "-");
+	              err ? err : "-");
 	if (rc < 0) {
 		ck_assert_msg(err != NULL, "%s: no error text", in);
-		ck_assert_msg(strstr(err, c->err) != NULL, "%s: error \"%s\", want \"%s\"", in,
-			      err, c->err);
+		ck_assert_msg(strstr(err, c->err) != NULL,
+		              "%s: error \"%s\", want \"%s\"", in, err, c->err);
 		ck_assert_msg(memcmp(&a, &zero, sizeof(a)) == 0, "%s: not zeroed", in);
 		goto out;
 	}
@@ -345,8 +348,8 @@ static void check_parse(const struct parse_case *c, enum address_role role)
 		ck_assert_msg(a.domain == NULL, "%s: domain %s, want none", in, a.domain);
 	} else {
 		ck_assert_msg(a.domain && strcmp(a.domain, c->domain) == 0,
-			      "%s: domain \"%s\", want \"%s\"", in, a.domain ? a.domain : "(null)",
-			      c->domain);
+		              "%s: domain \"%s\", want \"%s\"", in,
+		              a.domain ? a.domain : "(null)", c->domain);
 		ck_assert(!has_upper_or_trailing_dot(a.domain));
 	}
 	ck_assert_msg(a.is_null == !!(c->flags & F_NULL), "%s: is_null", in);
@@ -355,8 +358,8 @@ static void check_parse(const struct parse_case *c, enum address_role role)
 	ck_assert_msg(a.routed == (c->routing != NULL), "%s: routed %d", in, a.routed);
 	if (c->routing)
 		ck_assert_msg(a.routing && strcmp(a.routing, c->routing) == 0,
-			      "%s: routing \"%s\", want \"%s\"", in, a.routing ? a.routing : "",
-			      c->routing);
+		              "%s: routing \"%s\", want \"%s\"", in,
+		              a.routing ? a.routing : "", c->routing);
 	else
 		ck_assert_msg(a.routing == NULL, "%s: routing %s", in, a.routing);
 	address_clear(&a);
@@ -398,24 +401,24 @@ struct len_case {
 };
 
 static const struct len_case len_cases[] = {
-	{L_LOCAL, 64, 0, NULL},
-	{L_LOCAL, 65, -1, "local part longer than 64"},
-	{L_QLOCAL, 64, 0, NULL},
-	{L_QLOCAL, 65, -1, "local part longer than 64"},
-	{L_LABEL, 63, 0, NULL},
-	{L_LABEL, 64, -1, "longer than 63"},
-	{L_PATH, 256, 0, NULL},
-	{L_PATH, 257, -1, "longer than 256"},
-	{L_NOBRACK, 254, 0, NULL},
-	{L_NOBRACK, 255, -1, "longer than 256"},
-	{L_DOMAIN, 253, 0, NULL},
-	{L_DOMAIN, 254, -1, "domain too long"},
-	{L_DOMDOT, 253, 0, NULL},
-	{L_DOMDOT, 254, -1, "domain too long"},
-	{L_DOMAIN, 5000, -1, "domain too long"},
-	{L_ULABEL, 10, 0, NULL},
-	{L_ULABEL, 57, 0, NULL}, /* A-label of exactly 63 */
-	{L_ULABEL, 60, -1, "invalid internationalised"}, /* A-label > 63 */
+    {L_LOCAL, 64, 0, NULL},
+    {L_LOCAL, 65, -1, "local part longer than 64"},
+    {L_QLOCAL, 64, 0, NULL},
+    {L_QLOCAL, 65, -1, "local part longer than 64"},
+    {L_LABEL, 63, 0, NULL},
+    {L_LABEL, 64, -1, "longer than 63"},
+    {L_PATH, 256, 0, NULL},
+    {L_PATH, 257, -1, "longer than 256"},
+    {L_NOBRACK, 254, 0, NULL},
+    {L_NOBRACK, 255, -1, "longer than 256"},
+    {L_DOMAIN, 253, 0, NULL},
+    {L_DOMAIN, 254, -1, "domain too long"},
+    {L_DOMDOT, 253, 0, NULL},
+    {L_DOMDOT, 254, -1, "domain too long"},
+    {L_DOMAIN, 5000, -1, "domain too long"},
+    {L_ULABEL, 10, 0, NULL},
+    {L_ULABEL, 57, 0, NULL},                         /* A-label of exactly 63 */
+    {L_ULABEL, 60, -1, "invalid internationalised"}, /* A-label > 63 */
 };
 
 /* A domain of LEN octets: labels of 63 'a' separated by dots. */
@@ -491,10 +494,10 @@ START_TEST(test_length)
 			address_clear(&a);
 	}
 	ck_assert_msg(rc == c->rc, "kind %d n %zu: rc %d (%s)", c->kind, c->n, rc,
-		      err ? err : "-");
+	              err ? err : "-");
 	if (rc < 0)
-		ck_assert_msg(strstr(err, c->err) != NULL, "kind %d n %zu: error %s", c->kind,
-			      c->n, err);
+		ck_assert_msg(strstr(err, c->err) != NULL, "kind %d n %zu: error %s",
+		              c->kind, c->n, err);
 	free(norm);
 	strbuf_free(&sb);
 }
@@ -506,38 +509,38 @@ struct norm_case {
 };
 
 static const struct norm_case norm_cases[] = {
-	{"example.org", "example.org"},
-	{"Example.ORG", "example.org"},
-	{"example.org.", "example.org"},
-	{"localhost", "localhost"},
-	{"bücher.example", "xn--bcher-kva.example"},
-	{"XN--BCHER-KVA.example.", "xn--bcher-kva.example"},
-	{"faß.de", "xn--fa-hia.de"},
-	{"[192.0.2.1]", "[192.0.2.1]"},
-	{"[IPv6:2001:DB8::1]", "[ipv6:2001:db8::1]"},
-	{"[IPv6:::ffff:192.0.2.1]", "[ipv6:::ffff:192.0.2.1]"},
-	{"", NULL},
-	{".", NULL},
-	{"..", NULL},
-	{"a..b", NULL},
-	{"example.org..", NULL},
-	{".example.org", NULL},
-	{"exa_mple.org", NULL},
-	{" example.org", NULL},
-	{"example.org ", NULL},
-	{"@example.org", NULL},
-	{"user@example.org", NULL},
-	{"<example.org>", NULL},
-	{"xn--zz.example", NULL},
-	{"-a.example", NULL},
-	{"192.0.2.1", NULL},
-	{"[010.0.0.1]", NULL},
-	{"[IPv6:zz]", NULL},
-	{"[foo:bar]", NULL},
-	{"b\xfc"
-	 "cher.example",
-	 NULL},
-	{NULL, NULL},
+    {"example.org", "example.org"},
+    {"Example.ORG", "example.org"},
+    {"example.org.", "example.org"},
+    {"localhost", "localhost"},
+    {"bücher.example", "xn--bcher-kva.example"},
+    {"XN--BCHER-KVA.example.", "xn--bcher-kva.example"},
+    {"faß.de", "xn--fa-hia.de"},
+    {"[192.0.2.1]", "[192.0.2.1]"},
+    {"[IPv6:2001:DB8::1]", "[ipv6:2001:db8::1]"},
+    {"[IPv6:::ffff:192.0.2.1]", "[ipv6:::ffff:192.0.2.1]"},
+    {"", NULL},
+    {".", NULL},
+    {"..", NULL},
+    {"a..b", NULL},
+    {"example.org..", NULL},
+    {".example.org", NULL},
+    {"exa_mple.org", NULL},
+    {" example.org", NULL},
+    {"example.org ", NULL},
+    {"@example.org", NULL},
+    {"user@example.org", NULL},
+    {"<example.org>", NULL},
+    {"xn--zz.example", NULL},
+    {"-a.example", NULL},
+    {"192.0.2.1", NULL},
+    {"[010.0.0.1]", NULL},
+    {"[IPv6:zz]", NULL},
+    {"[foo:bar]", NULL},
+    {"b\xfc"
+     "cher.example",
+     NULL},
+    {NULL, NULL},
 };
 
 START_TEST(test_normalize)
@@ -552,7 +555,8 @@ START_TEST(test_normalize)
 		ck_assert_msg(err != NULL, "%s: no error text", in);
 	} else {
 		ck_assert_msg(out != NULL, "%s: refused (%s)", in, err ? err : "-");
-		ck_assert_msg(strcmp(out, c->out) == 0, "%s: got %s want %s", in, out, c->out);
+		ck_assert_msg(strcmp(out, c->out) == 0, "%s: got %s want %s", in, out,
+		              c->out);
 	}
 	free(out);
 	free(in);
@@ -566,15 +570,15 @@ struct equal_case {
 };
 
 static const struct equal_case equal_cases[] = {
-	{"<u@bücher.example>", "xn--bcher-kva.example"},
-	{"<u@xn--bcher-kva.example>", "Bücher.Example."},
-	{"<u@BÜCHER.EXAMPLE.>", "bücher.example"},
-	{"<u@Example.Org.>", "example.org"},
-	{"<u@[IPv6:2001:DB8:0::1]>", "[ipv6:2001:db8::0:1]"},
-	{"<u@[IPv6:::ffff:c000:0201]>", "[IPv6:::FFFF:192.0.2.1]"},
-	{"<@relay.example:u@b\xc3\xbc"
-	 "cher.example>",
-	 "XN--BCHER-KVA.EXAMPLE"},
+    {"<u@bücher.example>", "xn--bcher-kva.example"},
+    {"<u@xn--bcher-kva.example>", "Bücher.Example."},
+    {"<u@BÜCHER.EXAMPLE.>", "bücher.example"},
+    {"<u@Example.Org.>", "example.org"},
+    {"<u@[IPv6:2001:DB8:0::1]>", "[ipv6:2001:db8::0:1]"},
+    {"<u@[IPv6:::ffff:c000:0201]>", "[IPv6:::FFFF:192.0.2.1]"},
+    {"<@relay.example:u@b\xc3\xbc"
+     "cher.example>",
+     "XN--BCHER-KVA.EXAMPLE"},
 };
 
 START_TEST(test_equal)
@@ -584,8 +588,8 @@ START_TEST(test_equal)
 	const char *err = NULL;
 	char *norm;
 
-	ck_assert_msg(address_parse(c->address, ADDRESS_RECIPIENT, &a, &err) == 0, "%s: %s",
-		      c->address, err);
+	ck_assert_msg(address_parse(c->address, ADDRESS_RECIPIENT, &a, &err) == 0,
+	              "%s: %s", c->address, err);
 	norm = address_normalize_domain(c->config, &err);
 	ck_assert_msg(norm != NULL, "%s: %s", c->config, err);
 	ck_assert_str_eq(a.domain, norm);

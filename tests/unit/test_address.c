@@ -53,6 +53,8 @@ static const struct parse_case parse_cases[] = {
 	OK("<1@example.org>", BOTH, "1", "example.org", 0),
 	OK("<user@localhost>", BOTH, "user", "localhost", 0),
 	OK("<user@a-b--c.example>", BOTH, "user", "a-b--c.example", 0),
+	/* Reserved R-LDH labels ("ab--") other than xn-- are plain LDH here. */
+	OK("<user@ab--cd.example>", BOTH, "user", "ab--cd.example", 0),
 	OK("<user@123.example>", BOTH, "user", "123.example", 0),
 	OK("<user@example.a1>", BOTH, "user", "example.a1", 0),
 	OK("<Postmaster@Example.ORG>", BOTH, "Postmaster", "example.org", 0),

@@ -517,7 +517,8 @@ static const struct norm_case norm_cases[] = {
     {"localhost", "localhost"},
     {"bücher.example", "xn--bcher-kva.example"},
     {"XN--BCHER-KVA.example.", "xn--bcher-kva.example"},
-    {"faß.de", "xn--fa-hia.de"},
+    {"faß.de", "xn--fa-hia.de"}, /* IDNA2008: not fass.de */
+    {"fass.de", "fass.de"},
     {"[192.0.2.1]", "[192.0.2.1]"},
     {"[IPv6:2001:DB8::1]", "[ipv6:2001:db8::1]"},
     {"[IPv6:::ffff:192.0.2.1]", "[ipv6:::ffff:192.0.2.1]"},

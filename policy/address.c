@@ -21,7 +21,6 @@
 
 #include <arpa/inet.h>
 #include <idn2.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -378,7 +377,7 @@ out:
 	return rc;
 }
 
-/* True when LABEL is all digits: a TLD is never numeric (RFC 3696 2). */
+/* True when the last label of DOMAIN is all digits: a TLD never is (RFC 3696 2). */
 static bool last_label_numeric(const char *domain)
 {
 	const char *last = strrchr(domain, '.');

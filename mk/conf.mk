@@ -7,15 +7,22 @@ librelaymilter_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/test_config
 TESTS += tests/unit/test_config
-tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/unit/tap.h
+tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/unit/config_rows.h \
+	tests/unit/tap.h
 tests_unit_test_config_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBCONFIG_CFLAGS)
 tests_unit_test_config_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)
 dist_check_DATA += \
 	tests/unit/conf/full.conf \
 	tests/unit/conf/include.conf \
-	tests/unit/conf/included.inc \
-	tests/unit/conf/ca.pem
+	tests/unit/conf/included.inc
 
 # The shipped example: every key, its default, what it does.
 relaymilterconfdir = $(sysconfdir)/relaymilter
 dist_relaymilterconf_DATA = conf/relaymilter.conf
+
+# libconfig 1.5 exports its internal strbuf_append/strbuf_release; without
+# this, lib/strbuf.c's strbuf_append is exported from our executables and
+# interposes libconfig's own, and config_read_file() crashes. Hidden symbols
+# are still linked statically but never exported. (Belongs in Makefile.am:
+# for the lead to move, or to rename lib/strbuf's functions.)
+librelaymilter_a_CFLAGS += -fvisibility=hidden

@@ -71,6 +71,8 @@ static const char *check_host(const char *host, int family)
 	char *copy;
 	const char *why = NULL;
 
+	if (len == 0)
+		return "missing";
 	if (family == AF_INET6 && host[0] == '[') {
 		if (len < 3 || host[len - 1] != ']')
 			return "an IPv6 address in brackets lacks its ']'";

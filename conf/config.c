@@ -267,10 +267,12 @@ static void check_unique(struct conf_ctx *ctx, const struct conf_key *list,
 {
 	for (size_t r = 0; r < conf_n_keys; r++) {
 		const struct conf_key *k = &conf_keys[r];
-		const char *mine = *(char **)(elems + i * list->elem_size + k->offset);
+		const char *mine;
 
-		if (!(k->flags & KF_UNIQUE) || mine == NULL ||
+		if (!(k->flags & KF_UNIQUE) ||
 		    strncmp(k->path, list->path, strlen(list->path)) != 0)
+			continue;
+		if ((mine = *(char **)(elems + i * list->elem_size + k->offset)) == NULL)
 			continue;
 		for (size_t j = 0; j < i; j++) {
 			const char *other = *(char **)(elems + j * list->elem_size + k->offset);

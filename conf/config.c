@@ -400,6 +400,8 @@ static void check_ldap(struct conf_ctx *ctx, struct ldap_conf *l)
 	l->enabled = line != 0;
 	if (!l->enabled)
 		return;
+	if (l->n_uris == 0 && seen_line(ctx, "ldap.uri") != 0)
+		conf_error(ctx, NULL, seen_line(ctx, "ldap.uri"), "'ldap.uri' lists no server");
 	if (l->budget < l->timeout)
 		conf_error(ctx, NULL, budget_line ? budget_line : seen_line(ctx, "ldap.timeout"),
 			   "'ldap.budget' (%g s) is less than 'ldap.timeout' (%g s): "

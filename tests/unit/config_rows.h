@@ -226,6 +226,7 @@ static const struct row rows[] = {
 	 ":1: 'ldap.uri': \"http://h\": must start with ldap://, ldaps:// or ldapi://"},
 	{"ldap = { uri = [ \"ldap://a\",\n \"ldap://b/dc=x??sub\" ];\n domains = { base = \"o=x\"; }; };",
 	 ":2: 'ldap.uri': \"ldap://b/dc=x??sub\": a server URI takes no DN"},
+	{"ldap = { uri = [ ];\n domains = { base = \"o=x\"; }; };", ":1: 'ldap.uri' lists no server"},
 	{"ldap = { uri = 389; domains = { base = \"o=x\"; }; };",
 	 "'ldap.uri' must be a list of strings, not an integer"},
 	{LDAP("bind_dn = \"not a dn\"; bind_password_file = \"@TMP@/pw600\";"),

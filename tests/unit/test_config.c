@@ -278,6 +278,46 @@ START_TEST(test_files)
 }
 END_TEST
 
+/* The example's commented-out ldap group, uncommented (but for the bind
+ * lines, which need a password file), loads and enables LDAP. */
+START_TEST(test_example_ldap)
+{
+	const char *top = getenv("top_srcdir");
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT, errors = STRBUF_INIT;
+	char line[512], *path;
+	bool inside = false;
+	struct config *cf;
+	FILE *fp;
+
+	strbuf_init(&in);
+	strbuf_appendf(&in, "%s/conf/relaymilter.conf", top ? top : ".");
+	ck_assert_ptr_nonnull(fp = fopen(in.data, "r"));
+	strbuf_init(&out);
+	while (fgets(line, sizeof line, fp) != NULL) {
+		if (strncmp(line, "// ldap = {", 11) == 0)
+			inside = true;
+		if (inside && strstr(line, "bind_") == NULL)
+			strbuf_puts(&out, line + 3);
+		else
+			strbuf_puts(&out, line);
+		if (strncmp(line, "// };", 5) == 0)
+			inside = false;
+	}
+	fclose(fp);
+	path = write_config(out.data, 2000);
+	cf = config_load(path, &errors);
+	ck_assert_msg(cf != NULL, "%s", errors.data);
+	ck_assert(cf->ldap.enabled);
+	ck_assert_uint_eq(cf->ldap.n_uris, 2);
+	ck_assert_str_eq(cf->ldap.networks.attribute, "relayClientNetwork");
+	config_free(cf);
+	free(path);
+	strbuf_free(&in);
+	strbuf_free(&out);
+	strbuf_free(&errors);
+}
+END_TEST
+
 /* A relative config path is named as given in errors. */
 START_TEST(test_relative)
 {
@@ -320,6 +360,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_rows, 0, N_ROWS(rows));
 	tcase_add_loop_test(tc, test_defaults, 0, (int)conf_n_keys);
 	tcase_add_loop_test(tc, test_files, 0, N_ROWS(file_rows));
+	tcase_add_test(tc, test_example_ldap);
 	tcase_add_test(tc, test_relative);
 	tcase_add_test(tc, test_default_path);
 	suite_add_tcase(s, tc);

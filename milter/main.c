@@ -27,10 +27,12 @@
 
 #include "lib/log.h"
 #include "milter/callbacks.h"
+#include "milter/notify.h"
 #include "milter/privs.h"
 #include "milter/snapshot.h"
 #include "milter/socket.h"
 #include "milter/stats.h"
+#include "milter/textfile.h"
 #include "policy/dir_ldap.h"
 
 struct options {
@@ -148,17 +150,21 @@ static int check_only(const struct options *o, struct config *cf)
 static void *signal_thread(void *arg)
 {
 	const char *path = arg;
+	struct textfile_timer timer;
 	sigset_t set;
 	int sig;
 
+	memset(&timer, 0, sizeof timer);
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
-			continue;
+		/* Between signals, write the stats textfile when it is due. */
+		sig = textfile_wait(&timer, &set);
 		if (sig == SIGUSR1) {
+			notify_reloading();
 			snapshot_reload(path);
+			notify_ready(NULL);
 		} else if (sig == SIGUSR2) {
 			struct strbuf line = STRBUF_INIT;
 
@@ -272,8 +278,10 @@ int main(int argc, char **argv)
 	if ((json_fd = snapshot_open_json(cf, &errors)) == -2)
 		msg_fatal_status(EX_CANTCREAT, "%s", errors.data);
 	setup_privileged(&o, cf, json_fd, o.socket ? o.socket : cf->socket);
+	/* Under systemd, stderr is the journal, which syslog feeds already. */
 	if (o.foreground)
-		log_set_sinks(cf->log.facility, cf->log.syslog, true);
+		log_set_sinks(cf->log.facility, cf->log.syslog,
+			      !(cf->log.syslog && notify_stderr_is_journal()));
 	pidfile = cf->pidfile ? strdup(cf->pidfile) : NULL;
 
 	if ((snap = snapshot_create(cf, json_fd, &errors)) == NULL)
@@ -285,7 +293,9 @@ int main(int argc, char **argv)
 		msg_fatal("pthread_create: %s", strerror(errno));
 	msg_info("relaymilter %s starting (config %s, %s mode)", PACKAGE_VERSION,
 		 o.config_path, snap->cf->report_mode ? "report" : "enforce");
+	notify_ready(snap->cf->report_mode ? "serving (report mode)" : "serving");
 	rc = smfi_main();
+	notify_stopping();
 	msg_info("relaymilter stopping");
 	if (pidfile && unlink(pidfile) < 0)
 		msg_warn("cannot remove pidfile %s: %s", pidfile, strerror(errno));

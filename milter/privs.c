@@ -65,7 +65,19 @@ int privs_drop(const struct privs_target *t, char *errbuf, size_t size)
 		snprintf(errbuf, size, "refusing to run as root: `user` is a root account");
 		return -1;
 	}
-	if (geteuid() == 0 && setgroups(1, &t->gid) < 0) {
+	/* Started as the service user already (systemd's User=): nothing to
+	 * switch, and nothing a non-root process could switch to anyway. */
+	if (geteuid() != 0) {
+		if (geteuid() == t->uid && getegid() == t->gid)
+			return 0;
+		snprintf(errbuf, size,
+			 "running as uid %u gid %u, not root: cannot become uid %u gid %u "
+			 "(start as that user, or set `user = \"\"`)",
+			 (unsigned)geteuid(), (unsigned)getegid(), (unsigned)t->uid,
+			 (unsigned)t->gid);
+		return -1;
+	}
+	if (setgroups(1, &t->gid) < 0) {
 		snprintf(errbuf, size, "setgroups: %s", strerror(errno));
 		return -1;
 	}

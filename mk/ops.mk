@@ -11,3 +11,8 @@ relaymilter_LDADD += $(SYSTEMD_LIBS)
 
 TESTS += tests/ops/stats.sh
 dist_check_SCRIPTS += tests/ops/stats.sh tests/ops/prom-check.py
+
+# The systemd unit: installed where systemd looks when configure knows it.
+EXTRA_DIST += contrib/systemd/relaymilter.service
+TESTS += tests/ops/systemd.sh
+dist_check_SCRIPTS += tests/ops/systemd.sh tests/ops/notify-listen.py

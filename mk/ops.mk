@@ -16,3 +16,28 @@ dist_check_SCRIPTS += tests/ops/stats.sh tests/ops/prom-check.py
 EXTRA_DIST += contrib/systemd/relaymilter.service
 TESTS += tests/ops/systemd.sh
 dist_check_SCRIPTS += tests/ops/systemd.sh tests/ops/notify-listen.py
+
+# The key table, printed, to check the man page against it.
+check_PROGRAMS += tests/tools/dumpkeys
+tests_tools_dumpkeys_SOURCES = tests/tools/dumpkeys.c
+tests_tools_dumpkeys_LDADD = $(RELAYMILTER_LIBS)
+
+# Man pages: generated from man/*.in with the configured paths (the default
+# socket and config file show where this build looks for them).
+man_MANS = man/relaymilter.8 man/relaymilter.conf.5 man/relaymilter-query.1
+EXTRA_DIST += man/relaymilter.8.in man/relaymilter.conf.5.in man/relaymilter-query.1.in
+CLEANFILES += $(man_MANS)
+edit_man = $(MKDIR_P) man && sed \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@runstatedir[@]|$(runstatedir)|g' \
+	-e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g'
+man/relaymilter.8: $(srcdir)/man/relaymilter.8.in Makefile
+	$(AM_V_GEN)$(edit_man) $(srcdir)/man/relaymilter.8.in >$@
+man/relaymilter.conf.5: $(srcdir)/man/relaymilter.conf.5.in Makefile
+	$(AM_V_GEN)$(edit_man) $(srcdir)/man/relaymilter.conf.5.in >$@
+man/relaymilter-query.1: $(srcdir)/man/relaymilter-query.1.in Makefile
+	$(AM_V_GEN)$(edit_man) $(srcdir)/man/relaymilter-query.1.in >$@
+check_DATA = $(man_MANS)
+
+TESTS += tests/ops/man.sh
+dist_check_SCRIPTS += tests/ops/man.sh

@@ -1,6 +1,7 @@
 #!/bin/bash
 # systemd.sh: contrib/systemd/relaymilter.service and the daemon's side of
-# it. The unit passes `systemd-analyze verify` (binary and man pages found),
+# it. The unit passes `systemd-analyze verify` (binary and man pages found: the
+# built ones, as they would be installed),
 # carries every hardening option of the issue, and scores "OK" or better in
 # `systemd-analyze security --offline`. The daemon speaks sd_notify (READY,
 # RELOADING on SIGUSR1 then READY again, STOPPING), runs when started as the
@@ -27,7 +28,10 @@ if command -v systemd-analyze >/dev/null; then
 	# verify checks that ExecStart exists and that Documentation= man pages
 	# are found: point it at the build's binary and the source's man pages.
 	sed -e "s|/usr/sbin/relaymilter|$RM_BIN|g" "$UNIT" >"$TMP/relaymilter.service"
-	out=$(cd "$TMP" && MANPATH=$top_srcdir/man systemd-analyze verify relaymilter.service 2>&1); rc=$?
+	mkdir -p "$TMP/man/man8" "$TMP/man/man5"
+	cp "$top_builddir/man/relaymilter.8" "$TMP/man/man8/"
+	cp "$top_builddir/man/relaymilter.conf.5" "$TMP/man/man5/"
+	out=$(cd "$TMP" && MANPATH=$TMP/man systemd-analyze verify relaymilter.service 2>&1); rc=$?
 	is "systemd-analyze verify: clean" "$rc:$out" "0:"
 	out=$(systemd-analyze security --offline=true "$TMP/relaymilter.service" 2>&1)
 	score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' <<<"$out")

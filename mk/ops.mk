@@ -41,3 +41,10 @@ check_DATA = $(man_MANS)
 
 TESTS += tests/ops/man.sh
 dist_check_SCRIPTS += tests/ops/man.sh
+
+# The Debian package: slow (a full dpkg-buildpackage), so not in `make
+# check`; `make check-deb` and tests/run-all run it.
+EXTRA_DIST += tests/pkg/deb.sh debian contrib/logrotate/relaymilter
+check-deb:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/pkg/deb.sh
+.PHONY: check-deb

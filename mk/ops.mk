@@ -48,3 +48,13 @@ EXTRA_DIST += tests/pkg/deb.sh debian contrib/logrotate/relaymilter
 check-deb:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/pkg/deb.sh
 .PHONY: check-deb
+
+# One decision-log line from the daemon's formatter, for log consumers' tests.
+check_PROGRAMS += tests/tools/declogline
+tests_tools_declogline_SOURCES = tests/tools/declogline.c
+tests_tools_declogline_LDADD = $(RELAYMILTER_LIBS)
+
+# fail2ban: filter and jail, checked with fail2ban-regex.
+EXTRA_DIST += contrib/fail2ban/filter.d/relaymilter.conf contrib/fail2ban/jail.d/relaymilter.conf
+TESTS += tests/ops/fail2ban.sh
+dist_check_SCRIPTS += tests/ops/fail2ban.sh

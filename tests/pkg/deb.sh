@@ -79,7 +79,10 @@ ok_if "no static library or test program shipped" \
 dpkg-deb -e "$DEB" "$TMP/control"
 ok_if "the config is a conffile" grep -qx /etc/relaymilter/relaymilter.conf "$TMP/control/conffiles"
 ok_if "postinst creates the system user" grep -q 'adduser --system' "$TMP/control/postinst"
-ok_if "postinst does not enable the unit" bash -c "! grep -q 'deb-systemd-helper enable' '$TMP/control/postinst'"
+# dh_installsystemd --no-enable: enable only what the admin had enabled
+# before an upgrade (guarded by debian-installed, false on a fresh install).
+ok_if "postinst enables the unit only on upgrade of an enabled one" \
+	grep -q "if deb-systemd-helper debian-installed 'relaymilter.service'" "$TMP/control/postinst"
 ok_if "postinst does not start the unit" \
 	bash -c "! grep -Eq 'deb-systemd-invoke (start|restart)' '$TMP/control/postinst'"
 like "depends on libmilter" "$(dpkg-deb -f "$DEB" Depends)" 'libmilter'

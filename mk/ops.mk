@@ -58,3 +58,8 @@ tests_tools_declogline_LDADD = $(RELAYMILTER_LIBS)
 EXTRA_DIST += contrib/fail2ban/filter.d/relaymilter.conf contrib/fail2ban/jail.d/relaymilter.conf
 TESTS += tests/ops/fail2ban.sh
 dist_check_SCRIPTS += tests/ops/fail2ban.sh
+
+# docs/abuse.md's jq recipes against the real JSON format.
+TESTS += tests/ops/abuse.sh
+dist_check_SCRIPTS += tests/ops/abuse.sh
+EXTRA_DIST += docs/install.md docs/operations.md docs/abuse.md

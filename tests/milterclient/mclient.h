@@ -176,7 +176,13 @@ int mclient_eom(struct mclient *mc, struct mclient_result *res);
 int mclient_abort(struct mclient *mc, struct mclient_result *res);
 /* End the session and close the connection. */
 int mclient_quit(struct mclient *mc, struct mclient_result *res);
-/* End the session, keep the connection for a new mclient_connect(). */
+/*
+ * End the session, keep the connection for a new mclient_connect().
+ * libmilter 8.17 honours this only at a message boundary (after end of
+ * message, or after an abort inside a transaction): elsewhere it closes the
+ * session and then ignores the next CONNECT without a reply (a timeout here).
+ * Postfix itself never sends it: it opens a new socket per SMTP session.
+ */
 int mclient_quit_nc(struct mclient *mc, struct mclient_result *res);
 
 #endif

@@ -79,6 +79,10 @@ rm_stop() {
 	fi
 	wait "$RM_PID" 2>/dev/null || rc=$?
 	RM_PID=
+	# Under valgrind (tests/run-all), exit 99 means memory errors or leaks.
+	if [ -n "${RM_WRAPPER:-}" ] && [ "$rc" -eq 99 ]; then
+		not_ok "daemon run under '${RM_WRAPPER%% *}' is clean" "$(cat "$TMP/stderr" | tail -30)"
+	fi
 	return $rc
 }
 

@@ -1,1 +1,17 @@
-# ldap: fragment owned by its module (see Makefile.am)
+# ldap: the LDAP directory backend (policy/dir_ldap.c), its handle pool,
+# filter escaping, the answer cache, contrib/ldap and the slapd tests.
+librelaymilter_a_SOURCES += \
+	policy/monotime.h \
+	policy/ldap_filter.c policy/ldap_filter.h \
+	policy/cache.c policy/cache.h
+
+check_PROGRAMS += tests/unit/test_ldap_filter tests/unit/test_cache
+TESTS += tests/unit/test_ldap_filter tests/unit/test_cache
+
+tests_unit_test_ldap_filter_SOURCES = tests/unit/test_ldap_filter.c tests/unit/tap.h
+tests_unit_test_ldap_filter_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_ldap_filter_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)
+
+tests_unit_test_cache_SOURCES = tests/unit/test_cache.c tests/unit/tap.h
+tests_unit_test_cache_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_cache_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)

@@ -3,7 +3,11 @@
 librelaymilter_a_SOURCES += \
 	policy/monotime.h \
 	policy/ldap_filter.c policy/ldap_filter.h \
-	policy/cache.c policy/cache.h
+	policy/cache.c policy/cache.h \
+	policy/ldap_conn.c policy/ldap_conn.h \
+	policy/ldap_pool.c policy/ldap_pool.h \
+	policy/ldap_networks.c policy/ldap_networks.h \
+	policy/dir_ldap.c policy/dir_ldap.h
 
 check_PROGRAMS += tests/unit/test_ldap_filter tests/unit/test_cache
 TESTS += tests/unit/test_ldap_filter tests/unit/test_cache

@@ -32,7 +32,8 @@ void strbuf_puts(struct strbuf *sb, const char *s);
 void strbuf_putc(struct strbuf *sb, char c);
 /* Append printf-style. */
 void strbuf_appendf(struct strbuf *sb, const char *fmt, ...) RM_PRINTF(2, 3);
-void strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap);
+void strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Hand the string over to the caller (who frees it); SB becomes empty. */
 char *strbuf_detach(struct strbuf *sb);
 

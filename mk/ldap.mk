@@ -19,3 +19,16 @@ tests_unit_test_ldap_filter_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)
 tests_unit_test_cache_SOURCES = tests/unit/test_cache.c tests/unit/tap.h
 tests_unit_test_cache_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_cache_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)
+
+# A small driver for the slapd integration tests (tests/integ/).
+check_PROGRAMS += tests/integ/dirprobe
+tests_integ_dirprobe_SOURCES = tests/integ/dirprobe.c
+tests_integ_dirprobe_LDADD = $(RELAYMILTER_LIBS)
+
+# Integration tests against a private slapd (TAP shell scripts).
+TESTS += tests/integ/ldap_lookup.sh
+dist_check_SCRIPTS += tests/integ/ldap_lookup.sh
+dist_check_DATA += tests/integ/lib_slapd.sh tests/integ/data/extra.ldif
+
+EXTRA_DIST += contrib/ldap/README.md contrib/ldap/relaymilter.schema \
+	contrib/ldap/relaymilter.ldif contrib/ldap/sample.ldif

@@ -244,3 +244,14 @@ probe_stop() {
 ans_status() { printf '%s' "$1" | cut -d' ' -f1; }
 ans_source() { printf '%s' "$1" | cut -d' ' -f2; }
 ans_ms() { printf '%s' "$1" | cut -d' ' -f3 | cut -d. -f1; }
+
+# probe_until SECONDS CMD "STATUS SOURCE": repeat CMD until it answers so.
+probe_until() {
+	local end=$((SECONDS + $1))
+	while [ $SECONDS -le $end ]; do
+		probe "$2" >/dev/null
+		[ "$(ans_status "$REPLY_LINE") $(ans_source "$REPLY_LINE")" = "$3" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}

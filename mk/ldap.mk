@@ -26,8 +26,10 @@ tests_integ_dirprobe_SOURCES = tests/integ/dirprobe.c
 tests_integ_dirprobe_LDADD = $(RELAYMILTER_LIBS)
 
 # Integration tests against a private slapd (TAP shell scripts).
-TESTS += tests/integ/ldap_lookup.sh tests/integ/ldap_outage.sh
-dist_check_SCRIPTS += tests/integ/ldap_lookup.sh tests/integ/ldap_outage.sh
+LDAP_INTEG_TESTS = tests/integ/ldap_lookup.sh tests/integ/ldap_outage.sh \
+	tests/integ/ldap_failover.sh tests/integ/ldap_tls.sh
+TESTS += $(LDAP_INTEG_TESTS)
+dist_check_SCRIPTS += $(LDAP_INTEG_TESTS)
 dist_check_DATA += tests/integ/lib_slapd.sh tests/integ/data/extra.ldif
 
 EXTRA_DIST += contrib/ldap/README.md contrib/ldap/relaymilter.schema \

@@ -66,6 +66,30 @@ static void append_error(struct strbuf *err, LDAP *ld, const char *what, int rc)
 	}
 }
 
+/* libldap (GnuTLS) often reports a refused certificate only as "(unknown
+ * error code)": say what the admin should look at. */
+static void append_tls_hint(struct strbuf *err, const struct ldap_conn_params *p)
+{
+	strbuf_appendf(err, " [TLS handshake failed: the server certificate is not "
+			    "signed by %s, does not name the host of the URI, or the "
+			    "server's TLS setup is broken]",
+		       p->tls_ca_file != NULL ? p->tls_ca_file : "a system CA");
+}
+
+/* Did the last failure on LD leave a diagnostic (TLS sets one, a refused
+ * TCP connection does not)? */
+static bool has_diagnostic(LDAP *ld)
+{
+	char *diag = NULL;
+	bool has;
+
+	if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) != LDAP_OPT_SUCCESS)
+		return false;
+	has = diag != NULL && *diag != '\0';
+	ldap_memfree(diag);
+	return has;
+}
+
 /* The code of LD's last error (after an API call returned -1 or 0). */
 static int last_error(LDAP *ld)
 {
@@ -136,10 +160,15 @@ static int start_tls(LDAP *ld, const struct ldap_conn_params *p, double deadline
 	else if (rc == LDAP_SUCCESS)
 		rc = code;
 	ldap_msgfree(res);
-	if (rc == LDAP_SUCCESS)
-		rc = ldap_install_tls(ld);
-	if (rc != LDAP_SUCCESS)
+	if (rc != LDAP_SUCCESS) {
+		append_error(err, ld, "StartTLS refused", rc);
+		return rc;
+	}
+	rc = ldap_install_tls(ld);
+	if (rc != LDAP_SUCCESS) {
 		append_error(err, ld, "StartTLS", rc);
+		append_tls_hint(err, p);
+	}
 	return rc;
 }
 
@@ -193,6 +222,17 @@ LDAP *ldap_conn_open(const char *uri, const struct ldap_conn_params *p, double d
 		goto fail;
 	}
 	info_r->tls = strncasecmp(uri, "ldaps:", 6) == 0;
+	/* Connect (and, for ldaps://, shake hands) now, so that a failure
+	 * is reported as what it is rather than as a failed bind. */
+	rc = ldap_connect(ld);
+	if (rc != LDAP_SUCCESS) {
+		bool tls_failed = info_r->tls && has_diagnostic(ld);
+
+		append_error(err, ld, "connect", rc);
+		if (tls_failed)
+			append_tls_hint(err, p);
+		goto fail;
+	}
 	if (p->starttls && !info_r->tls) {
 		if (start_tls(ld, p, deadline, err) != LDAP_SUCCESS)
 			goto fail;

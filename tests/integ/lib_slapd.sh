@@ -83,7 +83,7 @@ encryption_key
 signing_key
 expiration_days = 2
 T
-	local kt="--key-type=ecdsa --sec-param=medium"
+	local kt="--key-type=rsa --bits=2048"
 	certtool --generate-privkey $kt --outfile "$d/ca.key" 2>/dev/null
 	certtool --generate-self-signed --load-privkey "$d/ca.key" --template "$d/ca.tmpl" \
 		--outfile "$d/ca.pem" 2>/dev/null
@@ -204,7 +204,12 @@ CONF
 
 # The probe: a long-lived dirprobe on a coprocess.
 probe_start() {
-	coproc PROBE { exec "$DIRPROBE" "$1" 2>>"$TMP/probe.err"; }
+	# PROBE_CWD and PROBE_ENV (env(1) arguments) let a test plant ldaprc
+	# files and LDAP* variables that must be ignored.
+	coproc PROBE {
+		cd "${PROBE_CWD:-.}" &&
+			exec env ${PROBE_ENV:-} "$DIRPROBE" "$1" 2>>"$TMP/probe.err"
+	}
 	PROBE_PID=$PROBE_PID
 	local line
 	read -t 30 -r line <&"${PROBE[0]}"

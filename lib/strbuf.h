@@ -25,7 +25,7 @@ void strbuf_free(struct strbuf *sb);
 /* Empty SB, keeping its storage. */
 void strbuf_reset(struct strbuf *sb);
 /* Append LEN bytes of S. */
-void strbuf_append(struct strbuf *sb, const char *s, size_t len);
+void strbuf_add(struct strbuf *sb, const char *s, size_t len);
 /* Append a NUL-terminated string. */
 void strbuf_puts(struct strbuf *sb, const char *s);
 /* Append one character. */

@@ -244,10 +244,18 @@ int main(int argc, char **argv)
 	char *pidfile = NULL;
 	int json_fd, rc;
 
-	/* Every thread created from here on inherits these blocked. */
+	/*
+	 * Every thread created from here on inherits these blocked: USR1/USR2
+	 * are taken by our signal thread, HUP/TERM/INT by libmilter's (which
+	 * blocks them only when smfi_main starts: a thread created before that
+	 * would otherwise take the default action and kill the process).
+	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -279,9 +287,10 @@ int main(int argc, char **argv)
 		 o.config_path, snap->cf->report_mode ? "report" : "enforce");
 	rc = smfi_main();
 	msg_info("relaymilter stopping");
-	if (pidfile)
-		unlink(pidfile);
+	if (pidfile && unlink(pidfile) < 0)
+		msg_warn("cannot remove pidfile %s: %s", pidfile, strerror(errno));
 	free(pidfile);
+	snapshot_shutdown();
 	/* The signal thread may be mid-reload; exiting ends it with us. */
 	return rc == MI_SUCCESS ? 0 : 1;
 }

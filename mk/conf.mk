@@ -20,9 +20,3 @@ dist_check_DATA += \
 relaymilterconfdir = $(sysconfdir)/relaymilter
 dist_relaymilterconf_DATA = conf/relaymilter.conf
 
-# libconfig 1.5 exports its internal strbuf_append/strbuf_release; without
-# this, lib/strbuf.c's strbuf_append is exported from our executables and
-# interposes libconfig's own, and config_read_file() crashes. Hidden symbols
-# are still linked statically but never exported. (Belongs in Makefile.am:
-# for the lead to move, or to rename lib/strbuf's functions.)
-librelaymilter_a_CFLAGS += -fvisibility=hidden

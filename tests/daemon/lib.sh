@@ -13,7 +13,12 @@ SOCK=$TMP/rm.sock
 JSON=$TMP/decisions.json
 RM_PID=
 RM_USER=
-[ "$(id -u)" -eq 0 ] && RM_USER=nobody
+if [ "$(id -u)" -eq 0 ]; then
+	# The service user owns its runtime dir (as systemd's RuntimeDirectory
+	# does), so it can remove its socket and pidfile at exit.
+	RM_USER=nobody
+	chown nobody "$TMP"
+fi
 
 cleanup() {
 	rm_stop

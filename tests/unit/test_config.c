@@ -76,7 +76,7 @@ static char *write_config(const char *text, int i)
 
 	strbuf_init(&sb);
 	for (p = text; (at = strstr(p, "@TMP@")) != NULL; p = at + 5) {
-		strbuf_append(&sb, p, (size_t)(at - p));
+		strbuf_add(&sb, p, (size_t)(at - p));
 		strbuf_puts(&sb, tmpdir);
 	}
 	strbuf_puts(&sb, p);

@@ -39,7 +39,7 @@ static const struct row rows[] = {
 	  "<a@x>\nsession=S9 action=accept", "<\"q\\\"x\"@y>", "would-reject", "unauth-relay",
 	  "ldap", 0},
 	 "session=S3 qid=- client_addr=203.0.113.5 client_name=- helo=\"x\\x0d\\x0asession=evil\" "
-	 "auth=- from=\"<a@x>\\x0asession=S9 action=accept\" rcpt=<\\\"q\\\\\\\"x\\\"@y> "
+	 "auth=- from=\"<a@x>\\x0asession=S9 action=accept\" rcpt=\"<\\\"q\\\\\\\"x\\\"@y>\" "
 	 "action=would-reject reason=unauth-relay source=ldap ms=0.000",
 	 "{\"time\":\"T\",\"session\":\"S3\",\"qid\":\"-\",\"client_addr\":\"203.0.113.5\","
 	 "\"client_name\":null,\"helo\":\"x\\u000d\\u000asession=evil\",\"auth\":\"-\","

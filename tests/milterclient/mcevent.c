@@ -289,7 +289,7 @@ static int argv_event(struct mclient *mc, const struct mc_event *ev, const char 
 	}
 	strbuf_init(&sb);
 	for (const char *const *p = argv; *p; p++)
-		strbuf_append(&sb, *p, strlen(*p) + 1);
+		strbuf_add(&sb, *p, strlen(*p) + 1);
 	ret = event(mc, ev, sb.data, sb.len, res);
 	strbuf_free(&sb);
 	return ret;
@@ -302,13 +302,13 @@ int mclient_connect(struct mclient *mc, const char *hostname, char family, uint1
 	int ret;
 
 	strbuf_init(&sb);
-	strbuf_append(&sb, hostname, strlen(hostname) + 1);
+	strbuf_add(&sb, hostname, strlen(hostname) + 1);
 	strbuf_putc(&sb, family);
 	if (family != SMFIA_UNKNOWN) {
 		uint16_t net = htons(port);
 
-		strbuf_append(&sb, (const char *)&net, sizeof(net));
-		strbuf_append(&sb, addr ? addr : "", strlen(addr ? addr : "") + 1);
+		strbuf_add(&sb, (const char *)&net, sizeof(net));
+		strbuf_add(&sb, addr ? addr : "", strlen(addr ? addr : "") + 1);
 	}
 	mc->skip_cmd = 0;
 	ret = event(mc, &ev_connect, sb.data, sb.len, res);
@@ -348,8 +348,8 @@ int mclient_header(struct mclient *mc, const char *name, const char *value,
 	int ret;
 
 	strbuf_init(&sb);
-	strbuf_append(&sb, name, strlen(name) + 1);
-	strbuf_append(&sb, value, strlen(value) + 1);
+	strbuf_add(&sb, name, strlen(name) + 1);
+	strbuf_add(&sb, value, strlen(value) + 1);
 	ret = event(mc, &ev_header, sb.data, sb.len, res);
 	strbuf_free(&sb);
 	return ret;

@@ -270,7 +270,7 @@ void mc_put_u32(struct strbuf *sb, uint32_t v)
 {
 	uint32_t net = htonl(v);
 
-	strbuf_append(sb, (const char *)&net, sizeof(net));
+	strbuf_add(sb, (const char *)&net, sizeof(net));
 }
 
 uint32_t mc_get_u32(const char *p)
@@ -290,7 +290,7 @@ int mc_send(struct mclient *mc, char cmd, const char *data, size_t len)
 	mc_put_u32(&mc->out, (uint32_t)(len + 1));
 	strbuf_putc(&mc->out, cmd);
 	if (len > 0)
-		strbuf_append(&mc->out, data, len);
+		strbuf_add(&mc->out, data, len);
 	return mc_write_all(mc, mc->out.data, mc->out.len);
 }
 

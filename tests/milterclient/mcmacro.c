@@ -189,9 +189,9 @@ size_t mc_macros_encode(const struct mc_macros *m, const char *list, struct strb
 		mac = find(m, bare);
 		free(bare);
 		if (mac != NULL) {
-			strbuf_append(out, p, len);
+			strbuf_add(out, p, len);
 			strbuf_putc(out, '\0');
-			strbuf_append(out, mac->value, strlen(mac->value) + 1);
+			strbuf_add(out, mac->value, strlen(mac->value) + 1);
 			pairs++;
 		}
 		p += len;

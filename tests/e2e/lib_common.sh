@@ -253,3 +253,42 @@ data_reply() {
 			if (line !~ /^[0-9][0-9][0-9]-/) { print line; exit } ; next }
 		/^ (->|~>) \.$/ { found = 1 }' "$1"
 }
+
+# A hand-driven SMTP session (bash /dev/tcp), for cases swaks cannot stage,
+# such as killing the milter between two commands.
+#   smtp_open PORT; smtp_cmd "EHLO x"; echo "$SMTP_REPLY"; smtp_close
+smtp_read_reply() {
+	local line
+	SMTP_REPLY=
+	while IFS= read -r -t 40 -u "$SMTP_FD" line; do
+		line=${line%$'\r'}
+		SMTP_REPLY=$line
+		case $line in [0-9][0-9][0-9]-*) continue ;; esac
+		return 0
+	done
+	SMTP_REPLY="(no reply)"
+	return 1
+}
+
+smtp_open() {
+	exec {SMTP_FD}<>"/dev/tcp/127.0.0.1/$1" || return 1
+	smtp_read_reply
+}
+
+smtp_cmd() {
+	printf '%s\r\n' "$1" >&"$SMTP_FD"
+	smtp_read_reply
+}
+
+# smtp_data CASE: send a minimal message carrying the case header.
+smtp_data() {
+	smtp_cmd DATA
+	case $SMTP_REPLY in 354*) ;; *) return 1 ;; esac
+	printf 'Subject: e2e case %s\r\nX-E2E-Case: %s\r\n\r\nbody\r\n' "$1" "$1" >&"$SMTP_FD"
+	smtp_cmd .
+}
+
+smtp_close() {
+	printf 'QUIT\r\n' >&"$SMTP_FD" 2>/dev/null
+	exec {SMTP_FD}>&-
+}

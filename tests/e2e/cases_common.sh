@@ -206,3 +206,8 @@ relay_proof() {
 	like "$MTA PROOF: the remote sink holds $(echo $RELAY_EXPECTED | wc -w) relayed messages" \
 		"$(echo "$got" | grep -c .)" "^$(echo $RELAY_EXPECTED | wc -w)\$"
 }
+
+# tempfailed DESC CASE RCPT: the MTA answered 4xx at MAIL FROM or RCPT.
+tempfailed() {
+	like "$1" "$(txn_reply "$E2E_DIR/swaks-$2.log" "$3")" '^4[0-9][0-9] '
+}

@@ -292,3 +292,11 @@ smtp_close() {
 	printf 'QUIT\r\n' >&"$SMTP_FD" 2>/dev/null
 	exec {SMTP_FD}>&-
 }
+
+# txn_reply LOG RCPT: the reply that decided RCPT's fate: the reply to
+# MAIL FROM when that failed (an MTA may tempfail there), else to RCPT.
+txn_reply() {
+	local r
+	r=$(smtp_reply_to "$1" "MAIL FROM")
+	case $r in 2*) rcpt_reply "$1" "$2" ;; *) echo "$r" ;; esac
+}

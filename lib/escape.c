@@ -57,7 +57,7 @@ void escape_bytes(struct strbuf *out, const char *s, size_t len)
 		size_t n = utf8_seq_len(p + i, len - i);
 
 		if (n > 1) {
-			strbuf_append(out, s + i, n);
+			strbuf_add(out, s + i, n);
 			i += n;
 			continue;
 		}
@@ -101,7 +101,7 @@ void escape_json(struct strbuf *out, const char *s)
 		size_t n = utf8_seq_len(p + i, len - i);
 
 		if (n > 1) {
-			strbuf_append(out, s + i, n);
+			strbuf_add(out, s + i, n);
 			i += n;
 			continue;
 		}

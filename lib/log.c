@@ -58,10 +58,18 @@ void log_set_sinks(int facility, bool to_syslog, bool to_stderr)
 	pthread_mutex_unlock(&log_lock);
 }
 
+void log_set_syslog(int facility, bool to_syslog)
+{
+	log_set_sinks(facility, to_syslog, log_stderr);
+}
+
 void log_set_debug(bool on)
 {
 	log_debug = on;
 }
+
+static void log_emit(int prio, const char *label, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 static void log_emit(int prio, const char *label, const char *fmt, va_list ap)
 {

@@ -15,6 +15,8 @@
 void log_setup(const char *ident, int facility, bool to_syslog, bool to_stderr);
 /* Change sinks at run time (reload); the ident stays. */
 void log_set_sinks(int facility, bool to_syslog, bool to_stderr);
+/* Change only the syslog sink (reload). */
+void log_set_syslog(int facility, bool to_syslog);
 /* Map a facility name ("mail", "local0".."local7", "daemon") to LOG_*; -1 if unknown. */
 int log_facility_by_name(const char *name);
 

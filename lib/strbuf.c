@@ -52,7 +52,7 @@ void strbuf_reset(struct strbuf *sb)
 	sb->data[0] = '\0';
 }
 
-void strbuf_append(struct strbuf *sb, const char *s, size_t len)
+void strbuf_add(struct strbuf *sb, const char *s, size_t len)
 {
 	strbuf_grow(sb, len);
 	memcpy(sb->data + sb->len, s, len);
@@ -62,12 +62,12 @@ void strbuf_append(struct strbuf *sb, const char *s, size_t len)
 
 void strbuf_puts(struct strbuf *sb, const char *s)
 {
-	strbuf_append(sb, s, strlen(s));
+	strbuf_add(sb, s, strlen(s));
 }
 
 void strbuf_putc(struct strbuf *sb, char c)
 {
-	strbuf_append(sb, &c, 1);
+	strbuf_add(sb, &c, 1);
 }
 
 void strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap)

@@ -25,14 +25,15 @@ void strbuf_free(struct strbuf *sb);
 /* Empty SB, keeping its storage. */
 void strbuf_reset(struct strbuf *sb);
 /* Append LEN bytes of S. */
-void strbuf_append(struct strbuf *sb, const char *s, size_t len);
+void strbuf_add(struct strbuf *sb, const char *s, size_t len);
 /* Append a NUL-terminated string. */
 void strbuf_puts(struct strbuf *sb, const char *s);
 /* Append one character. */
 void strbuf_putc(struct strbuf *sb, char c);
 /* Append printf-style. */
 void strbuf_appendf(struct strbuf *sb, const char *fmt, ...) RM_PRINTF(2, 3);
-void strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap);
+void strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Hand the string over to the caller (who frees it); SB becomes empty. */
 char *strbuf_detach(struct strbuf *sb);
 

@@ -1,1 +1,7 @@
-# address: fragment owned by its module (see Makefile.am)
+# address: RFC 5321 envelope address parser (policy/address.c) and its tests
+librelaymilter_a_SOURCES += policy/address.c policy/address.h
+check_PROGRAMS += tests/unit/test_address
+TESTS += tests/unit/test_address
+tests_unit_test_address_SOURCES = tests/unit/test_address.c tests/unit/tap.h
+tests_unit_test_address_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_address_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)

@@ -1,1 +1,16 @@
-# engine: fragment owned by its module (see Makefile.am)
+# policy/: the decision engine, the directory table, the static backend
+librelaymilter_a_SOURCES += \
+	policy/engine.c policy/engine.h \
+	policy/directory.c policy/directory.h \
+	policy/dir_static.c policy/dir_static.h \
+	policy/reply.c policy/reply.h \
+	policy/dir_ldap.h policy/dir_ldap_unavailable.c
+
+check_PROGRAMS += tests/unit/test_engine tests/unit/test_escape
+TESTS += tests/unit/test_engine tests/unit/test_escape
+tests_unit_test_engine_SOURCES = tests/unit/test_engine.c tests/unit/tap.h
+tests_unit_test_engine_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_engine_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)
+tests_unit_test_escape_SOURCES = tests/unit/test_escape.c tests/unit/tap.h
+tests_unit_test_escape_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_escape_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)

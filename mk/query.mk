@@ -1,1 +1,5 @@
-# query: fragment owned by its module (see Makefile.am)
+# query/: relaymilter-query, the policy without an MTA
+bin_PROGRAMS += relaymilter-query
+relaymilter_query_SOURCES = query/main.c
+relaymilter_query_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(LIBIDN2_CFLAGS) $(LDAP_CFLAGS)
+relaymilter_query_LDADD = $(RELAYMILTER_LIBS)

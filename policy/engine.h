@@ -66,11 +66,17 @@ struct verdict {
 struct policy;
 
 /* Build the engine for CF: the static directory, then LDAP when configured.
- * Returns NULL with a message in *ERR_R (a static or malloc'd-by-caller-free
- * string written into ERRBUF of SIZE bytes). CF must outlive the policy. */
+ * Returns NULL with a message written into ERRBUF (SIZE bytes). CF must
+ * outlive the policy. */
 struct policy *policy_create(const struct config *cf, char *errbuf, size_t size);
+/* Build the engine over DIRS (N of them, asked in order; POL takes
+ * ownership). For tests and tools that bring their own directories. */
+struct policy *policy_create_dirs(const struct config *cf, struct directory *const *dirs,
+				  size_t n);
 /* Free POL and its directories. */
 void policy_free(struct policy *pol);
+/* The LDAP directory of POL, or NULL when the config has none. */
+struct directory *policy_ldap_directory(struct policy *pol);
 
 /*
  * Decide the sender at MAIL FROM. FROM is the raw envelope sender. When TRACE

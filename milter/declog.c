@@ -1,0 +1,173 @@
+/*
+ * declog: decision log formatting and output. Entry points in declog.h.
+ * Formatting is pure (unit-tested); output goes through lib/log for syslog
+ * and one write(2) per line to the JSON file opened O_APPEND, so concurrent
+ * sessions never interleave within a line. A failed JSON write is reported
+ * (rate-limited) and never affects the decision.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/escape.h"
+#include "lib/log.h"
+#include "milter/declog.h"
+
+static void kv(struct strbuf *out, const char *key, const char *value)
+{
+	if (out->len > 0)
+		strbuf_putc(out, ' ');
+	strbuf_puts(out, key);
+	strbuf_putc(out, '=');
+	escape_log_value(out, value);
+}
+
+static void js(struct strbuf *out, const char *key, const char *value)
+{
+	strbuf_appendf(out, "%s\"%s\":", out->data[out->len - 1] == '{' ? "" : ",", key);
+	if (value == NULL) {
+		strbuf_puts(out, "null");
+		return;
+	}
+	strbuf_putc(out, '"');
+	escape_json(out, value);
+	strbuf_putc(out, '"');
+}
+
+void declog_format_kv(struct strbuf *out, const struct declog_entry *e)
+{
+	char ms[32];
+
+	kv(out, "session", e->session);
+	kv(out, "qid", e->qid);
+	kv(out, "client_addr", e->client_addr);
+	kv(out, "client_name", e->client_name);
+	kv(out, "helo", e->helo);
+	kv(out, "auth", e->auth);
+	kv(out, "from", e->from);
+	kv(out, "rcpt", e->rcpt);
+	kv(out, "action", e->action);
+	kv(out, "reason", e->reason);
+	kv(out, "source", e->source);
+	snprintf(ms, sizeof ms, "%.3f", e->ms);
+	kv(out, "ms", ms);
+}
+
+void declog_format_json(struct strbuf *out, const struct declog_entry *e, const char *time)
+{
+	strbuf_putc(out, '{');
+	js(out, "time", time);
+	js(out, "session", e->session);
+	js(out, "qid", e->qid && e->qid[0] ? e->qid : "-");
+	js(out, "client_addr", e->client_addr);
+	js(out, "client_name", e->client_name);
+	js(out, "helo", e->helo);
+	js(out, "auth", e->auth && e->auth[0] ? e->auth : "-");
+	js(out, "from", e->from);
+	js(out, "rcpt", e->rcpt);
+	js(out, "action", e->action);
+	js(out, "reason", e->reason);
+	js(out, "source", e->source);
+	strbuf_appendf(out, ",\"ms\":%.3f}", e->ms);
+}
+
+void declog_format_summary_kv(struct strbuf *out, const struct declog_summary *s)
+{
+	char n[3][16];
+
+	snprintf(n[0], sizeof n[0], "%u", s->accepted);
+	snprintf(n[1], sizeof n[1], "%u", s->rejected);
+	snprintf(n[2], sizeof n[2], "%u", s->tempfailed);
+	kv(out, "session", s->session);
+	kv(out, "qid", s->qid);
+	kv(out, "client_addr", s->client_addr);
+	kv(out, "auth", s->auth);
+	kv(out, "from", s->from);
+	kv(out, "end", s->end);
+	kv(out, "accepted", n[0]);
+	kv(out, "rejected", n[1]);
+	kv(out, "tempfailed", n[2]);
+}
+
+void declog_format_summary_json(struct strbuf *out, const struct declog_summary *s,
+				const char *time)
+{
+	strbuf_putc(out, '{');
+	js(out, "time", time);
+	js(out, "session", s->session);
+	js(out, "qid", s->qid && s->qid[0] ? s->qid : "-");
+	js(out, "client_addr", s->client_addr);
+	js(out, "auth", s->auth && s->auth[0] ? s->auth : "-");
+	js(out, "from", s->from);
+	js(out, "end", s->end);
+	strbuf_appendf(out, ",\"accepted\":%u,\"rejected\":%u,\"tempfailed\":%u}",
+		       s->accepted, s->rejected, s->tempfailed);
+}
+
+static void now_iso8601(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%03dZ", (int)(ts.tv_nsec / 1000000));
+}
+
+static void json_write(int fd, struct strbuf *line)
+{
+	static time_t last_complaint;
+	ssize_t n;
+
+	strbuf_putc(line, '\n');
+	n = write(fd, line->data, line->len);
+	if (n != (ssize_t)line->len) {
+		time_t now = time(NULL);
+
+		if (now != last_complaint) {
+			last_complaint = now;
+			msg_error("JSON decision log: write failed: %s",
+				  n < 0 ? strerror(errno) : "short write");
+		}
+	}
+}
+
+void declog_write(const struct declog_entry *e, int json_fd)
+{
+	struct strbuf line = STRBUF_INIT;
+	char time[40];
+
+	strbuf_init(&line);
+	declog_format_kv(&line, e);
+	log_raw_info(line.data);
+	if (json_fd >= 0) {
+		now_iso8601(time, sizeof time);
+		strbuf_reset(&line);
+		declog_format_json(&line, e, time);
+		json_write(json_fd, &line);
+	}
+	strbuf_free(&line);
+}
+
+void declog_write_summary(const struct declog_summary *s, int json_fd)
+{
+	struct strbuf line = STRBUF_INIT;
+	char time[40];
+
+	strbuf_init(&line);
+	declog_format_summary_kv(&line, s);
+	log_raw_info(line.data);
+	if (json_fd >= 0) {
+		now_iso8601(time, sizeof time);
+		strbuf_reset(&line);
+		declog_format_summary_json(&line, s, time);
+		json_write(json_fd, &line);
+	}
+	strbuf_free(&line);
+}

@@ -1,0 +1,296 @@
+/*
+ * main: the relaymilter daemon. Order of start-up, each step able to fail
+ * with a clear message: load the config (-n stops here), open the JSON log
+ * and the milter socket as root, daemonize unless -f, write the pidfile,
+ * drop to the service user, build the engine (LDAP threads start now, as
+ * the service user), then hand over to libmilter. SIGUSR1 reloads, SIGUSR2
+ * logs counters; libmilter's own thread handles SIGTERM/SIGHUP/SIGINT (stop).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <idn2.h>
+#include <ldap.h>
+#include <libconfig.h>
+#include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "milter/callbacks.h"
+#include "milter/privs.h"
+#include "milter/snapshot.h"
+#include "milter/socket.h"
+#include "milter/stats.h"
+#include "policy/dir_ldap.h"
+
+struct options {
+	const char *config_path;
+	const char *socket;
+	const char *user;
+	bool foreground;
+	int check; /* -n count */
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: relaymilter [-f] [-n [-n]] [-c FILE] [-p SOCKET] [-u USER[:GROUP]]\n"
+		     "       relaymilter -V | -h\n"
+		     "  -c FILE    config file (default %s)\n"
+		     "  -f         stay in the foreground, log to stderr too\n"
+		     "  -n         check the config and exit (-n -n: reach the directory too)\n"
+		     "  -p SOCKET  milter socket, overrides `socket`\n"
+		     "  -u USER    run as USER[:GROUP], overrides `user`\n"
+		     "  -V         print the version and the linked library versions\n"
+		     "  -h         this help\n",
+		config_default_path());
+}
+
+static void print_versions(void)
+{
+	unsigned int maj, min, pl;
+	LDAPAPIInfo api;
+
+	printf("relaymilter %s\n", PACKAGE_VERSION);
+	if (smfi_version(&maj, &min, &pl) == MI_SUCCESS)
+		printf("libmilter %u.%u.%u\n", maj, min, pl);
+	memset(&api, 0, sizeof api);
+	api.ldapai_info_version = LDAP_API_INFO_VERSION;
+	if (ldap_get_option(NULL, LDAP_OPT_API_INFO, &api) == LDAP_OPT_SUCCESS) {
+		printf("libldap %s %d.%d.%d\n", api.ldapai_vendor_name,
+		       api.ldapai_vendor_version / 10000, api.ldapai_vendor_version / 100 % 100,
+		       api.ldapai_vendor_version % 100);
+		ldap_memfree(api.ldapai_vendor_name);
+		ldap_memvfree((void **)api.ldapai_extensions);
+	}
+	printf("libconfig %d.%d.%d (compiled against)\n", LIBCONFIG_VER_MAJOR,
+	       LIBCONFIG_VER_MINOR, LIBCONFIG_VER_REVISION);
+	printf("libidn2 %s\n", idn2_check_version(NULL));
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof *o);
+	o->config_path = config_default_path();
+	while ((ch = getopt(argc, argv, "c:fnp:u:Vh")) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config_path = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'n':
+			o->check++;
+			break;
+		case 'p':
+			o->socket = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
+			break;
+		case 'V':
+			print_versions();
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(EX_USAGE);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "relaymilter: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		exit(EX_USAGE);
+	}
+}
+
+/* -n and -n -n: report and exit 0 (good) or 78 (bad). */
+static int check_only(const struct options *o, struct config *cf)
+{
+	struct strbuf report = STRBUF_INIT;
+	char err[512] = "";
+	struct policy *pol;
+	int rc = 0;
+
+	if (o->check < 2 || !cf->ldap.enabled) {
+		printf("%s: configuration OK%s\n", cf->path,
+		       o->check >= 2 ? " (no ldap section: static lists only)" : "");
+		return 0;
+	}
+	if ((pol = policy_create(cf, err, sizeof err)) == NULL) {
+		fprintf(stderr, "%s: %s\n", cf->path, err);
+		return EX_CONFIG;
+	}
+	strbuf_init(&report);
+	if (dir_ldap_check(policy_ldap_directory(pol), &report) < 0)
+		rc = EX_CONFIG;
+	fputs(report.data, rc ? stderr : stdout);
+	printf("%s: configuration %s\n", cf->path, rc ? "loads, directory check FAILED" : "OK");
+	strbuf_free(&report);
+	policy_free(pol);
+	return rc;
+}
+
+static void *signal_thread(void *arg)
+{
+	const char *path = arg;
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGUSR1) {
+			snapshot_reload(path);
+		} else if (sig == SIGUSR2) {
+			struct strbuf line = STRBUF_INIT;
+
+			strbuf_init(&line);
+			stats_format_line(&line);
+			msg_info("%s", line.data);
+			strbuf_free(&line);
+		}
+	}
+	return NULL;
+}
+
+static void daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		msg_fatal("fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		msg_fatal("setsid: %s", strerror(errno));
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	log_set_sinks(LOG_MAIL, true, false);
+}
+
+static struct config *load_or_exit(const char *path)
+{
+	struct strbuf errors = STRBUF_INIT;
+	struct config *cf;
+
+	strbuf_init(&errors);
+	cf = config_load(path, &errors);
+	if (cf == NULL) {
+		fputs(errors.data, stderr);
+		if (errors.len == 0 || errors.data[errors.len - 1] != '\n')
+			fputc('\n', stderr);
+		msg_error("%s: configuration has errors; not starting", path);
+		exit(EX_CONFIG);
+	}
+	strbuf_free(&errors);
+	return cf;
+}
+
+/* Open the socket and everything else that needs root; then drop. */
+static void setup_privileged(const struct options *o, struct config *cf, int json_fd,
+			     const char *spec)
+{
+	struct privs_target target;
+	char err[512];
+
+	if (privs_resolve(o->user ? o->user : cf->user, o->user ? NULL : cf->group, &target,
+			  err, sizeof err) < 0)
+		msg_fatal_status(EX_CONFIG, "%s", err);
+	if (socket_open(spec, cf->socket_mode, &target, err, sizeof err) < 0)
+		msg_fatal_status(EX_UNAVAILABLE, "%s", err);
+	if (json_fd >= 0 && target.change && geteuid() == 0 &&
+	    fchown(json_fd, target.uid, target.gid) < 0)
+		msg_warn("%s: chown: %s", cf->log.json, strerror(errno));
+	if (!o->foreground)
+		daemonize();
+	if (cf->pidfile && privs_write_pidfile(cf->pidfile, &target, err, sizeof err) < 0)
+		msg_fatal_status(EX_CANTCREAT, "%s", err);
+	if (privs_drop(&target, err, sizeof err) < 0)
+		msg_fatal_status(EX_CONFIG, "%s", err);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct strbuf errors = STRBUF_INIT;
+	struct config *cf;
+	struct snapshot *snap;
+	pthread_t sig_tid;
+	sigset_t set;
+	char *pidfile = NULL;
+	int json_fd, rc;
+
+	/*
+	 * Every thread created from here on inherits these blocked: USR1/USR2
+	 * are taken by our signal thread, HUP/TERM/INT by libmilter's (which
+	 * blocks them only when smfi_main starts: a thread created before that
+	 * would otherwise take the default action and kill the process).
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	parse_args(argc, argv, &o);
+	log_setup("relaymilter", LOG_MAIL, !o.check, true);
+	cf = load_or_exit(o.config_path);
+	if (o.check) {
+		rc = check_only(&o, cf);
+		config_free(cf);
+		return rc;
+	}
+	log_set_sinks(cf->log.facility, cf->log.syslog, true);
+	strbuf_init(&errors);
+	if ((json_fd = snapshot_open_json(cf, &errors)) == -2)
+		msg_fatal_status(EX_CANTCREAT, "%s", errors.data);
+	setup_privileged(&o, cf, json_fd, o.socket ? o.socket : cf->socket);
+	if (o.foreground)
+		log_set_sinks(cf->log.facility, cf->log.syslog, true);
+	pidfile = cf->pidfile ? strdup(cf->pidfile) : NULL;
+
+	if ((snap = snapshot_create(cf, json_fd, &errors)) == NULL)
+		msg_fatal_status(EX_CONFIG, "%s", errors.data);
+	strbuf_free(&errors);
+	snapshot_install(snap);
+	callbacks_init();
+	if ((errno = pthread_create(&sig_tid, NULL, signal_thread, (void *)o.config_path)))
+		msg_fatal("pthread_create: %s", strerror(errno));
+	msg_info("relaymilter %s starting (config %s, %s mode)", PACKAGE_VERSION,
+		 o.config_path, snap->cf->report_mode ? "report" : "enforce");
+	rc = smfi_main();
+	msg_info("relaymilter stopping");
+	if (pidfile && unlink(pidfile) < 0)
+		msg_warn("cannot remove pidfile %s: %s", pidfile, strerror(errno));
+	free(pidfile);
+	snapshot_shutdown();
+	/* The signal thread may be mid-reload; exiting ends it with us. */
+	return rc == MI_SUCCESS ? 0 : 1;
+}

@@ -1,0 +1,45 @@
+/*
+ * snapshot: the running configuration as a reference-counted immutable
+ * pair (config, policy engine) plus what depends on it (the JSON log).
+ * Each milter connection pins the snapshot it started with; a reload swaps
+ * in a new one and the old one is freed when its last connection ends
+ * (OpenDKIM's conf_refcnt).
+ */
+#ifndef RM_SNAPSHOT_H
+#define RM_SNAPSHOT_H
+
+#include <stdio.h>
+
+#include "conf/config.h"
+#include "lib/strbuf.h"
+#include "policy/engine.h"
+
+struct snapshot {
+	struct config *cf;
+	struct policy *pol;
+	int json_fd; /* -1: no JSON log */
+	unsigned generation;
+	int refcnt; /* atomic */
+};
+
+/* Build a snapshot from PATH. NULL with the problems in ERRORS_R. */
+struct snapshot *snapshot_load(const char *path, struct strbuf *errors_r);
+/* Build a snapshot from a loaded CF and an open JSON log fd (or -1); takes
+ * ownership of both, also on failure. */
+struct snapshot *snapshot_create(struct config *cf, int json_fd, struct strbuf *errors_r);
+/* Open CF's JSON decision log (-1 and no error when none is configured;
+ * -2 with a message in ERRORS_R when it cannot be opened). */
+int snapshot_open_json(const struct config *cf, struct strbuf *errors_r);
+/* Make SNAP the current one (the registry takes the caller's reference). */
+void snapshot_install(struct snapshot *snap);
+/* Pin the current snapshot (never NULL once one is installed). */
+struct snapshot *snapshot_acquire(void);
+/* Drop a reference; the last one frees. NULL is fine. */
+void snapshot_release(struct snapshot *snap);
+/* Replace the current snapshot with a fresh load of PATH; on failure keep
+ * the current one and log why. Returns 0 on success. */
+int snapshot_reload(const char *path);
+/* Drop the registry's reference (at exit). */
+void snapshot_shutdown(void);
+
+#endif

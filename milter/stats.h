@@ -1,0 +1,34 @@
+/*
+ * stats: process-wide counters of decisions (by action and reason), answer
+ * sources, and decision latency, updated lock-free with atomics. Logged on
+ * SIGUSR2 and written as Prometheus text by stats_format_prometheus.
+ */
+#ifndef RM_STATS_H
+#define RM_STATS_H
+
+#include "lib/strbuf.h"
+#include "policy/directory.h"
+#include "policy/engine.h"
+
+enum stats_action {
+	STATS_ACCEPT,
+	STATS_REJECT,
+	STATS_TEMPFAIL,
+	STATS_WOULD_REJECT,
+	STATS_WOULD_TEMPFAIL,
+	STATS_N_ACTIONS
+};
+
+/* Count one decision. */
+void stats_record(enum stats_action action, enum verdict_reason reason,
+		  enum dir_source source, double ms);
+/* Count milter sessions (connections). */
+void stats_session(void);
+/* Append the counters as one human log line (SIGUSR2). */
+void stats_format_line(struct strbuf *out);
+/* Append the counters in Prometheus text exposition format. */
+void stats_format_prometheus(struct strbuf *out);
+/* The name of an action for logs. */
+const char *stats_action_name(enum stats_action action);
+
+#endif

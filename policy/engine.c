@@ -1,0 +1,457 @@
+/*
+ * engine: the relay decision of SPEC §1. Entry points: policy_create,
+ * policy_free, policy_check_sender, policy_check_recipient. One small
+ * function per rule, in the order of the spec; each returns true when it
+ * decided (filling the verdict) and false to pass on. A directory error is
+ * carried up as REASON_LOOKUP_ERROR and becomes a tempfail (or the configured
+ * reject), never "not local". The engine holds no mutable state of its own:
+ * concurrent calls are safe as long as the directories are.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/log.h"
+#include "lib/xalloc.h"
+#include "policy/dir_ldap.h"
+#include "policy/dir_static.h"
+#include "policy/engine.h"
+#include "policy/reply.h"
+
+#define MAX_DIRS 2
+
+struct policy {
+	const struct config *cf;
+	struct directory *dirs[MAX_DIRS]; /* static first, then ldap */
+	size_t n_dirs;
+};
+
+/* One decision in progress: what the rules look at. */
+struct decision {
+	struct policy *pol;
+	const struct policy_client *client;
+	const char *raw_from;
+	const char *raw_rcpt;
+	struct address addr; /* the parsed address being decided */
+	struct reply_vars vars;
+	struct strbuf *trace;
+	struct verdict *v;
+};
+
+static void trace(struct decision *d, const char *fmt, ...) RM_PRINTF(2, 3);
+
+static void trace(struct decision *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->trace == NULL)
+		return;
+	va_start(ap, fmt);
+	strbuf_vappendf(d->trace, fmt, ap);
+	va_end(ap);
+	strbuf_putc(d->trace, '\n');
+}
+
+static bool is_authenticated(const struct policy_client *client)
+{
+	return client->auth_user != NULL && client->auth_user[0] != '\0';
+}
+
+/* The address text for replies: RAW without its outer angle brackets. */
+static void bare_address(const char *raw, char *buf, size_t size)
+{
+	size_t len = strlen(raw);
+
+	if (len >= 2 && raw[0] == '<' && raw[len - 1] == '>')
+		snprintf(buf, size, "%.*s", (int)(len - 2), raw + 1);
+	else
+		snprintf(buf, size, "%s", raw);
+}
+
+static void decide(struct decision *d, enum verdict_action action,
+		   enum verdict_reason reason, enum dir_source source)
+{
+	d->v->action = action;
+	d->v->reason = reason;
+	d->v->source = source;
+	memset(&d->v->reply, 0, sizeof d->v->reply);
+}
+
+static void decide_reply(struct decision *d, enum verdict_action action,
+			 enum verdict_reason reason, enum dir_source source, const char *code,
+			 const char *xcode, const char *raw_addr, const char *tmpl)
+{
+	char addr[320];
+
+	decide(d, action, reason, source);
+	bare_address(raw_addr, addr, sizeof addr);
+	reply_set(&d->v->reply, code, xcode, addr, tmpl, &d->vars);
+}
+
+/* The lookup failed: tempfail, or reject when the admin chose so. */
+static void decide_lookup_error(struct decision *d, enum dir_source source,
+				const char *raw_addr)
+{
+	const struct config *cf = d->pol->cf;
+
+	if (cf->policy.on_lookup_error == LOOKUP_ERROR_REJECT)
+		decide_reply(d, VERDICT_REJECT, REASON_LOOKUP_ERROR, source, "550", "5.7.1",
+			     raw_addr, cf->policy.replies.relay_denied);
+	else
+		decide_reply(d, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, source, "451",
+			     "4.3.0", raw_addr, cf->policy.replies.lookup_error);
+}
+
+/* Ask every directory whether the client is allowlisted. */
+static bool client_allowlisted(struct decision *d, enum dir_source *source_r)
+{
+	const struct policy_client *client = d->client;
+	struct dir_answer ans;
+
+	if (!client->addr_known) {
+		trace(d, "rule_allowlisted_client: client address unknown: not allowlisted");
+		return false;
+	}
+	for (size_t i = 0; i < d->pol->n_dirs; i++) {
+		memset(&ans, 0, sizeof ans);
+		dir_match_client(d->pol->dirs[i], &client->addr, &ans);
+		trace(d, "rule_allowlisted_client: %s", ans.detail);
+		if (ans.status == DIR_FOUND) {
+			*source_r = ans.source;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Is DOMAIN local? FOUND, NOTFOUND, or ERROR when a directory could not
+ * answer and none said FOUND. */
+static enum dir_status domain_is_local(struct decision *d, const char *domain,
+				       enum dir_source *source_r)
+{
+	enum dir_status result = DIR_NOTFOUND;
+	struct dir_answer ans;
+
+	*source_r = SRC_NONE;
+	for (size_t i = 0; i < d->pol->n_dirs; i++) {
+		memset(&ans, 0, sizeof ans);
+		dir_lookup_domain(d->pol->dirs[i], domain, &ans);
+		trace(d, "lookup %s: %s", d->pol->dirs[i]->ops->name, ans.detail);
+		if (ans.status == DIR_FOUND) {
+			*source_r = ans.source;
+			return DIR_FOUND;
+		}
+		if (ans.status == DIR_ERROR) {
+			result = DIR_ERROR;
+			*source_r = ans.source;
+		} else if (result != DIR_ERROR) {
+			*source_r = ans.source;
+		}
+	}
+	return result;
+}
+
+/* policy.listeners: rules of the MTA listener the client came in on. */
+static const struct listener_conf *find_listener(const struct config *cf, const char *name)
+{
+	if (name == NULL || name[0] == '\0')
+		return NULL;
+	for (size_t i = 0; i < cf->policy.n_listeners; i++)
+		if (strcmp(cf->policy.listeners[i].name, name) == 0)
+			return &cf->policy.listeners[i];
+	return NULL;
+}
+
+static bool rule_listener(struct decision *d)
+{
+	const struct config *cf = d->pol->cf;
+	const struct listener_conf *lc = find_listener(cf, d->client->listener);
+	bool encrypted = d->client->tls_version && d->client->tls_version[0];
+
+	if (lc == NULL)
+		return false;
+	if (lc->require_tls_auth && is_authenticated(d->client) && !encrypted) {
+		trace(d, "rule_listener: %s requires TLS for authenticated sessions: "
+			 "not encrypted", lc->name);
+		decide_reply(d, VERDICT_REJECT, REASON_TLS_REQUIRED, SRC_STATIC, "530",
+			     "5.7.0", d->raw_rcpt, cf->policy.replies.tls_required);
+		return true;
+	}
+	if (lc->require_auth && !is_authenticated(d->client)) {
+		trace(d, "rule_listener: %s requires authentication: not authenticated",
+		      lc->name);
+		decide_reply(d, VERDICT_REJECT, REASON_AUTH_REQUIRED, SRC_STATIC, "530",
+			     "5.7.0", d->raw_rcpt, cf->policy.replies.auth_required);
+		return true;
+	}
+	trace(d, "rule_listener: %s requirements met", lc->name);
+	return false;
+}
+
+static bool rule_allowlisted_client(struct decision *d)
+{
+	enum dir_source source;
+
+	if (!client_allowlisted(d, &source))
+		return false;
+	decide(d, VERDICT_ACCEPT, REASON_ALLOWLISTED_CLIENT, source);
+	return true;
+}
+
+static bool rule_authenticated(struct decision *d)
+{
+	if (!is_authenticated(d->client)) {
+		trace(d, "rule_authenticated: no SMTP AUTH");
+		return false;
+	}
+	if (!d->pol->cf->policy.allow_authenticated) {
+		trace(d, "rule_authenticated: authenticated as %s, but "
+			 "allow_authenticated = false", d->client->auth_user);
+		return false;
+	}
+	trace(d, "rule_authenticated: authenticated as %s", d->client->auth_user);
+	decide(d, VERDICT_ACCEPT, REASON_AUTHENTICATED, SRC_NONE);
+	return true;
+}
+
+static bool rule_local_recipient(struct decision *d)
+{
+	const struct config *cf = d->pol->cf;
+	enum dir_source source;
+
+	if (d->addr.routed) {
+		trace(d, "rule_local_recipient: sender-specified routing (%s): never local",
+		      d->addr.routing ? d->addr.routing : "routed");
+		decide_reply(d, VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE, "550",
+			     "5.7.1", d->raw_rcpt, cf->policy.replies.relay_denied);
+		return true;
+	}
+	if (d->addr.is_postmaster) {
+		trace(d, "rule_local_recipient: <postmaster> is always local (RFC 5321 4.5.1)");
+		decide(d, VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC);
+		return true;
+	}
+	switch (domain_is_local(d, d->addr.domain, &source)) {
+	case DIR_FOUND:
+		decide(d, VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, source);
+		return true;
+	case DIR_ERROR:
+		trace(d, "rule_local_recipient: a directory could not answer: %s",
+		      cf->policy.on_lookup_error == LOOKUP_ERROR_REJECT ? "reject"
+									 : "tempfail");
+		decide_lookup_error(d, source, d->raw_rcpt);
+		return true;
+	case DIR_NOTFOUND:
+		d->v->source = source;
+		break;
+	}
+	trace(d, "rule_local_recipient: %s is not local", d->addr.domain);
+	return false;
+}
+
+static void rule_unauth_relay(struct decision *d)
+{
+	enum dir_source source = d->v->source;
+
+	trace(d, "rule_unauth_relay: relay access denied");
+	decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_RELAY, source, "550", "5.7.1",
+		     d->raw_rcpt, d->pol->cf->policy.replies.relay_denied);
+}
+
+static void decision_init(struct decision *d, struct policy *pol,
+			  const struct policy_client *client, const char *from,
+			  const char *rcpt, struct verdict *v_r, struct strbuf *tr)
+{
+	memset(d, 0, sizeof *d);
+	memset(v_r, 0, sizeof *v_r);
+	d->pol = pol;
+	d->client = client;
+	d->raw_from = from ? from : "";
+	d->raw_rcpt = rcpt ? rcpt : "";
+	d->trace = tr;
+	d->v = v_r;
+	d->vars.rcpt = rcpt;
+	d->vars.sender = from;
+	d->vars.client_addr = client->addr_text;
+	d->vars.client_name = client->name;
+	d->vars.auth = client->auth_user;
+	d->vars.listener = client->listener;
+}
+
+void policy_check_recipient(struct policy *pol, const struct policy_client *client,
+			    const char *from, const char *rcpt, struct verdict *v_r,
+			    struct strbuf *tr)
+{
+	struct decision d;
+	const char *err;
+
+	decision_init(&d, pol, client, from, rcpt, v_r, tr);
+	if (address_parse(d.raw_rcpt, ADDRESS_RECIPIENT, &d.addr, &err) < 0) {
+		trace(&d, "parse recipient: %s: refused", err);
+		decide_reply(&d, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "501",
+			     "5.1.3", d.raw_rcpt, pol->cf->policy.replies.bad_recipient);
+		return;
+	}
+	if (!rule_listener(&d) && !rule_allowlisted_client(&d) &&
+	    !rule_authenticated(&d) && !rule_local_recipient(&d))
+		rule_unauth_relay(&d);
+	address_clear(&d.addr);
+}
+
+/* The unauthenticated client claims one of our domains as sender. */
+static void sender_local_claimed(struct decision *d, enum dir_source source)
+{
+	const struct config *cf = d->pol->cf;
+
+	switch (cf->policy.unauth_local_sender) {
+	case SENDER_REJECT:
+		trace(d, "unauth_local_sender = reject");
+		decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_LOCAL_SENDER, source, "550",
+			     "5.7.1", d->raw_from, cf->policy.replies.unauth_local_sender);
+		break;
+	case SENDER_LOG:
+		trace(d, "unauth_local_sender = log: accepted, logged");
+		decide(d, VERDICT_ACCEPT, REASON_UNAUTH_LOCAL_SENDER, source);
+		break;
+	case SENDER_ACCEPT:
+		decide(d, VERDICT_ACCEPT, REASON_SENDER_OK, source);
+		break;
+	}
+}
+
+/* Sender checks: only unauthenticated, non-allowlisted clients using a
+ * local sender domain are of interest. */
+static void sender_rules(struct decision *d)
+{
+	const struct config *cf = d->pol->cf;
+	enum dir_source source;
+
+	if (d->addr.is_null) {
+		trace(d, "sender: null sender <>: allowed");
+		return;
+	}
+	if (rule_allowlisted_client(d) || rule_authenticated(d)) {
+		d->v->reason = REASON_SENDER_OK;
+		return;
+	}
+	if (cf->policy.unauth_local_sender == SENDER_ACCEPT || d->addr.domain == NULL) {
+		trace(d, "sender: unauth_local_sender = accept: not looked up");
+		return;
+	}
+	switch (domain_is_local(d, d->addr.domain, &source)) {
+	case DIR_FOUND:
+		trace(d, "sender: local domain %s used by an unauthenticated client",
+		      d->addr.domain);
+		sender_local_claimed(d, source);
+		break;
+	case DIR_ERROR:
+		/* Only a reject needs the answer; logging can do without. */
+		if (cf->policy.unauth_local_sender == SENDER_REJECT)
+			decide_lookup_error(d, source, d->raw_from);
+		else
+			trace(d, "sender: lookup failed; unauth_local_sender = log: accepted");
+		break;
+	case DIR_NOTFOUND:
+		trace(d, "sender: %s is not a local domain", d->addr.domain);
+		break;
+	}
+}
+
+void policy_check_sender(struct policy *pol, const struct policy_client *client,
+			 const char *from, struct verdict *v_r, struct strbuf *tr)
+{
+	struct decision d;
+	const char *err;
+
+	decision_init(&d, pol, client, from, NULL, v_r, tr);
+	decide(&d, VERDICT_ACCEPT, REASON_SENDER_OK, SRC_NONE);
+	if (address_parse(d.raw_from, ADDRESS_SENDER, &d.addr, &err) < 0) {
+		trace(&d, "parse sender: %s: refused", err);
+		decide_reply(&d, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "553",
+			     "5.1.7", d.raw_from, pol->cf->policy.replies.bad_sender);
+		return;
+	}
+	sender_rules(&d);
+	address_clear(&d.addr);
+}
+
+struct policy *policy_create_dirs(const struct config *cf, struct directory *const *dirs,
+				  size_t n)
+{
+	struct policy *pol = xcalloc(1, sizeof *pol);
+
+	if (n > MAX_DIRS)
+		msg_panic("policy_create_dirs: %zu directories, at most %d", n, MAX_DIRS);
+	pol->cf = cf;
+	for (size_t i = 0; i < n; i++)
+		pol->dirs[pol->n_dirs++] = dirs[i];
+	return pol;
+}
+
+struct policy *policy_create(const struct config *cf, char *errbuf, size_t size)
+{
+	struct directory *dirs[MAX_DIRS];
+	size_t n = 0;
+
+	dirs[n++] = dir_static_create(cf);
+	if (cf->ldap.enabled) {
+		if ((dirs[n] = dir_ldap_create(cf, errbuf, size)) == NULL) {
+			dir_free(dirs[0]);
+			return NULL;
+		}
+		n++;
+	}
+	return policy_create_dirs(cf, dirs, n);
+}
+
+struct directory *policy_ldap_directory(struct policy *pol)
+{
+	return pol->n_dirs > 1 ? pol->dirs[1] : NULL;
+}
+
+void policy_free(struct policy *pol)
+{
+	if (pol == NULL)
+		return;
+	for (size_t i = 0; i < pol->n_dirs; i++)
+		dir_free(pol->dirs[i]);
+	free(pol);
+}
+
+const char *verdict_action_name(enum verdict_action action)
+{
+	switch (action) {
+	case VERDICT_ACCEPT:
+		return "accept";
+	case VERDICT_REJECT:
+		return "reject";
+	case VERDICT_TEMPFAIL:
+		return "tempfail";
+	}
+	return "?";
+}
+
+const char *verdict_reason_name(enum verdict_reason reason)
+{
+	static const char *const names[] = {
+		[REASON_NONE] = "-",
+		[REASON_ALLOWLISTED_CLIENT] = "allowlisted-client",
+		[REASON_AUTHENTICATED] = "authenticated",
+		[REASON_LOCAL_RECIPIENT] = "local-recipient",
+		[REASON_UNAUTH_RELAY] = "unauth-relay",
+		[REASON_ROUTED_RECIPIENT] = "routed-recipient",
+		[REASON_UNAUTH_LOCAL_SENDER] = "unauth-local-sender",
+		[REASON_LOOKUP_ERROR] = "lookup-error",
+		[REASON_BAD_ADDRESS] = "bad-address",
+		[REASON_AUTH_REQUIRED] = "auth-required",
+		[REASON_TLS_REQUIRED] = "tls-required",
+		[REASON_SENDER_OK] = "sender-ok",
+	};
+
+	if ((size_t)reason < sizeof names / sizeof names[0] && names[reason])
+		return names[reason];
+	return "?";
+}

@@ -1,0 +1,30 @@
+/*
+ * reply: SMTP reply texts from the configurable templates of
+ * policy.replies. A reply is "<ADDR>: TEXT" where TEXT expands %{rcpt},
+ * %{sender}, %{client_addr}, %{client_name}, %{auth}, %{listener} and %%.
+ * Everything expanded is untrusted: control characters become '?', and the
+ * result is bounded (never silently: a cut text ends in "...").
+ */
+#ifndef RM_REPLY_H
+#define RM_REPLY_H
+
+#include "policy/engine.h"
+
+/* The values a template may refer to; NULL values expand to "-". */
+struct reply_vars {
+	const char *rcpt;
+	const char *sender;
+	const char *client_addr;
+	const char *client_name;
+	const char *auth;
+	const char *listener;
+};
+
+/* Fill R with CODE ("550"), XCODE ("5.7.1") and "<ADDR>: " + expanded TMPL
+ * (ADDR without brackets, NULL for none). */
+void reply_set(struct reply *r, const char *code, const char *xcode, const char *addr,
+	       const char *tmpl, const struct reply_vars *vars);
+/* 0 if TMPL only uses known expansions, else -1 with *ERR_R set. */
+int reply_template_check(const char *tmpl, const char **err_r);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * test_declog: the decision log line formats of SPEC §4: field order,
+ * quoting, escaping (no forged lines), JSON validity of the shape.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <string.h>
+
+#include "milter/declog.h"
+#include "milter/stats.h"
+#include "tests/unit/tap.h"
+
+struct row {
+	struct declog_entry e;
+	const char *kv;
+	const char *json;
+};
+
+static const struct row rows[] = {
+	{{"S1", NULL, "203.0.113.5", "mx.example.net", "mx.example.net", NULL, "<a@example.net>",
+	  "<b@example.com>", "reject", "unauth-relay", "static", 0.25},
+	 "session=S1 qid=- client_addr=203.0.113.5 client_name=mx.example.net "
+	 "helo=mx.example.net auth=- from=<a@example.net> rcpt=<b@example.com> action=reject "
+	 "reason=unauth-relay source=static ms=0.250",
+	 "{\"time\":\"T\",\"session\":\"S1\",\"qid\":\"-\",\"client_addr\":\"203.0.113.5\","
+	 "\"client_name\":\"mx.example.net\",\"helo\":\"mx.example.net\",\"auth\":\"-\","
+	 "\"from\":\"<a@example.net>\",\"rcpt\":\"<b@example.com>\",\"action\":\"reject\","
+	 "\"reason\":\"unauth-relay\",\"source\":\"static\",\"ms\":0.250}"},
+	{{"S2", "4ABC", "::1", "localhost", "my helo", "alice", "<>", "<b@example.com>", "accept",
+	  "authenticated", "-", 1.5},
+	 "session=S2 qid=4ABC client_addr=::1 client_name=localhost helo=\"my helo\" auth=alice "
+	 "from=<> rcpt=<b@example.com> action=accept reason=authenticated source=- ms=1.500",
+	 "{\"time\":\"T\",\"session\":\"S2\",\"qid\":\"4ABC\",\"client_addr\":\"::1\","
+	 "\"client_name\":\"localhost\",\"helo\":\"my helo\",\"auth\":\"alice\",\"from\":\"<>\","
+	 "\"rcpt\":\"<b@example.com>\",\"action\":\"accept\",\"reason\":\"authenticated\","
+	 "\"source\":\"-\",\"ms\":1.500}"},
+	{{"S3", NULL, "203.0.113.5", NULL, "x\r\nsession=evil", NULL,
+	  "<a@x>\nsession=S9 action=accept", "<\"q\\\"x\"@y>", "would-reject", "unauth-relay",
+	  "ldap", 0},
+	 "session=S3 qid=- client_addr=203.0.113.5 client_name=- helo=\"x\\x0d\\x0asession=evil\" "
+	 "auth=- from=\"<a@x>\\x0asession=S9 action=accept\" rcpt=\"<\\\"q\\\\\\\"x\\\"@y>\" "
+	 "action=would-reject reason=unauth-relay source=ldap ms=0.000",
+	 "{\"time\":\"T\",\"session\":\"S3\",\"qid\":\"-\",\"client_addr\":\"203.0.113.5\","
+	 "\"client_name\":null,\"helo\":\"x\\u000d\\u000asession=evil\",\"auth\":\"-\","
+	 "\"from\":\"<a@x>\\u000asession=S9 action=accept\",\"rcpt\":\"<\\\"q\\\\\\\"x\\\"@y>\","
+	 "\"action\":\"would-reject\",\"reason\":\"unauth-relay\",\"source\":\"ldap\",\"ms\":0.000}"},
+};
+
+START_TEST(t_rows)
+{
+	struct strbuf a = STRBUF_INIT;
+
+	strbuf_init(&a);
+	declog_format_kv(&a, &rows[_i].e);
+	ck_assert_str_eq(a.data, rows[_i].kv);
+	ck_assert_ptr_null(strchr(a.data, '\n'));
+	strbuf_reset(&a);
+	declog_format_json(&a, &rows[_i].e, "T");
+	ck_assert_str_eq(a.data, rows[_i].json);
+	ck_assert_ptr_null(strchr(a.data, '\n'));
+	strbuf_free(&a);
+}
+END_TEST
+
+START_TEST(t_summary)
+{
+	struct declog_summary s = {"S1", "4ABC", "203.0.113.5", NULL, "<a@x>", "eom", 2, 1, 0};
+	struct strbuf a = STRBUF_INIT;
+
+	strbuf_init(&a);
+	declog_format_summary_kv(&a, &s);
+	ck_assert_str_eq(a.data, "session=S1 qid=4ABC client_addr=203.0.113.5 auth=- from=<a@x> "
+				 "end=eom accepted=2 rejected=1 tempfailed=0");
+	strbuf_reset(&a);
+	declog_format_summary_json(&a, &s, "T");
+	ck_assert_str_eq(a.data, "{\"time\":\"T\",\"session\":\"S1\",\"qid\":\"4ABC\","
+				 "\"client_addr\":\"203.0.113.5\",\"auth\":\"-\",\"from\":\"<a@x>\","
+				 "\"end\":\"eom\",\"accepted\":2,\"rejected\":1,\"tempfailed\":0}");
+	strbuf_free(&a);
+}
+END_TEST
+
+START_TEST(t_stats_prometheus)
+{
+	struct strbuf a = STRBUF_INIT;
+
+	stats_record(STATS_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, 0.3);
+	stats_record(STATS_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, 7);
+	stats_record(STATS_ACCEPT, REASON_AUTHENTICATED, SRC_NONE, 20000);
+	strbuf_init(&a);
+	stats_format_prometheus(&a);
+	ck_assert_ptr_nonnull(strstr(
+		a.data, "relaymilter_decisions_total{action=\"reject\",reason=\"unauth-relay\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(a.data, "relaymilter_decision_seconds_bucket{le=\"0.0005\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(a.data, "relaymilter_decision_seconds_bucket{le=\"0.01\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(a.data, "relaymilter_decision_seconds_bucket{le=\"+Inf\"} 3\n"));
+	ck_assert_ptr_nonnull(strstr(a.data, "relaymilter_decision_seconds_count 3\n"));
+	strbuf_free(&a);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("declog");
+	TCase *tc = tcase_create("rows");
+
+	tcase_add_loop_test(tc, t_rows, 0, N_ROWS(rows));
+	tcase_add_test(tc, t_summary);
+	tcase_add_test(tc, t_stats_prometheus);
+	suite_add_tcase(s, tc);
+	return tap_run(s);
+}

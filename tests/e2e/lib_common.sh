@@ -95,7 +95,9 @@ free_port() {
 	local p n
 
 	for n in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
+		# below the ephemeral range (32768-), where a client socket of an
+		# earlier connection could hold the port
+		p=$((10000 + RANDOM % 22000))
 		case " $E2E_PORTS_TAKEN " in *" $p "*) continue ;; esac
 		port_in_use "$p" && continue
 		E2E_PORTS_TAKEN="$E2E_PORTS_TAKEN $p"
@@ -132,8 +134,10 @@ sink_start() {
 }
 
 sink_has() {
-	grep -l "^X-E2E-Case: $2\$" "$E2E_DIR/sink-$1"/* 2>/dev/null |
-		xargs -r grep -qiF "X-Rcpt-Args: <$3>"
+	local files
+	files=$(grep -l "^X-E2E-Case: $2\$" "$E2E_DIR/sink-$1"/* 2>/dev/null) || return 1
+	# shellcheck disable=SC2086
+	grep -qiF "X-Rcpt-Args: <$3>" $files
 }
 
 sink_wait() {
@@ -202,7 +206,7 @@ relaymilter_start() {
 
 relaymilter_kill() {
 	local pid
-	eval "pid=\${E2E_PID_$1:-}"
+	eval "pid=\${E2E_PID_rm_$1:-}"
 	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
 	[ -n "$pid" ] && wait "$pid" 2>/dev/null
 	return 0
@@ -231,19 +235,17 @@ send() {
 
 # rcpt_reply LOG RCPT: the (last line of the) reply to RCPT TO:<RCPT>.
 rcpt_reply() {
-	awk -v r="RCPT TO:<$2>" '
-		found && /^(<-|<\*\*) / { line = $0; sub(/^(<-|<\*\*) +/, "", line)
-			if (line !~ /^[0-9][0-9][0-9]-/) { print line; exit } ; next }
-		index($0, r) && /^ -> / { found = 1 }' "$1"
+	smtp_reply_to "$1" "RCPT TO:<$2>" exact
 }
 
 # smtp_reply_to LOG CMD-PREFIX: the final reply line to the first command
 # starting with CMD-PREFIX (e.g. "MAIL FROM", "AUTH", "DATA", "XCLIENT").
 smtp_reply_to() {
-	awk -v c="$2" '
+	awk -v c="$2" -v exact="${3:-}" '
 		found && /^(<-|<\*\*|<~|<~\*) / { line = $0; sub(/^(<-|<\*\*|<~|<~\*) +/, "", line)
-			if (line !~ /^[0-9][0-9][0-9]-/) { print line; exit } ; next }
-		/^ (->|~>) / { l = $0; sub(/^ (->|~>) +/, "", l); if (index(l, c) == 1) found = 1 }' "$1"
+			if (line !~ /^[0-9][0-9][0-9]-/ && line !~ /^334 /) { print line; exit } ; next }
+		/^ (->|~>) / { l = $0; sub(/^ (->|~>) +/, "", l)
+			if ((exact == "" && index(l, c) == 1) || (exact != "" && l == c)) found = 1 }' "$1"
 }
 
 # The reply to the end of DATA ("." line): 250 when the message was queued.

@@ -70,13 +70,27 @@ e2e_stop_pid() {
 }
 
 e2e_cleanup() {
-	local rc=$? h p
+	local rc=$? h p alive i
 
 	for h in $E2E_EXIT_HOOKS; do
 		"$h" || :
 	done
+	# TERM everything at once, then give them 8 s together: libmilter only
+	# notices a stop request on its 5 s listener poll.
 	for p in $E2E_PIDS; do
-		e2e_stop_pid "$p"
+		kill -TERM "$p" 2>/dev/null
+	done
+	for i in $(seq 1 80); do
+		alive=
+		for p in $E2E_PIDS; do
+			kill -0 "$p" 2>/dev/null && alive="$alive $p"
+		done
+		[ -z "$alive" ] && break
+		sleep 0.1
+	done
+	for p in $alive; do
+		echo "# pid $p ignored SIGTERM for 8 s: killed"
+		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
 	if [ "${E2E_KEEP:-0}" = 1 ]; then

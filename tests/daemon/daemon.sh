@@ -58,7 +58,7 @@ helo v6.example.net
 mail <a@example.net>
 rcpt <b@example.net>
 abort
-connect v6.example.net 2001:db8:2::25
+quit
 S
 	)
 	like "$preset: allowlisted IPv6 client relays" "$(grep '^rcpt' <<<"$out")" ': continue$'
@@ -80,6 +80,7 @@ helo other
 mail <a@example.net>
 rcpt <b@example.net>
 abort
+reset
 connect unknown.example.net unknown
 helo unknown
 mail <a@example.net>
@@ -133,6 +134,8 @@ line=$(json_q 'select(.rcpt == "<b%example.net@example.org>" and .action == "rej
 is "json log: routed recipient reason" "$line" "routed-recipient"
 line=$(json_q 'select(.rcpt == "<b@@example.org>") | .reason' | head -1)
 is "json log: bad address reason" "$line" "bad-address"
+line=$(json_q 'select(.client_addr == "unknown" and .rcpt == "<b@example.net>") | .action + "/" + .reason' | sort -u)
+is "json log: a client without socket address is logged unknown, not allowlisted" "$line" "reject/unauth-relay"
 line=$(json_q 'select(.client_addr == "192.0.2.30" and .rcpt) | .reason' | head -1)
 is "json log: mapped client logged as IPv4" "$line" "allowlisted-client"
 line=$(json_q 'select(.end == "abort" and .client_addr == "203.0.113.5") | [.accepted,.rejected,.tempfailed] | map(tostring) | join(" ")' | head -1)
@@ -271,6 +274,90 @@ like "report mode: remote rcpt passes" "$(grep '^rcpt <b@example.net>' <<<"$out"
 like "report mode: bad address passes too" "$(grep '^rcpt <b@@' <<<"$out")" ': continue$'
 is "report mode: logged would-reject" "$(json_q 'select(.rcpt == "<b@example.net>") | .action')" "would-reject"
 is "report mode: reason kept" "$(json_q 'select(.rcpt == "<b@example.net>") | .reason')" "unauth-relay"
+rm_stop TERM
+
+# ---- a directory that cannot answer: tempfail, never accept ----
+# LDAP on a loopback port where nothing listens: every lookup fails fast.
+dead_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+write_config "$CONF" "" "ldap = { uri = \"ldap://127.0.0.1:$dead_port\"; timeout = 0.5; budget = 1.0;
+  domains = { base = \"ou=domains,dc=example,dc=org\"; }; };"
+: >"$JSON"
+rm_start "$CONF" || bail_out "failing-directory start failed"
+for preset in postfix sendmail; do
+	out=$(mt $preset <<'S'
+connect mx.example.net 203.0.113.5
+helo mx
+mail <a@example.net>
+rcpt <b@example.net>
+rcpt <c@example.org>
+rcpt <b%example.net@example.org>
+abort
+reset
+connect relay.example.net 192.0.2.20
+helo relay
+mail <a@example.net>
+rcpt <b@example.net>
+abort
+reset
+connect mua.example.net 203.0.113.7
+helo mua
+auth alice LOGIN
+mail <alice@example.org>
+rcpt <b@example.net>
+quit
+S
+	)
+	like "$preset, directory down: unauth remote rcpt tempfailed 451 4.3.0" "$(grep '^rcpt <b@example.net>' <<<"$out" | head -1)" 'reply 451 4\.3\.0 <b@example.net>: Temporary lookup failure'
+	like "$preset, directory down: static local domain still accepted" "$(grep '^rcpt <c@example.org>' <<<"$out")" ': continue$'
+	like "$preset, directory down: routed still refused" "$(grep '^rcpt <b%' <<<"$out")" 'reply 550 5\.7\.1'
+	like "$preset, directory down: allowlisted client unaffected" "$(grep '^rcpt <b@example.net>' <<<"$out" | sed -n 2p)" ': continue$'
+	like "$preset, directory down: authenticated client unaffected" "$(grep '^rcpt <b@example.net>' <<<"$out" | sed -n 3p)" ': continue$'
+done
+is "directory down: logged as tempfail/lookup-error" "$(json_q 'select(.rcpt == "<b@example.net>" and .client_addr == "203.0.113.5") | .action + "/" + .reason' | sort -u)" "tempfail/lookup-error"
+is "directory down: allowlisted logged with its reason" "$(json_q 'select(.rcpt == "<b@example.net>" and .client_addr == "192.0.2.20") | .action + "/" + .reason' | sort -u)" "accept/allowlisted-client"
+rm_stop TERM
+
+# ---- inet and inet6 sockets ----
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+write_config "$CONF"
+rm_start_inet() {
+	${RM_WRAPPER:-} "$RM_BIN" -f -c "$CONF" -p "$1" 2>>"$TMP/stderr" &
+	RM_PID=$!
+	for _ in $(seq 1 200); do
+		"$MTCLIENT" -s "$2" -t 2 - </dev/null >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+if rm_start_inet "inet:$port@127.0.0.1" "inet:$port@127.0.0.1"; then
+	out=$("$MTCLIENT" -s "inet:$port@127.0.0.1" -m postfix -t 10 - <<'S'
+connect mx.example.net 203.0.113.5
+helo mx
+mail <a@example.net>
+rcpt <b@example.net>
+quit
+S
+	)
+	like "inet socket on 127.0.0.1: serves" "$(grep '^rcpt' <<<"$out")" "$REMOTE_REPLY"
+	ok_if "inet socket: listens on loopback only" sh -c "ss -ltn | grep -q '127.0.0.1:$port '"
+else
+	not_ok "inet socket on 127.0.0.1: serves" "did not start"
+	not_ok "inet socket: listens on loopback only"
+fi
+rm_stop TERM
+if rm_start_inet "inet6:$port@[::1]" "inet6:$port@::1"; then
+	out=$("$MTCLIENT" -s "inet6:$port@::1" -m sendmail -t 10 - <<'S'
+connect mx.example.net 203.0.113.5
+helo mx
+mail <a@example.net>
+rcpt <c@example.org>
+quit
+S
+	)
+	like "inet6 socket on [::1]: serves" "$(grep '^rcpt' <<<"$out")" ': continue$'
+else
+	not_ok "inet6 socket on [::1]: serves" "did not start: $(tail -3 "$TMP/stderr")"
+fi
 rm_stop TERM
 
 # ---- pidfile and user override ----

@@ -61,6 +61,7 @@ struct cli {
 	char **user_set;    /* macro names the script set itself */
 	size_t nuser_set;
 	bool leadspc; /* header values keep their leading space */
+	bool in_session; /* a connect was sent; another needs reset or close first */
 };
 
 static void die(struct cli *cli, const char *fmt, ...) RM_PRINTF(2, 3) __attribute__((noreturn));
@@ -365,8 +366,16 @@ static int cmd_connect(struct cli *cli, int argc, char **argv, struct mclient_re
 		if (errno || *end || port > 65535)
 			die(cli, "bad port %s", argv[3]);
 	}
-	if (!mclient_is_open(cli->mc))
+	if (!mclient_is_open(cli->mc)) {
 		open_connection(cli);
+		cli->in_session = false;
+	}
+	/* libmilter silently ignores a second CONNECT in one session: a script
+	 * that meant a new SMTP connection would test the old one. */
+	if (cli->in_session)
+		die(cli, "connect twice in one session: use reset (after abort or eom) "
+			 "or close first");
+	cli->in_session = true;
 	/* Both MTAs name an unresolved client "[addr]". */
 	if (strcmp(host, "unknown") == 0 && family != SMFIA_UNKNOWN) {
 		name = xmalloc(strlen(addr) + 3);
@@ -452,11 +461,13 @@ static int cmd_quit(struct cli *cli, int argc, char **argv, struct mclient_resul
 
 static int cmd_reset(struct cli *cli, int argc, char **argv, struct mclient_result *res)
 {
+	cli->in_session = false;
 	return mclient_quit_nc(cli->mc, res);
 }
 
 static int cmd_close(struct cli *cli, int argc, char **argv, struct mclient_result *res)
 {
+	cli->in_session = false;
 	mclient_close(cli->mc);
 	mclient_result_clear(res);
 	res->kind = MC_SENT;

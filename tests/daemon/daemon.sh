@@ -205,6 +205,7 @@ LOCAL_DOMAINS='"example.org", "newlocal.example"' write_config "$CONF"
 kill -USR1 "$RM_PID"
 sleep 0.5
 like "reload: logged" "$(grep 'reload:' "$TMP/stderr" | tail -1)" 'loaded \(generation 2\)'
+ok_if "reload: no restart-only warning when only the policy changed" sh -c "! grep -q 'apply at the next restart' '$TMP/stderr'"
 out=$(mt postfix <<'S'
 connect mx.example.net 203.0.113.5
 helo mx
@@ -235,6 +236,13 @@ S
 )
 like "broken reload: old config still serves" "$(grep '^rcpt' <<<"$out")" ': continue$'
 ok_if "broken reload: daemon still running" kill -0 "$RM_PID"
+
+LOCAL_DOMAINS='"example.org", "newlocal.example"' write_config "$CONF"
+sed -i 's/^socket_mode = .*/socket_mode = "0600";/' "$CONF"
+kill -USR1 "$RM_PID"
+sleep 0.5
+like "reload: a socket change is reported as needing a restart" "$(grep 'reload:' "$TMP/stderr" | tail -2 | head -1)" 'socket settings changed; they apply at the next restart'
+is "reload: the open socket keeps its mode" "$(stat -c %a "$SOCK")" "660"
 
 # ---- stop signals ----
 rm_stop TERM

@@ -393,9 +393,15 @@ if [ "$(id -u)" -eq 0 ]; then
 	ok_if "refuses to keep running as root without a user" test "$rc" -ne 0
 	like "root refusal explained" "$(cat "$TMP/root.err")" 'refusing to run as root'
 	rm -f "$SOCK"
+	rm_start "$CONF" -u nobody:nogroup || bail_out "-u start failed"
+	is "-u USER:GROUP overrides the config's user" "$(awk '/^Uid:/ {print $3}' "/proc/$RM_PID/status")" "$(id -u nobody)"
+	is "-u USER:GROUP sets the group" "$(awk '/^Gid:/ {print $3}' "/proc/$RM_PID/status")" "$(getent group nogroup | cut -d: -f3)"
+	rm_stop TERM
 else
 	skip "refuses to keep running as root without a user" "not root"
 	skip "root refusal explained" "not root"
+	skip "-u USER:GROUP overrides the config's user" "not root"
+	skip "-u USER:GROUP sets the group" "not root"
 fi
 
 done_testing

@@ -122,7 +122,7 @@ static void now_iso8601(char *buf, size_t size)
 
 static void json_write(int fd, struct strbuf *line)
 {
-	static time_t last_complaint;
+	static time_t last_complaint; /* rate limit: one complaint a second */
 	ssize_t n;
 
 	strbuf_putc(line, '\n');
@@ -130,44 +130,59 @@ static void json_write(int fd, struct strbuf *line)
 	if (n != (ssize_t)line->len) {
 		time_t now = time(NULL);
 
-		if (now != last_complaint) {
-			last_complaint = now;
+		if (__atomic_exchange_n(&last_complaint, now, __ATOMIC_RELAXED) != now) {
 			msg_error("JSON decision log: write failed: %s",
 				  n < 0 ? strerror(errno) : "short write");
 		}
 	}
 }
 
-void declog_write(const struct declog_entry *e, int json_fd)
+/* Emit one record: its key=value form to syslog/stderr, its JSON form to
+ * the JSON log. The JSON formatter runs only when there is a JSON log. */
+static void emit(int json_fd, const void *rec, void (*fmt_kv)(struct strbuf *, const void *),
+		 void (*fmt_json)(struct strbuf *, const void *, const char *))
 {
 	struct strbuf line = STRBUF_INIT;
 	char time[40];
 
 	strbuf_init(&line);
-	declog_format_kv(&line, e);
+	fmt_kv(&line, rec);
 	log_raw_info(line.data);
 	if (json_fd >= 0) {
 		now_iso8601(time, sizeof time);
 		strbuf_reset(&line);
-		declog_format_json(&line, e, time);
+		fmt_json(&line, rec, time);
 		json_write(json_fd, &line);
 	}
 	strbuf_free(&line);
 }
 
+static void entry_kv(struct strbuf *out, const void *rec)
+{
+	declog_format_kv(out, rec);
+}
+
+static void entry_json(struct strbuf *out, const void *rec, const char *time)
+{
+	declog_format_json(out, rec, time);
+}
+
+static void summary_kv(struct strbuf *out, const void *rec)
+{
+	declog_format_summary_kv(out, rec);
+}
+
+static void summary_json(struct strbuf *out, const void *rec, const char *time)
+{
+	declog_format_summary_json(out, rec, time);
+}
+
+void declog_write(const struct declog_entry *e, int json_fd)
+{
+	emit(json_fd, e, entry_kv, entry_json);
+}
+
 void declog_write_summary(const struct declog_summary *s, int json_fd)
 {
-	struct strbuf line = STRBUF_INIT;
-	char time[40];
-
-	strbuf_init(&line);
-	declog_format_summary_kv(&line, s);
-	log_raw_info(line.data);
-	if (json_fd >= 0) {
-		now_iso8601(time, sizeof time);
-		strbuf_reset(&line);
-		declog_format_summary_json(&line, s, time);
-		json_write(json_fd, &line);
-	}
-	strbuf_free(&line);
+	emit(json_fd, s, summary_kv, summary_json);
 }

@@ -102,8 +102,25 @@ void snapshot_release(struct snapshot *snap)
 	free(snap);
 }
 
+static bool same_str(const char *a, const char *b)
+{
+	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+/* Settings taken once at start: say so when a reload changes them. */
+static void warn_restart_only(const struct config *old, const struct config *cf)
+{
+	if (!same_str(old->socket, cf->socket) || old->socket_mode != cf->socket_mode)
+		msg_warn("reload: socket settings changed; they apply at the next restart");
+	if (!same_str(old->user, cf->user) || !same_str(old->group, cf->group))
+		msg_warn("reload: user/group changed; they apply at the next restart");
+	if (!same_str(old->pidfile, cf->pidfile))
+		msg_warn("reload: pidfile changed; it applies at the next restart");
+}
+
 int snapshot_reload(const char *path)
 {
+	struct snapshot *old;
 	struct strbuf errors = STRBUF_INIT;
 	struct snapshot *snap;
 
@@ -121,6 +138,10 @@ int snapshot_reload(const char *path)
 		return -1;
 	}
 	strbuf_free(&errors);
+	if ((old = snapshot_acquire()) != NULL) {
+		warn_restart_only(old->cf, snap->cf);
+		snapshot_release(old);
+	}
 	log_set_syslog(snap->cf->log.facility, snap->cf->log.syslog);
 	snapshot_install(snap);
 	msg_info("reload: configuration %s loaded (generation %u), cache flushed", path,

@@ -21,7 +21,7 @@ rcpt <c@example.org>
 rcpt <d@EXAMPLE.COM.>
 rcpt <b%example.net@example.org>
 rcpt <example.net!b@example.org>
-rcpt <"b@example.net"@example.org>
+rcpt "<\"b@example.net\"@example.org>"
 rcpt <@example.org:b@example.net>
 rcpt <b@[192.0.2.1]>
 rcpt <b@@example.org>
@@ -34,7 +34,7 @@ S
 	like "$preset: local domain, upper case + trailing dot accepted" "$(grep '^rcpt <d@EXAMPLE.COM.>' <<<"$out")" ': continue$'
 	like "$preset: percent hack refused" "$(grep '^rcpt <b%example.net' <<<"$out")" 'reply 550 5\.7\.1'
 	like "$preset: bang path refused" "$(grep '^rcpt <example.net!b' <<<"$out")" 'reply 550 5\.7\.1'
-	like "$preset: quoted @ refused" "$(grep 'b@example.net"@example.org' <<<"$out")" 'reply 550 5\.7\.1'
+	like "$preset: quoted @ refused" "$(grep -F 'b@example.net\"@example.org' <<<"$out")" 'reply 550 5\.7\.1'
 	like "$preset: source route refused" "$(grep '^rcpt <@example.org:b' <<<"$out")" 'reply 550 5\.7\.1'
 	like "$preset: address literal refused" "$(grep '^rcpt <b@\[192.0.2.1\]>' <<<"$out")" 'reply 550 5\.7\.1'
 	like "$preset: malformed rcpt: 501 5.1.3" "$(grep '^rcpt <b@@example.org>' <<<"$out")" 'reply 501 5\.1\.3 <b@@example.org>: Bad recipient address syntax'
@@ -58,7 +58,7 @@ helo v6.example.net
 mail <a@example.net>
 rcpt <b@example.net>
 abort
-connect v6.example.net 2001:db8:2::25
+quit
 S
 	)
 	like "$preset: allowlisted IPv6 client relays" "$(grep '^rcpt' <<<"$out")" ': continue$'
@@ -80,6 +80,7 @@ helo other
 mail <a@example.net>
 rcpt <b@example.net>
 abort
+reset
 connect unknown.example.net unknown
 helo unknown
 mail <a@example.net>
@@ -133,6 +134,8 @@ line=$(json_q 'select(.rcpt == "<b%example.net@example.org>" and .action == "rej
 is "json log: routed recipient reason" "$line" "routed-recipient"
 line=$(json_q 'select(.rcpt == "<b@@example.org>") | .reason' | head -1)
 is "json log: bad address reason" "$line" "bad-address"
+line=$(json_q 'select(.client_addr == "unknown" and .rcpt == "<b@example.net>") | .action + "/" + .reason' | sort -u)
+is "json log: a client without socket address is logged unknown, not allowlisted" "$line" "reject/unauth-relay"
 line=$(json_q 'select(.client_addr == "192.0.2.30" and .rcpt) | .reason' | head -1)
 is "json log: mapped client logged as IPv4" "$line" "allowlisted-client"
 line=$(json_q 'select(.end == "abort" and .client_addr == "203.0.113.5") | [.accepted,.rejected,.tempfailed] | map(tostring) | join(" ")' | head -1)
@@ -198,10 +201,11 @@ S
 ) &
 pinned=$!
 sleep 0.5
-write_config "$CONF" 'local_domains = [ "example.org", "newlocal.example" ];'
+LOCAL_DOMAINS='"example.org", "newlocal.example"' write_config "$CONF"
 kill -USR1 "$RM_PID"
 sleep 0.5
 like "reload: logged" "$(grep 'reload:' "$TMP/stderr" | tail -1)" 'loaded \(generation 2\)'
+ok_if "reload: no restart-only warning when only the policy changed" sh -c "! grep -q 'apply at the next restart' '$TMP/stderr'"
 out=$(mt postfix <<'S'
 connect mx.example.net 203.0.113.5
 helo mx
@@ -216,10 +220,11 @@ like "reload: removed local domain refused" "$(grep 'example.com' <<<"$out")" 'r
 wait $pinned
 like "reload: a session in flight keeps the config it started with" "$(grep '^rcpt' "$TMP/pinned.out")" 'reply 550 5\.7\.1'
 
-printf 'policy = { local_domains = [ "x.example" ]; bogus_key = 1; };\n' >"$CONF"
+echo 'bogus_key = 1;' >>"$CONF"
+badline=$(wc -l <"$CONF")
 kill -USR1 "$RM_PID"
 sleep 0.5
-like "broken reload: error names file and line" "$(grep 'reload: ' "$TMP/stderr" | grep -v loaded | tail -2 | head -1)" "relaymilter.conf:1: "
+like "broken reload: error names file and line" "$(grep 'reload: ' "$TMP/stderr" | grep -v loaded | tail -2 | head -1)" "relaymilter.conf:$badline: unknown key"
 like "broken reload: says it keeps the old config" "$(tail -5 "$TMP/stderr")" 'still running the previous configuration'
 out=$(mt postfix <<'S'
 connect mx.example.net 203.0.113.5
@@ -231,6 +236,13 @@ S
 )
 like "broken reload: old config still serves" "$(grep '^rcpt' <<<"$out")" ': continue$'
 ok_if "broken reload: daemon still running" kill -0 "$RM_PID"
+
+LOCAL_DOMAINS='"example.org", "newlocal.example"' write_config "$CONF"
+sed -i 's/^socket_mode = .*/socket_mode = "0600";/' "$CONF"
+kill -USR1 "$RM_PID"
+sleep 0.5
+like "reload: a socket change is reported as needing a restart" "$(grep 'reload:' "$TMP/stderr" | tail -2 | head -1)" 'socket settings changed; they apply at the next restart'
+is "reload: the open socket keeps its mode" "$(stat -c %a "$SOCK")" "660"
 
 # ---- stop signals ----
 rm_stop TERM
@@ -272,6 +284,90 @@ is "report mode: logged would-reject" "$(json_q 'select(.rcpt == "<b@example.net
 is "report mode: reason kept" "$(json_q 'select(.rcpt == "<b@example.net>") | .reason')" "unauth-relay"
 rm_stop TERM
 
+# ---- a directory that cannot answer: tempfail, never accept ----
+# LDAP on a loopback port where nothing listens: every lookup fails fast.
+dead_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+write_config "$CONF" "" "ldap = { uri = \"ldap://127.0.0.1:$dead_port\"; timeout = 0.5; budget = 1.0;
+  domains = { base = \"ou=domains,dc=example,dc=org\"; }; };"
+: >"$JSON"
+rm_start "$CONF" || bail_out "failing-directory start failed"
+for preset in postfix sendmail; do
+	out=$(mt $preset <<'S'
+connect mx.example.net 203.0.113.5
+helo mx
+mail <a@example.net>
+rcpt <b@example.net>
+rcpt <c@example.org>
+rcpt <b%example.net@example.org>
+abort
+reset
+connect relay.example.net 192.0.2.20
+helo relay
+mail <a@example.net>
+rcpt <b@example.net>
+abort
+reset
+connect mua.example.net 203.0.113.7
+helo mua
+auth alice LOGIN
+mail <alice@example.org>
+rcpt <b@example.net>
+quit
+S
+	)
+	like "$preset, directory down: unauth remote rcpt tempfailed 451 4.3.0" "$(grep '^rcpt <b@example.net>' <<<"$out" | head -1)" 'reply 451 4\.3\.0 <b@example.net>: Temporary lookup failure'
+	like "$preset, directory down: static local domain still accepted" "$(grep '^rcpt <c@example.org>' <<<"$out")" ': continue$'
+	like "$preset, directory down: routed still refused" "$(grep '^rcpt <b%' <<<"$out")" 'reply 550 5\.7\.1'
+	like "$preset, directory down: allowlisted client unaffected" "$(grep '^rcpt <b@example.net>' <<<"$out" | sed -n 2p)" ': continue$'
+	like "$preset, directory down: authenticated client unaffected" "$(grep '^rcpt <b@example.net>' <<<"$out" | sed -n 3p)" ': continue$'
+done
+is "directory down: logged as tempfail/lookup-error" "$(json_q 'select(.rcpt == "<b@example.net>" and .client_addr == "203.0.113.5") | .action + "/" + .reason' | sort -u)" "tempfail/lookup-error"
+is "directory down: allowlisted logged with its reason" "$(json_q 'select(.rcpt == "<b@example.net>" and .client_addr == "192.0.2.20") | .action + "/" + .reason' | sort -u)" "accept/allowlisted-client"
+rm_stop TERM
+
+# ---- inet and inet6 sockets ----
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+write_config "$CONF"
+rm_start_inet() {
+	${RM_WRAPPER:-} "$RM_BIN" -f -c "$CONF" -p "$1" 2>>"$TMP/stderr" &
+	RM_PID=$!
+	for _ in $(seq 1 200); do
+		"$MTCLIENT" -s "$2" -t 2 - </dev/null >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+if rm_start_inet "inet:$port@127.0.0.1" "inet:$port@127.0.0.1"; then
+	out=$("$MTCLIENT" -s "inet:$port@127.0.0.1" -m postfix -t 10 - <<'S'
+connect mx.example.net 203.0.113.5
+helo mx
+mail <a@example.net>
+rcpt <b@example.net>
+quit
+S
+	)
+	like "inet socket on 127.0.0.1: serves" "$(grep '^rcpt' <<<"$out")" "$REMOTE_REPLY"
+	ok_if "inet socket: listens on loopback only" sh -c "ss -ltn | grep -q '127.0.0.1:$port '"
+else
+	not_ok "inet socket on 127.0.0.1: serves" "did not start"
+	not_ok "inet socket: listens on loopback only"
+fi
+rm_stop TERM
+if rm_start_inet "inet6:$port@[::1]" "inet6:$port@::1"; then
+	out=$("$MTCLIENT" -s "inet6:$port@::1" -m sendmail -t 10 - <<'S'
+connect mx.example.net 203.0.113.5
+helo mx
+mail <a@example.net>
+rcpt <c@example.org>
+quit
+S
+	)
+	like "inet6 socket on [::1]: serves" "$(grep '^rcpt' <<<"$out")" ': continue$'
+else
+	not_ok "inet6 socket on [::1]: serves" "did not start: $(tail -3 "$TMP/stderr")"
+fi
+rm_stop TERM
+
 # ---- pidfile and user override ----
 write_config "$CONF" "" "pidfile = \"$TMP/rm.pid\";"
 rm_start "$CONF" || bail_out "pidfile start failed"
@@ -297,9 +393,15 @@ if [ "$(id -u)" -eq 0 ]; then
 	ok_if "refuses to keep running as root without a user" test "$rc" -ne 0
 	like "root refusal explained" "$(cat "$TMP/root.err")" 'refusing to run as root'
 	rm -f "$SOCK"
+	rm_start "$CONF" -u nobody:nogroup || bail_out "-u start failed"
+	is "-u USER:GROUP overrides the config's user" "$(awk '/^Uid:/ {print $3}' "/proc/$RM_PID/status")" "$(id -u nobody)"
+	is "-u USER:GROUP sets the group" "$(awk '/^Gid:/ {print $3}' "/proc/$RM_PID/status")" "$(getent group nogroup | cut -d: -f3)"
+	rm_stop TERM
 else
 	skip "refuses to keep running as root without a user" "not root"
 	skip "root refusal explained" "not root"
+	skip "-u USER:GROUP overrides the config's user" "not root"
+	skip "-u USER:GROUP sets the group" "not root"
 fi
 
 done_testing

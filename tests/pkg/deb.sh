@@ -69,10 +69,11 @@ contents=$(dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\./|/|')
 for f in /usr/sbin/relaymilter /usr/bin/relaymilter-query /etc/relaymilter/relaymilter.conf \
 	/usr/share/man/man8/relaymilter.8.gz /usr/share/man/man5/relaymilter.conf.5.gz \
 	/usr/share/man/man1/relaymilter-query.1.gz /lib/systemd/system/relaymilter.service \
-	/etc/logrotate.d/relaymilter /usr/share/doc/relaymilter/abuse.md \
+	/etc/logrotate.d/relaymilter \
 	/usr/share/doc/relaymilter/examples/fail2ban/filter.d/relaymilter.conf; do
 	ok_if "package holds $f" grep -qx -- "$f" <<<"$contents"
 done
+ok_if "package holds docs/abuse.md (compressed or not)" grep -Eqx '/usr/share/doc/relaymilter/abuse\.md(\.gz)?' <<<"$contents"
 ok_if "no static library or test program shipped" \
 	bash -c "! grep -Eq '(\\.a|dumpkeys|test_[a-z]+)\$' <<<'$contents'"
 

@@ -169,7 +169,7 @@ static void *signal_thread(void *arg)
 			struct strbuf line = STRBUF_INIT;
 
 			strbuf_init(&line);
-			stats_format_line(&line);
+			snapshot_format_stats(&line, false);
 			msg_info("%s", line.data);
 			strbuf_free(&line);
 		}

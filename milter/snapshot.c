@@ -16,6 +16,8 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "milter/snapshot.h"
+#include "milter/stats.h"
+#include "policy/dir_ldap.h"
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct snapshot *current;
@@ -158,4 +160,24 @@ void snapshot_shutdown(void)
 	current = NULL;
 	pthread_mutex_unlock(&current_lock);
 	snapshot_release(old);
+}
+
+void snapshot_format_stats(struct strbuf *out, bool prometheus)
+{
+	struct snapshot *snap = snapshot_acquire();
+	struct directory *ldap = snap ? policy_ldap_directory(snap->pol) : NULL;
+	struct dir_ldap_stats st;
+
+	if (prometheus)
+		stats_format_prometheus(out);
+	else
+		stats_format_line(out);
+	if (ldap != NULL) {
+		dir_ldap_get_stats(ldap, &st);
+		if (prometheus)
+			stats_format_ldap_prometheus(out, &st);
+		else
+			stats_format_ldap_line(out, &st);
+	}
+	snapshot_release(snap);
 }

@@ -8,6 +8,7 @@
 #ifndef RM_SNAPSHOT_H
 #define RM_SNAPSHOT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "conf/config.h"
@@ -39,6 +40,9 @@ void snapshot_release(struct snapshot *snap);
 /* Replace the current snapshot with a fresh load of PATH; on failure keep
  * the current one and log why. Returns 0 on success. */
 int snapshot_reload(const char *path);
+/* Append the counters of the running process and of the current
+ * snapshot's directory: one log line (PROMETHEUS false) or Prometheus text. */
+void snapshot_format_stats(struct strbuf *out, bool prometheus);
 /* Drop the registry's reference (at exit). */
 void snapshot_shutdown(void);
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "milter/stats.h"
+#include "policy/dir_ldap.h"
 
 #define N_REASONS (REASON_SENDER_OK + 1)
 #define N_SOURCES (SRC_STALE_CACHE + 1)
@@ -117,4 +118,57 @@ void stats_format_prometheus(struct strbuf *out)
 	strbuf_appendf(out, "relaymilter_decision_seconds_sum %.6f\n",
 		       get(&counters.latency_us_sum) / 1e6);
 	strbuf_appendf(out, "relaymilter_decision_seconds_count %llu\n", (unsigned long long)cum);
+}
+
+void stats_format_ldap_line(struct strbuf *out, const struct dir_ldap_stats *st)
+{
+	unsigned long asked = st->cache_hits + st->cache_misses;
+
+	strbuf_appendf(out,
+		       " cache_entries=%lu cache_hits=%lu cache_misses=%lu cache_hit_ratio=%.3f"
+		       " cache_stale=%lu ldap_queries=%lu ldap_errors=%lu ldap_timeouts=%lu"
+		       " ldap_servers_up=%d ldap_networks=%lu",
+		       st->cache_entries, st->cache_hits, st->cache_misses,
+		       asked ? (double)st->cache_hits / asked : 0.0, st->cache_stale,
+		       st->ldap_queries, st->ldap_errors, st->ldap_timeouts, st->ldap_servers_up,
+		       st->networks);
+}
+
+static void prom(struct strbuf *out, const char *name, const char *type, const char *help,
+		 double value)
+{
+	strbuf_appendf(out, "# HELP relaymilter_%s %s\n# TYPE relaymilter_%s %s\nrelaymilter_%s %.17g\n",
+		       name, help, name, type, name, value);
+}
+
+void stats_format_ldap_prometheus(struct strbuf *out, const struct dir_ldap_stats *st)
+{
+	prom(out, "cache_entries", "gauge", "Directory answers held in the cache.",
+	     (double)st->cache_entries);
+	prom(out, "cache_hits_total", "counter", "Domain lookups answered by a fresh cache entry.",
+	     (double)st->cache_hits);
+	prom(out, "cache_misses_total", "counter", "Domain lookups that went to LDAP.",
+	     (double)st->cache_misses);
+	prom(out, "cache_coalesced_total", "counter",
+	     "Lookups that waited for another thread's query for the same key.",
+	     (double)st->cache_coalesced);
+	prom(out, "cache_stale_total", "counter",
+	     "Lookups answered by an expired entry while LDAP was unreachable.",
+	     (double)st->cache_stale);
+	prom(out, "cache_evictions_total", "counter", "Entries evicted to honour max_entries.",
+	     (double)st->cache_evictions);
+	prom(out, "ldap_queries_total", "counter", "LDAP searches sent.", (double)st->ldap_queries);
+	prom(out, "ldap_errors_total", "counter", "LDAP searches that failed.",
+	     (double)st->ldap_errors);
+	prom(out, "ldap_timeouts_total", "counter", "LDAP searches timed out and abandoned.",
+	     (double)st->ldap_timeouts);
+	prom(out, "ldap_connect_failures_total", "counter", "Failed LDAP connections or binds.",
+	     (double)st->ldap_connect_failures);
+	prom(out, "ldap_servers_up", "gauge", "LDAP servers currently usable.",
+	     (double)st->ldap_servers_up);
+	prom(out, "ldap_networks", "gauge", "Allowlisted networks loaded from LDAP.",
+	     (double)st->networks);
+	prom(out, "ldap_network_load_failures_total", "counter",
+	     "Failed bulk loads of the networks (the last good set is kept).",
+	     (double)st->network_failures);
 }

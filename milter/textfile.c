@@ -38,7 +38,7 @@ int textfile_write(const char *path, time_t started, struct strbuf *err_r)
 		       "# TYPE relaymilter_start_time_seconds gauge\n"
 		       "relaymilter_start_time_seconds %lld\n",
 		       PACKAGE_VERSION, (long long)started);
-	stats_format_prometheus(&body);
+	snapshot_format_stats(&body, true);
 	strbuf_appendf(&tmp, "%s.tmp", path);
 	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "milter/callbacks.h"
 #include "milter/notify.h"
 #include "milter/privs.h"
@@ -283,7 +284,7 @@ int main(int argc, char **argv)
 	if (o.foreground)
 		log_set_sinks(cf->log.facility, cf->log.syslog,
 			      !(cf->log.syslog && notify_stderr_is_journal()));
-	pidfile = cf->pidfile ? strdup(cf->pidfile) : NULL;
+	pidfile = cf->pidfile ? xstrdup(cf->pidfile) : NULL;
 
 	if ((snap = snapshot_create(cf, json_fd, &errors)) == NULL)
 		msg_fatal_status(EX_CONFIG, "%s", errors.data);

@@ -379,6 +379,26 @@ rm_start "$CONF" || bail_out "pidfile start failed"
 is "pidfile holds the daemon's pid" "$(cat "$TMP/rm.pid" 2>/dev/null)" "$RM_PID"
 rm_stop TERM
 ok_if "pidfile removed at exit" test ! -e "$TMP/rm.pid"
+# Without -f: the parent returns 0 once the socket is open, the daemon lives on.
+"$RM_BIN" -c "$CONF" 2>"$TMP/bg.err"
+rc=$?
+is "without -f: the starting process exits 0" "$rc" "0"
+for _ in $(seq 1 100); do [ -s "$TMP/rm.pid" ] && break; sleep 0.05; done
+bgpid=$(cat "$TMP/rm.pid" 2>/dev/null)
+ok_if "without -f: the daemon runs on in the background" kill -0 "${bgpid:-0}"
+is "without -f: detached into its own session" "$(ps -o sid= -p "${bgpid:-0}" | tr -d ' ')" "${bgpid:-x}"
+out=$(mt postfix <<'S'
+connect mx.example.net 203.0.113.5
+helo mx
+mail <a@example.net>
+rcpt <b@example.net>
+quit
+S
+)
+like "without -f: serves" "$(grep '^rcpt' <<<"$out")" "$REMOTE_REPLY"
+RM_PID=$bgpid
+rm_stop TERM
+ok_if "without -f: stopped, pidfile removed" test ! -e "$TMP/rm.pid"
 ln -s /etc/passwd "$TMP/rm.pid"
 "$RM_BIN" -f -c "$CONF" 2>"$TMP/pid.err" &
 p=$!

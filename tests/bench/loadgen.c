@@ -12,11 +12,12 @@
  *
  *   loadgen -s SOCKET -e ENVFILE [-c CONNS] [-d SECONDS | -n TXNS]
  *           [-t TXNS_PER_SESSION] [-S SESSIONS_PER_SOCKET] [-r RANGE]
- *           [-p seq|random] [-T TIMEOUT_MS] [-o] [-l LABEL] [-q]
+ *           [-p seq|random] [-T TIMEOUT_MS] [-o] [-N] [-l LABEL] [-q]
  *
  * Every recipient reply is timed (the RCPT round trip: macros, command,
  * reply) and checked against the envelope's category (-o: a directory
- * outage is under way, 451 is acceptable where a lookup is needed).
+ * outage is under way, 451 is acceptable where a lookup is needed; -N:
+ * check nothing, for the null milter).
  * Output: a human summary on stdout, then one machine-readable line
  * "RESULT key=value ..." (see print_result). Exit 0 when every reply was
  * right and no request failed, 1 when some reply was wrong, 2 on request
@@ -61,6 +62,7 @@ struct lg {
 	unsigned long range;
 	bool seq;
 	bool outage;
+	bool nocheck; /* -N: the filter decides nothing (the null milter) */
 	bool quiet;
 	int timeout_ms;
 	const char *label;
@@ -145,7 +147,7 @@ static void check_reply(struct worker *w, const struct envelope *e, enum env_sta
 {
 	const char *name = reply_name(r);
 
-	if (env_reply_ok(e->cat, stage, name, w->lg->outage))
+	if (w->lg->nocheck || env_reply_ok(e->cat, stage, name, w->lg->outage))
 		return;
 	if (w->wrong++ == 0)
 		snprintf(w->first_wrong, sizeof w->first_wrong, "%s client=%s auth=%s %s %s -> %s%s%s",
@@ -449,7 +451,7 @@ static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: loadgen -s SOCKET -e ENVFILE [-c CONNS] [-d SECONDS | -n TXNS]\n"
 		    "               [-t TXNS_PER_SESSION] [-S SESSIONS_PER_SOCKET] [-r RANGE]\n"
-		    "               [-p seq|random] [-T TIMEOUT_MS] [-o] [-l LABEL] [-q]\n");
+		    "               [-p seq|random] [-T TIMEOUT_MS] [-o] [-N] [-l LABEL] [-q]\n");
 }
 
 static long num_arg(const char *s, long min, long max, const char *what)
@@ -478,7 +480,7 @@ static void parse_args(struct lg *lg, int argc, char **argv)
 	lg->range = 1000;
 	lg->timeout_ms = 10000;
 	lg->label = "run";
-	while ((ch = getopt(argc, argv, "s:e:c:d:n:t:S:r:p:T:ol:qh")) != -1) {
+	while ((ch = getopt(argc, argv, "s:e:c:d:n:t:S:r:p:T:oNl:qh")) != -1) {
 		switch (ch) {
 		case 's': lg->spec = optarg; break;
 		case 'e': envfile = optarg; break;
@@ -497,6 +499,7 @@ static void parse_args(struct lg *lg, int argc, char **argv)
 			break;
 		case 'T': lg->timeout_ms = (int)num_arg(optarg, 10, 600000, "timeout"); break;
 		case 'o': lg->outage = true; break;
+		case 'N': lg->nocheck = true; break;
 		case 'l': lg->label = optarg; break;
 		case 'q': lg->quiet = true; break;
 		case 'h': usage(stdout); exit(0);

@@ -30,8 +30,9 @@ BENCH_PROGS = tests/bench/loadgen$(EXEEXT) tests/bench/nullmilter$(EXEEXT) \
 	tests/bench/ldapbase$(EXEEXT) relaymilter$(EXEEXT)
 BENCH_ENV = top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)'
 
-dist_noinst_SCRIPTS += tests/bench/run-bench.sh tests/bench/soak.sh tests/bench/lib_bench.sh
-dist_noinst_DATA += tests/bench/README.md tests/bench/envelopes.txt tests/bench/bench.gp
+dist_noinst_SCRIPTS += tests/bench/run-bench.sh tests/bench/soak.sh tests/bench/lib_bench.sh \
+	tests/bench/report.sh tests/bench/e2e-bench.sh
+dist_noinst_DATA += tests/bench/README.md tests/bench/envelopes.txt tests/bench/lookups.txt tests/bench/bench.gp
 
 bench: $(BENCH_PROGS)
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/tests/bench/run-bench.sh

@@ -76,13 +76,15 @@ null_start() {
 	bench_spawn null "$NULLMILTER" -p "unix:$TMP/null.sock"
 	NULL_PID=$SPAWNED
 	wait_socket "$TMP/null.sock" || bail_out "null milter did not start: $(cat "$TMP/null.log")"
+	chmod 0666 "$TMP/null.sock" # for Postfix's smtpd (e2e-bench.sh)
 }
 
 # rm_config NAME [LDAP-URI] [CACHE-LINES] [EXTRA-POLICY]
 # Static local domain bench.test with match_subdomains, so d42.bench.test
 # and mx.d42.bench.test are local without LDAP; with LDAP-URI the static
 # list holds only static.example and the d*.bench.test domains come from
-# the directory. Decision log: JSON off, syslog off; the daemon runs with
+# the directory. RM_ALLOW overrides the static allowlist. Decision log:
+# JSON off, syslog off; the daemon runs with
 # -f, so each decision line is still formatted and written to stderr
 # (/dev/null here): the cost of one log line per decision stays in.
 rm_config() {
@@ -100,7 +102,7 @@ rm_config() {
 		policy = {
 		  local_domains = [ $domains ];
 		  match_subdomains = true;
-		  allow_networks = [ "127.0.0.0/8", "192.0.2.0/24" ];
+		  allow_networks = [ ${RM_ALLOW:-"127.0.0.0/8", "192.0.2.0/24"} ];
 		  $extra
 		};
 		log = { syslog = false; accepts = true; };

@@ -71,12 +71,21 @@ AWK_KV='function kv(   i, p) { delete f; for (i = 1; i <= NF; i++) { p = index($
 		echo
 		echo "## End to end: smtp-source → Postfix → smtp-sink"
 		echo
+		echo "Messages summed over the rounds of the run; smtp-source, one message per SMTP session, $(awk '/^E2E / { for (i = 1; i <= NF; i++) if ($i ~ /^sessions=/) { sub(/sessions=/, "", $i); print $i; exit } }' "$res") sessions in parallel."
+		echo "On the reject path the null milter decides nothing: the relay goes through and is delivered."
+		echo
+		grep '^E2E-CHECK' "$res" | sed 's/^E2E-CHECK /Check: /; s/$/ (must be 0)./'
+		echo
+		echo "Outcome of every timed message (delivered to the sink / rejected in Postfix's log):"
+		echo
+		grep '^E2E-COUNT' "$res" | sed 's/^E2E-COUNT /- /'
+		echo
 		echo "| path | variant | messages | seconds | messages/s | × null milter | × Postfix native LDAP check |"
 		echo "|---|---|---:|---:|---:|---:|---:|"
 		awk "$AWK_KV"'
-			/^E2E/ { kv(); k = f["path"] SUBSEP f["variant"]; r[k] = f["msg_per_s"]; m[k] = f["msgs"]; t[k] = f["seconds"]
+			/^E2E / { kv(); k = f["path"] SUBSEP f["variant"]; m[k] += f["msgs"]; t[k] += f["seconds"]; r[k] = m[k] / t[k]
 				if (!(f["path"] in sp)) { sp[f["path"]] = 1; ps[++np] = f["path"] } }
-			END { n = split("none null relaymilter postfix-ldap", vs, " ")
+			END { n = split("none null relaymilter postfix-ldap postfix-static", vs, " ")
 				for (i = 1; i <= np; i++) for (j = 1; j <= n; j++) {
 					p = ps[i]; v = vs[j]; k = p SUBSEP v
 					if (!(k in r)) continue

@@ -89,6 +89,7 @@ null_start() {
 # (/dev/null here): the cost of one log line per decision stays in.
 rm_config() {
 	local name=$1 uri=${2:-} cache=${3:-} extra=${4:-} user= domains='"bench.test"'
+	local allow=${RM_ALLOW:-'"127.0.0.0/8", "192.0.2.0/24"'}
 	[ "$(id -u)" -eq 0 ] && user='user = "nobody";'
 	[ -n "$uri" ] && domains='"static.example"'
 	printf '%s\n' "$SERVICE_PW" >"$TMP/ldap.secret"
@@ -102,7 +103,7 @@ rm_config() {
 		policy = {
 		  local_domains = [ $domains ];
 		  match_subdomains = true;
-		  allow_networks = [ ${RM_ALLOW:-"127.0.0.0/8", "192.0.2.0/24"} ];
+		  allow_networks = [ $allow ];
 		  $extra
 		};
 		log = { syslog = false; accepts = true; };

@@ -12,6 +12,10 @@
 #   ldap_admin NAME ldapmodify-args...     as cn=admin (password "secret")
 #   probe_start CONF / probe CMD / probe_check / probe_stop   (dirprobe)
 #   write_ldap_conf FILE URIS [ldap lines] [cache lines] [policy lines]
+#
+# SLAPD_MAXSIZE (bytes, default 16 MB) and SLAPD_DB_CONF (extra lines for the
+# mdb database, e.g. "index associatedDomain eq") are for the benchmarks'
+# large directories.
 : "${top_srcdir:?}" "${top_builddir:?}"
 . "$top_srcdir/tests/lib/tap.sh"
 
@@ -116,7 +120,8 @@ TLSCACertificateFile $TMP/tls/ca.pem
 TLSCertificateFile $TMP/tls/server.pem
 TLSCertificateKeyFile $TMP/tls/server.key
 database mdb
-maxsize 16777216
+maxsize ${SLAPD_MAXSIZE:-16777216}
+${SLAPD_DB_CONF:-}
 suffix "dc=example,dc=org"
 rootdn "cn=admin,dc=example,dc=org"
 rootpw secret

@@ -28,7 +28,8 @@ tests_fuzz_replay_engine_LDADD = $(RELAYMILTER_LIBS)
 
 TESTS += tests/fuzz/replay.sh
 dist_check_SCRIPTS += tests/fuzz/replay.sh
-EXTRA_DIST += tests/fuzz/corpus tests/fuzz/README.md
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/README.md tests/fuzz/lsan.supp \
+	tests/fuzz/valgrind.supp
 
 # ---- make fuzz ----
 FUZZ_SECONDS = 60
@@ -64,6 +65,7 @@ fuzz: fuzz-build
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_WORKDIR)/corpus/$$t $(FUZZ_WORKDIR)/crash/$$t; \
 		echo "== fuzz_$$t: $(FUZZ_SECONDS) s"; \
+		LSAN_OPTIONS=suppressions=$(abs_top_srcdir)/tests/fuzz/lsan.supp \
 		$(FUZZ_WORKDIR)/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
 			-jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) -print_final_stats=1 \
 			-artifact_prefix=$(FUZZ_WORKDIR)/crash/$$t/ \

@@ -10,6 +10,11 @@
 . "$top_srcdir/tests/lib/tap.sh"
 
 CORPUS=$top_srcdir/tests/fuzz/corpus
+# libconfig's own leak on a parse error is not ours (see lsan.supp).
+export LSAN_OPTIONS="suppressions=$top_srcdir/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+case ${RM_WRAPPER:-} in
+valgrind*) RM_WRAPPER="$RM_WRAPPER --suppressions=$top_srcdir/tests/fuzz/valgrind.supp" ;;
+esac
 TARGETS="address cidr config engine"
 for t in ldap_filter; do
 	[ -x "$top_builddir/tests/fuzz/replay_$t" ] && TARGETS="$TARGETS $t"

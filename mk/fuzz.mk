@@ -98,3 +98,9 @@ clean-local: clean-fuzz
 clean-fuzz:
 	rm -rf $(FUZZ_WORKDIR)
 .PHONY: fuzz fuzz-build fuzz-milter fuzz-merge clean-fuzz
+
+# ---- the milter-protocol fuzzer, against the real daemon ----
+check_PROGRAMS += tests/fuzz/milterfuzz
+tests_fuzz_milterfuzz_SOURCES = tests/fuzz/milterfuzz.c
+TESTS += tests/daemon/milterfuzz.sh
+dist_check_SCRIPTS += tests/daemon/milterfuzz.sh

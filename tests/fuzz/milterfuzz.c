@@ -459,6 +459,35 @@ static int check_sessions(void)
 	return failures;
 }
 
+/* Information, not asserted: an AUTH transaction, abort, then a MAIL with
+ * no macro packet at all (no real MTA does that: Postfix and Sendmail send
+ * the MAIL macros every time). Does libmilter keep the old {auth_authen}? */
+static void probe_stale_macros(void)
+{
+	struct sess s;
+	struct buf b = {0};
+	struct reply r;
+
+	if (!sess_open(&s, "probe") || !sess_connect(&s, SMFIA_INET, "203.0.113.5"))
+		goto out;
+	sess_mail(&s, "<a@example.net>", "alice");
+	sess_abort(&s);
+	buf_str(&b, "<a@example.net>");
+	sess_cmd(&s, SMFIC_MAIL, &b, s.proto & SMFIP_NR_MAIL, &r);
+	b.len = 0;
+	buf_str(&b, "<b@example.net>");
+	if (sess_cmd(&s, SMFIC_RCPT, &b, false, &r))
+		printf("# probe: MAIL without a macro packet after an AUTH transaction: remote "
+		       "RCPT answered '%c' %s (%s)\n", r.cmd, r.text,
+		       r.cmd == SMFIR_CONTINUE ? "libmilter kept the old {auth_authen}"
+					       : "no stale AUTH");
+	free(b.p);
+	sess_close(&s);
+out:
+	if (s.failures)
+		printf("# probe failed\n");
+}
+
 /* ---- fuzz connections ---- */
 static const char known_cmds[] = "ABCDEHKLMNOQRTU";
 
@@ -775,6 +804,8 @@ int main(int argc, char **argv)
 	printf("# milterfuzz: socket %s, seed %llu, %.0f s, at most %lu connections\n", sock_path,
 	       seed, seconds, iterations);
 	start = now_s();
+	if (verbose)
+		probe_stale_macros();
 	failures += check_sessions();
 	for (i = 0; i < iterations && now_s() - start < seconds && failures == 0; i++) {
 		if (!fuzz_one()) {

@@ -204,6 +204,7 @@ static struct config *load_or_exit(const char *path)
 		if (errors.len == 0 || errors.data[errors.len - 1] != '\n')
 			fputc('\n', stderr);
 		msg_error("%s: configuration has errors; not starting", path);
+		strbuf_free(&errors);
 		exit(EX_CONFIG);
 	}
 	strbuf_free(&errors);

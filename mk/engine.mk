@@ -3,8 +3,7 @@ librelaymilter_a_SOURCES += \
 	policy/engine.c policy/engine.h \
 	policy/directory.c policy/directory.h \
 	policy/dir_static.c policy/dir_static.h \
-	policy/reply.c policy/reply.h \
-	policy/dir_ldap.h policy/dir_ldap_unavailable.c
+	policy/reply.c policy/reply.h
 
 check_PROGRAMS += tests/unit/test_engine tests/unit/test_escape
 TESTS += tests/unit/test_engine tests/unit/test_escape

@@ -231,6 +231,7 @@ int main(int argc, char **argv)
 	strbuf_init(&errors);
 	if ((cf = config_load(q.config_path, &errors)) == NULL) {
 		fputs(errors.data, stderr);
+		strbuf_free(&errors);
 		return EX_CONFIG;
 	}
 	strbuf_free(&errors);

@@ -27,14 +27,16 @@ cleanup() {
 trap cleanup EXIT
 
 # write_config FILE [extra policy lines] [extra top-level lines]
+# (LOCAL_DOMAINS and RM_MODE override the local domains and the mode)
 write_config() {
+	local domains=${LOCAL_DOMAINS:-'"example.org", "example.com"'}
 	cat >"$1" <<CONF
 socket = "unix:$SOCK";
 socket_mode = "0660";
 user = "$RM_USER";
 mode = "${RM_MODE:-enforce}";
 policy = {
-  local_domains = [ "example.org", "example.com" ];
+  local_domains = [ $domains ];
   allow_networks = [ "127.0.0.0/8", "::1/128", "192.0.2.0/24", "2001:db8:1::/48" ];
   ${2:-}
 };
@@ -77,6 +79,10 @@ rm_stop() {
 	fi
 	wait "$RM_PID" 2>/dev/null || rc=$?
 	RM_PID=
+	# Under valgrind (tests/run-all), exit 99 means memory errors or leaks.
+	if [ -n "${RM_WRAPPER:-}" ] && [ "$rc" -eq 99 ]; then
+		not_ok "daemon run under '${RM_WRAPPER%% *}' is clean" "$(cat "$TMP/stderr" | tail -30)"
+	fi
 	return $rc
 }
 

@@ -6,17 +6,20 @@
 # Every assertion is one TAP line, counted by automake's tap-driver.
 TAP_N=0
 TAP_FAILED=0
+# TAP lines go to fd 3 (the original stdout), so redirecting a checked
+# command's output (ok_if "x" cmd >/dev/null) never swallows its result line.
+exec 3>&1
 
 ok() {
 	TAP_N=$((TAP_N + 1))
-	echo "ok $TAP_N - $1"
+	echo "ok $TAP_N - $1" >&3
 }
 
 not_ok() {
 	TAP_N=$((TAP_N + 1))
 	TAP_FAILED=$((TAP_FAILED + 1))
-	echo "not ok $TAP_N - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/# /'
+	echo "not ok $TAP_N - $1" >&3
+	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/# /' >&3
 	return 0
 }
 
@@ -38,15 +41,15 @@ like() {
 
 skip() {
 	TAP_N=$((TAP_N + 1))
-	echo "ok $TAP_N - $1 # SKIP ${2:-}"
+	echo "ok $TAP_N - $1 # SKIP ${2:-}" >&3
 }
 
 bail_out() {
-	echo "Bail out! $1"
+	echo "Bail out! $1" >&3
 	exit 1
 }
 
 done_testing() {
-	echo "1..$TAP_N"
+	echo "1..$TAP_N" >&3
 	[ "$TAP_FAILED" -eq 0 ]
 }

@@ -438,7 +438,8 @@ START_TEST(test_random_against_linear)
 		uint32_t be;
 		bool dup = false;
 
-		net &= ~(0xffffffffu >> plen);
+		/* plen 32 would shift a 32-bit value by 32: undefined. */
+		net &= plen >= 32 ? 0xffffffffu : ~(0xffffffffu >> plen);
 		be = htonl(net);
 		inet_ntop(AF_INET, &be, text, sizeof text);
 		snprintf(text + strlen(text), sizeof text - strlen(text), "/%d", plen);

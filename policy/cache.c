@@ -1,0 +1,403 @@
+/*
+ * cache: sharded LRU cache of directory answers with coalesced misses.
+ *
+ * Entry points: cache_create, cache_lookup, cache_flush, cache_get_stats,
+ * cache_free. The cache owns copies of its keys. Allocation failure ends the
+ * process (xalloc); nothing else fails.
+ *
+ * A key hashes to one of up to 64 shards (fewer for small caches, so that
+ * max_entries is an exact bound); each shard has its own mutex,
+ * condition variable, hash chains and LRU list, so a hit takes one shard
+ * lock for a few hundred nanoseconds and no global lock at all. An entry
+ * being fetched is "pending": later askers wait on the shard's condvar for
+ * the fetch to complete (its generation to change), and pending or awaited
+ * entries are never evicted or freed. The backend is always called with no
+ * lock held.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/xalloc.h"
+#include "policy/cache.h"
+#include "policy/monotime.h"
+
+#define MAX_SHARDS 64
+#define MIN_PER_SHARD 16
+#define MIN_BUCKETS 16
+#define MAX_BUCKETS 65536
+
+struct centry {
+	struct centry *hnext;       /* hash chain */
+	struct centry *prev, *next; /* LRU list, most recent first */
+	uint32_t hash;
+	bool has_value;   /* STATUS, STORED, EXPIRES are meaningful */
+	bool pending;     /* a thread is fetching this key */
+	unsigned waiters; /* threads waiting for the fetch */
+	unsigned gen;     /* bumped when a fetch completes */
+	int status;       /* CACHE_FOUND or CACHE_NOTFOUND */
+	int last_status;  /* the last completed fetch's answer, maybe ERROR */
+	double stored;
+	double expires;
+	char key[];
+};
+
+struct shard {
+	pthread_mutex_t lock;
+	pthread_cond_t done; /* some fetch in this shard completed */
+	struct centry **buckets;
+	size_t n_buckets; /* a power of two */
+	struct centry *head, *tail;
+	long count;
+	long max;
+};
+
+struct cache {
+	struct cache_params p;
+	struct shard *shards;
+	unsigned n_shards; /* a power of two */
+	unsigned long hits, misses, coalesced, stale, errors, evictions;
+};
+
+#define COUNT(c, field) __atomic_fetch_add(&(c)->field, 1, __ATOMIC_RELAXED)
+
+static double default_clock(void *ctx)
+{
+	(void)ctx;
+	return monotime_now();
+}
+
+static uint32_t hash_key(const char *key)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *key != '\0'; key++) {
+		h ^= (unsigned char)*key;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+struct cache *cache_create(const struct cache_params *params)
+{
+	struct cache *c = xcalloc(1, sizeof *c);
+	long per_shard;
+	size_t nb;
+	int i;
+
+	c->p = *params;
+	if (c->p.clock == NULL)
+		c->p.clock = default_clock;
+	if (c->p.max_entries < 0)
+		c->p.max_entries = 0;
+	/* Small caches get fewer shards, so the bound stays exact. */
+	for (c->n_shards = 1; c->n_shards < MAX_SHARDS &&
+			      c->p.max_entries / (c->n_shards * 2) >= MIN_PER_SHARD;
+	     c->n_shards *= 2)
+		;
+	c->shards = xcalloc(c->n_shards, sizeof *c->shards);
+	per_shard = (c->p.max_entries + c->n_shards - 1) / c->n_shards;
+	for (nb = MIN_BUCKETS; nb < (size_t)per_shard && nb < MAX_BUCKETS; nb *= 2)
+		;
+	for (i = 0; i < (int)c->n_shards; i++) {
+		struct shard *s = &c->shards[i];
+
+		pthread_mutex_init(&s->lock, NULL);
+		monotime_cond_init(&s->done);
+		s->n_buckets = nb;
+		s->buckets = xcalloc(nb, sizeof *s->buckets);
+		/* Spread the remainder so the shards add up to max_entries. */
+		s->max = c->p.max_entries / c->n_shards +
+			 (i < c->p.max_entries % c->n_shards ? 1 : 0);
+	}
+	return c;
+}
+
+static void lru_unlink(struct shard *s, struct centry *e)
+{
+	if (e->prev != NULL)
+		e->prev->next = e->next;
+	else
+		s->head = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	else
+		s->tail = e->prev;
+	e->prev = e->next = NULL;
+}
+
+static void lru_push_front(struct shard *s, struct centry *e)
+{
+	e->prev = NULL;
+	e->next = s->head;
+	if (s->head != NULL)
+		s->head->prev = e;
+	s->head = e;
+	if (s->tail == NULL)
+		s->tail = e;
+}
+
+static struct centry *shard_find(struct shard *s, const char *key, uint32_t hash)
+{
+	struct centry *e;
+
+	for (e = s->buckets[(hash >> 6) & (s->n_buckets - 1)]; e != NULL; e = e->hnext)
+		if (e->hash == hash && strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+/* Unlink E from its chain and the LRU list and free it. */
+static void shard_remove(struct shard *s, struct centry *e)
+{
+	struct centry **pp = &s->buckets[(e->hash >> 6) & (s->n_buckets - 1)];
+
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	lru_unlink(s, e);
+	s->count--;
+	free(e);
+}
+
+/* Is E referenced by a thread (fetching or waiting)? Then it must stay. */
+static bool entry_busy(const struct centry *e)
+{
+	return e->pending || e->waiters > 0;
+}
+
+/* Evict least recently used idle entries until the shard fits. */
+static void shard_evict(struct cache *c, struct shard *s)
+{
+	struct centry *e = s->tail;
+
+	while (s->count > s->max && e != NULL) {
+		struct centry *prev = e->prev;
+
+		if (!entry_busy(e)) {
+			shard_remove(s, e);
+			COUNT(c, evictions);
+		}
+		e = prev;
+	}
+}
+
+static struct centry *shard_insert(struct cache *c, struct shard *s, const char *key,
+				   uint32_t hash)
+{
+	size_t len = strlen(key);
+	struct centry *e = xcalloc(1, sizeof *e + len + 1);
+	size_t b = (hash >> 6) & (s->n_buckets - 1);
+
+	memcpy(e->key, key, len + 1);
+	e->hash = hash;
+	e->pending = true; /* never evicted by the line below */
+	e->hnext = s->buckets[b];
+	s->buckets[b] = e;
+	lru_push_front(s, e);
+	s->count++;
+	shard_evict(c, s);
+	return e;
+}
+
+/* The backend failed for E (or the wait timed out): a stale answer if the
+ * entry is young enough, else an error. Frees a value-less idle entry. */
+static void answer_failed(struct cache *c, struct shard *s, struct centry *e,
+			  double now, struct cache_result *res_r)
+{
+	if (e->has_value && c->p.stale_ttl > 0 && now - e->stored < c->p.stale_ttl) {
+		res_r->status = e->status;
+		res_r->origin = CACHE_STALE;
+		res_r->age = now - e->stored;
+		COUNT(c, stale);
+	} else {
+		res_r->status = CACHE_ERROR;
+		res_r->origin = CACHE_NONE;
+		COUNT(c, errors);
+	}
+	if (!e->has_value && !entry_busy(e))
+		shard_remove(s, e);
+}
+
+/* Wait for the fetch in flight on E; caller holds S's lock. */
+static void wait_for_fetch(struct cache *c, struct shard *s, struct centry *e,
+			   double deadline, struct cache_result *res_r)
+{
+	unsigned gen = e->gen;
+	struct timespec ts = monotime_timespec(deadline);
+	int rc = 0;
+
+	COUNT(c, coalesced);
+	e->waiters++;
+	while (e->pending && e->gen == gen && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&s->done, &s->lock, &ts);
+	e->waiters--;
+	if (e->gen != gen && e->last_status != CACHE_ERROR) {
+		res_r->status = e->last_status;
+		res_r->origin = CACHE_SHARED;
+		res_r->age = 0;
+		return;
+	}
+	answer_failed(c, s, e, c->p.clock(c->p.clock_ctx), res_r);
+}
+
+/* Store the fetch's answer in E and wake the waiters; caller holds lock. */
+static void complete_fetch(struct cache *c, struct shard *s, struct centry *e,
+			   int status)
+{
+	e->pending = false;
+	e->gen++;
+	e->last_status = status;
+	if (status != CACHE_ERROR) {
+		e->has_value = true;
+		e->status = status;
+		e->stored = c->p.clock(c->p.clock_ctx);
+		e->expires = e->stored + (status == CACHE_FOUND ? c->p.positive_ttl
+							       : c->p.negative_ttl);
+	}
+	pthread_cond_broadcast(&s->done);
+}
+
+static void lookup_uncached(struct cache *c, const char *key, cache_fetch_fn fetch,
+			    void *ctx, char *detail, size_t size,
+			    struct cache_result *res_r)
+{
+	COUNT(c, misses);
+	res_r->status = fetch(ctx, key, detail, size);
+	res_r->origin = res_r->status == CACHE_ERROR ? CACHE_NONE : CACHE_FETCHED;
+	res_r->age = 0;
+	if (res_r->status == CACHE_ERROR)
+		COUNT(c, errors);
+}
+
+void cache_lookup(struct cache *c, const char *key, double deadline,
+		  cache_fetch_fn fetch, void *ctx, char *detail, size_t size,
+		  struct cache_result *res_r)
+{
+	uint32_t hash = hash_key(key);
+	struct shard *s = &c->shards[hash & (c->n_shards - 1)];
+	struct centry *e;
+	double now;
+	int status;
+
+	if (c->p.max_entries == 0) {
+		lookup_uncached(c, key, fetch, ctx, detail, size, res_r);
+		return;
+	}
+	pthread_mutex_lock(&s->lock);
+	now = c->p.clock(c->p.clock_ctx);
+	e = shard_find(s, key, hash);
+	if (e != NULL && e->has_value && now < e->expires) {
+		lru_unlink(s, e);
+		lru_push_front(s, e);
+		res_r->status = e->status;
+		res_r->origin = CACHE_HIT;
+		res_r->age = now - e->stored;
+		COUNT(c, hits);
+		goto out;
+	}
+	if (e != NULL && e->pending) {
+		wait_for_fetch(c, s, e, deadline, res_r);
+		goto out;
+	}
+	if (e == NULL)
+		e = shard_insert(c, s, key, hash);
+	e->pending = true; /* an expired entry is refreshed in place */
+	COUNT(c, misses);
+	pthread_mutex_unlock(&s->lock);
+
+	status = fetch(ctx, key, detail, size);
+
+	pthread_mutex_lock(&s->lock);
+	complete_fetch(c, s, e, status);
+	if (status != CACHE_ERROR) {
+		res_r->status = status;
+		res_r->origin = CACHE_FETCHED;
+		res_r->age = 0;
+	} else {
+		answer_failed(c, s, e, c->p.clock(c->p.clock_ctx), res_r);
+	}
+out:
+	pthread_mutex_unlock(&s->lock);
+}
+
+void cache_flush(struct cache *c)
+{
+	int i;
+
+	for (i = 0; i < (int)c->n_shards; i++) {
+		struct shard *s = &c->shards[i];
+		struct centry *e, *next;
+
+		pthread_mutex_lock(&s->lock);
+		for (e = s->head; e != NULL; e = next) {
+			next = e->next;
+			if (entry_busy(e))
+				e->has_value = false; /* its fetch will refill it */
+			else
+				shard_remove(s, e);
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+#define READ(c, field) __atomic_load_n(&(c)->field, __ATOMIC_RELAXED)
+
+void cache_get_stats(struct cache *c, struct cache_stats *st_r)
+{
+	int i;
+
+	st_r->hits = READ(c, hits);
+	st_r->misses = READ(c, misses);
+	st_r->coalesced = READ(c, coalesced);
+	st_r->stale = READ(c, stale);
+	st_r->errors = READ(c, errors);
+	st_r->evictions = READ(c, evictions);
+	st_r->entries = 0;
+	for (i = 0; i < (int)c->n_shards; i++) {
+		pthread_mutex_lock(&c->shards[i].lock);
+		st_r->entries += (unsigned long)c->shards[i].count;
+		pthread_mutex_unlock(&c->shards[i].lock);
+	}
+}
+
+void cache_free(struct cache *c)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < (int)c->n_shards; i++) {
+		struct shard *s = &c->shards[i];
+
+		while (s->head != NULL)
+			shard_remove(s, s->head);
+		free(s->buckets);
+		pthread_mutex_destroy(&s->lock);
+		pthread_cond_destroy(&s->done);
+	}
+	free(c->shards);
+	free(c);
+}
+
+const char *cache_origin_name(enum cache_origin origin)
+{
+	switch (origin) {
+	case CACHE_HIT:
+		return "hit";
+	case CACHE_FETCHED:
+		return "fetched";
+	case CACHE_SHARED:
+		return "shared";
+	case CACHE_STALE:
+		return "stale";
+	case CACHE_NONE:
+		break;
+	}
+	return "none";
+}

@@ -1,0 +1,58 @@
+/*
+ * ldap_networks: the allowlisted client networks held in LDAP, loaded in
+ * bulk (every value of one attribute under one base) into an in-memory
+ * netlist, refreshed on a timer by a background thread and swapped in
+ * atomically. Client matches are answered from memory only. A failed
+ * refresh keeps the last good set; invalid values are skipped with a
+ * warning.
+ */
+#ifndef RM_LDAP_NETWORKS_H
+#define RM_LDAP_NETWORKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lib/strbuf.h"
+#include "policy/directory.h"
+#include "policy/ldap_pool.h"
+#include "policy/netlist.h"
+
+struct ldap_networks_params {
+	const char *base;
+	int scope;          /* LDAP_SCOPE_* */
+	const char *filter; /* plain, no %s */
+	const char *attribute;
+	double refresh;     /* seconds between loads */
+	double budget;      /* seconds one load may take */
+};
+
+struct ldap_networks_stats {
+	unsigned long networks;  /* in the current set */
+	unsigned long skipped;   /* invalid values skipped by the last load */
+	unsigned long loads;     /* successful loads */
+	unsigned long failures;  /* failed loads */
+	double age;              /* seconds since the last good load; -1: never */
+};
+
+struct ldap_networks;
+
+/* Start loading from POOL (which must outlive the result): the first load
+ * is attempted before this returns (bounded by the budget); its failure is
+ * logged, not fatal. Strings in PARAMS must outlive the result. */
+struct ldap_networks *ldap_networks_create(struct ldap_pool *pool,
+					   const struct ldap_networks_params *params);
+/* Stop the refresh thread and free everything. */
+void ldap_networks_free(struct ldap_networks *nets);
+
+/* Is ADDR in the current set? FOUND or NOTFOUND, never an error. */
+void ldap_networks_match(struct ldap_networks *nets, const struct netaddr *addr,
+			 struct dir_answer *ans_r);
+
+/* Load once now, not touching the current set (relaymilter -n -n): append
+ * a report line to REPORT; 0 when the search worked. */
+int ldap_networks_check(struct ldap_networks *nets, struct strbuf *report);
+
+/* A snapshot of the counters. */
+void ldap_networks_get_stats(struct ldap_networks *nets, struct ldap_networks_stats *st_r);
+
+#endif

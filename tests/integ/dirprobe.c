@@ -1,0 +1,125 @@
+/*
+ * dirprobe: drive the LDAP directory backend from a test script, one
+ * command per line on stdin, one answer line on stdout:
+ *   domain NAME   -> "found|notfound|error SOURCE MS DETAIL"
+ *   client ADDR   -> same, from the in-memory networks
+ *   check         -> the -n -n report, then "check 0" or "check -1"
+ *   stats         -> "stats key=value ..."
+ *   flush         -> "flushed"
+ * Usage: dirprobe CONFIG. Warnings go to stderr. A long-lived process, so
+ * the cache, stale answers and reconnection can be observed across steps.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "conf/config.h"
+#include "lib/log.h"
+#include "lib/strbuf.h"
+#include "policy/dir_ldap.h"
+#include "policy/monotime.h"
+
+static const char *status_name(enum dir_status st)
+{
+	return st == DIR_FOUND ? "found" : st == DIR_NOTFOUND ? "notfound" : "error";
+}
+
+static void print_answer(const struct dir_answer *ans, double ms)
+{
+	printf("%s %s %.1f %s\n", status_name(ans->status), dir_source_name(ans->source),
+	       ms, ans->detail);
+}
+
+static void print_stats(struct directory *dir)
+{
+	struct dir_ldap_stats st;
+
+	dir_ldap_get_stats(dir, &st);
+	printf("stats hits=%lu misses=%lu coalesced=%lu stale=%lu errors=%lu entries=%lu "
+	       "queries=%lu ldap_errors=%lu timeouts=%lu connects=%lu "
+	       "connect_failures=%lu fast_failures=%lu servers_up=%d networks=%lu "
+	       "network_loads=%lu network_failures=%lu\n",
+	       st.cache_hits, st.cache_misses, st.cache_coalesced, st.cache_stale,
+	       st.cache_errors, st.cache_entries, st.ldap_queries, st.ldap_errors,
+	       st.ldap_timeouts, st.ldap_connects, st.ldap_connect_failures,
+	       st.ldap_fast_failures, st.ldap_servers_up, st.networks, st.network_loads,
+	       st.network_failures);
+}
+
+static void run_command(struct directory *dir, char *cmd, char *arg)
+{
+	struct dir_answer ans;
+	struct netaddr addr;
+	double t0 = monotime_now();
+
+	if (strcmp(cmd, "domain") == 0) {
+		dir_lookup_domain(dir, arg, &ans);
+		print_answer(&ans, (monotime_now() - t0) * 1000);
+	} else if (strcmp(cmd, "client") == 0) {
+		if (netaddr_parse(arg, &addr) != 0) {
+			printf("badaddr\n");
+			return;
+		}
+		dir_match_client(dir, &addr, &ans);
+		print_answer(&ans, (monotime_now() - t0) * 1000);
+	} else if (strcmp(cmd, "check") == 0) {
+		struct strbuf report;
+		int rc;
+
+		strbuf_init(&report);
+		rc = dir_ldap_check(dir, &report);
+		printf("%scheck %d\n", report.data, rc);
+		strbuf_free(&report);
+	} else if (strcmp(cmd, "stats") == 0) {
+		print_stats(dir);
+	} else if (strcmp(cmd, "flush") == 0) {
+		dir_ldap_flush_cache(dir);
+		printf("flushed\n");
+	} else {
+		printf("unknown command\n");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct strbuf errors;
+	struct config *cf;
+	struct directory *dir;
+	char errbuf[512];
+	char line[4096];
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: dirprobe CONFIG\n");
+		return 2;
+	}
+	log_setup("dirprobe", LOG_MAIL, false, true);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	strbuf_init(&errors);
+	if ((cf = config_load(argv[1], &errors)) == NULL) {
+		fprintf(stderr, "%s", errors.data);
+		return 78;
+	}
+	if ((dir = dir_ldap_create(cf, errbuf, sizeof errbuf)) == NULL) {
+		fprintf(stderr, "dir_ldap_create: %s\n", errbuf);
+		return 78;
+	}
+	printf("ready\n");
+	while (fgets(line, sizeof line, stdin) != NULL) {
+		char *arg, *cmd = line;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(cmd, "quit") == 0)
+			break;
+		arg = strchr(cmd, ' ');
+		if (arg != NULL)
+			*arg++ = '\0';
+		run_command(dir, cmd, arg != NULL ? arg : "");
+	}
+	dir_free(dir);
+	config_free(cf);
+	strbuf_free(&errors);
+	return 0;
+}

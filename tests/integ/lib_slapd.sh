@@ -1,0 +1,262 @@
+# lib_slapd.sh: private slapd instances for the LDAP integration tests
+# (sourced). Each instance lives in $TMP/NAME: slapd.conf, an mdb database
+# loaded with contrib/ldap/sample.ldif and tests/integ/data/extra.ldif, and
+# listens only on 127.0.0.1 (ports chosen free) and an ldapi socket in its
+# directory. Everything is stopped by PID and removed on exit.
+#
+#   slapd_init NAME       create config, TLS material, database
+#   slapd_start NAME      start (same ports as before on a restart), wait
+#   slapd_stop NAME       stop and wait for the exit
+#   slapd_hang NAME / slapd_resume NAME    SIGSTOP / SIGCONT
+#   slapd_uri NAME / slapd_ldaps_uri NAME
+#   ldap_admin NAME ldapmodify-args...     as cn=admin (password "secret")
+#   probe_start CONF / probe CMD / probe_check / probe_stop   (dirprobe)
+#   write_ldap_conf FILE URIS [ldap lines] [cache lines] [policy lines]
+: "${top_srcdir:?}" "${top_builddir:?}"
+. "$top_srcdir/tests/lib/tap.sh"
+
+SLAPD=${SLAPD:-/usr/sbin/slapd}
+SLAPADD=${SLAPADD:-/usr/sbin/slapadd}
+if [ ! -x "$SLAPD" ] || ! command -v ldapsearch >/dev/null; then
+	echo "1..0 # SKIP slapd or ldap-utils not installed"
+	exit 0
+fi
+# The ldap-utils the tests run must not read anyone's ldaprc either.
+export LDAPNOINIT=1
+DIRPROBE=$top_builddir/tests/integ/dirprobe
+SERVICE_DN="cn=relaymilter,ou=services,dc=example,dc=org"
+SERVICE_PW="relaymilter-secret"
+TMP=$(mktemp -d /tmp/rm-ldap.XXXXXX)
+PROBE_PID=
+
+lib_slapd_cleanup() {
+	local d pid
+	probe_stop
+	for d in "$TMP"/*/; do
+		[ -f "$d/pid" ] || continue
+		pid=$(cat "$d/pid")
+		kill -CONT "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null
+	done
+	for d in "$TMP"/*/; do
+		[ -f "$d/pid" ] && wait_gone "$(cat "$d/pid")"
+	done
+	if [ -n "${KEEP_TMP:-}" ]; then echo "# kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap lib_slapd_cleanup EXIT
+
+wait_gone() {
+	local i
+	for i in $(seq 1 100); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	kill -KILL "$1" 2>/dev/null
+}
+
+# A TCP port on 127.0.0.1 nobody listens on.
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
+	done
+}
+
+# CA, server certificate for 127.0.0.1/localhost, and an unrelated CA.
+make_tls() {
+	local d=$TMP/tls
+	[ -d "$d" ] && return
+	mkdir -p "$d"
+	cat >"$d/ca.tmpl" <<T
+cn = "relaymilter test CA"
+ca
+cert_signing_key
+expiration_days = 2
+T
+	cat >"$d/server.tmpl" <<T
+cn = "localhost"
+ip_address = "127.0.0.1"
+dns_name = "localhost"
+tls_www_server
+encryption_key
+signing_key
+expiration_days = 2
+T
+	local kt="--key-type=rsa --bits=2048"
+	certtool --generate-privkey $kt --outfile "$d/ca.key" 2>/dev/null
+	certtool --generate-self-signed --load-privkey "$d/ca.key" --template "$d/ca.tmpl" \
+		--outfile "$d/ca.pem" 2>/dev/null
+	certtool --generate-privkey $kt --outfile "$d/server.key" 2>/dev/null
+	certtool --generate-certificate --load-privkey "$d/server.key" \
+		--load-ca-certificate "$d/ca.pem" --load-ca-privkey "$d/ca.key" \
+		--template "$d/server.tmpl" --outfile "$d/server.pem" 2>/dev/null
+	certtool --generate-privkey $kt --outfile "$d/wrong.key" 2>/dev/null
+	sed 's/relaymilter test CA/some other CA/' "$d/ca.tmpl" >"$d/wrong.tmpl"
+	certtool --generate-self-signed --load-privkey "$d/wrong.key" \
+		--template "$d/wrong.tmpl" --outfile "$d/wrong-ca.pem" 2>/dev/null
+	chmod 644 "$d"/*.key
+	[ -s "$d/server.pem" ] && [ -s "$d/wrong-ca.pem" ]
+}
+
+slapd_init() {
+	local d=$TMP/$1
+	mkdir -p "$d/db"
+	make_tls || bail_out "cannot make TLS certificates"
+	cat >"$d/slapd.conf" <<C
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include $top_srcdir/contrib/ldap/relaymilter.schema
+pidfile $d/slapd.pid
+argsfile $d/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+TLSCACertificateFile $TMP/tls/ca.pem
+TLSCertificateFile $TMP/tls/server.pem
+TLSCertificateKeyFile $TMP/tls/server.key
+database mdb
+maxsize 16777216
+suffix "dc=example,dc=org"
+rootdn "cn=admin,dc=example,dc=org"
+rootpw secret
+directory $d/db
+access to attrs=userPassword by anonymous auth by * none
+access to * by users read by * none
+C
+	"$SLAPADD" -q -f "$d/slapd.conf" -l "$top_srcdir/contrib/ldap/sample.ldif" \
+		>"$d/slapadd.log" 2>&1 &&
+		"$SLAPADD" -q -f "$d/slapd.conf" -l "$top_srcdir/tests/integ/data/extra.ldif" \
+			>>"$d/slapadd.log" 2>&1 ||
+		bail_out "slapadd failed: $(cat "$d/slapadd.log")"
+	free_port >"$d/port"
+	free_port >"$d/ldaps_port"
+}
+
+slapd_uri() { echo "ldap://127.0.0.1:$(cat "$TMP/$1/port")"; }
+slapd_ldaps_uri() { echo "ldaps://127.0.0.1:$(cat "$TMP/$1/ldaps_port")"; }
+
+slapd_start() {
+	local d=$TMP/$1 i
+	"$SLAPD" -d 0 -f "$d/slapd.conf" \
+		-h "$(slapd_uri "$1")/ $(slapd_ldaps_uri "$1")/ ldapi://$(printf %s "$d/ldapi" | sed 's,/,%2F,g')" \
+		>>"$d/slapd.log" 2>&1 &
+	echo $! >"$d/pid"
+	for i in $(seq 1 100); do
+		if ldapsearch -x -H "$(slapd_uri "$1")" -b "" -s base -o nettimeout=1 \
+			>/dev/null 2>&1; then
+			return 0
+		fi
+		kill -0 "$(cat "$d/pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	bail_out "slapd $1 did not start: $(tail -5 "$d/slapd.log")"
+}
+
+slapd_stop() {
+	local pid
+	pid=$(cat "$TMP/$1/pid")
+	kill -CONT "$pid" 2>/dev/null
+	kill "$pid" 2>/dev/null
+	wait_gone "$pid"
+	rm -f "$TMP/$1/pid"
+}
+
+slapd_hang() { kill -STOP "$(cat "$TMP/$1/pid")"; }
+slapd_resume() { kill -CONT "$(cat "$TMP/$1/pid")"; }
+
+ldap_admin() {
+	local name=$1
+	shift
+	ldapmodify -x -H "$(slapd_uri "$name")" -D "cn=admin,dc=example,dc=org" -w secret \
+		"$@" >/dev/null
+}
+
+# write_ldap_conf FILE "uri1 uri2" [ldap lines] [cache lines] [policy lines]
+write_ldap_conf() {
+	local f=$1 uris="" u
+	for u in $2; do uris="$uris${uris:+, }\"$u\""; done
+	printf '%s\n' "$SERVICE_PW" >"$TMP/ldap.secret"
+	chmod 600 "$TMP/ldap.secret"
+	cat >"$f" <<CONF
+socket = "unix:$TMP/rm.sock";
+policy = {
+  local_domains = [ "static.example" ];
+  allow_networks = [ "127.0.0.0/8" ];
+  ${5:-}
+};
+ldap = {
+  uri = [ $uris ];
+  bind_dn = "$SERVICE_DN";
+  bind_password_file = "$TMP/ldap.secret";
+  timeout = 1.0;
+  budget = 2.5;
+  domains = { base = "ou=domains,dc=example,dc=org";
+              filter = "(&(objectClass=domainRelatedObject)(associatedDomain=%s))"; };
+  networks = { base = "ou=networks,dc=example,dc=org"; refresh = 10; };
+  ${3:-}
+};
+cache = { ${4:-} };
+log = { syslog = false; };
+CONF
+	chmod 644 "$f"
+}
+
+# The probe: a long-lived dirprobe on a coprocess.
+probe_start() {
+	# PROBE_CWD and PROBE_ENV (env(1) arguments) let a test plant ldaprc
+	# files and LDAP* variables that must be ignored.
+	coproc PROBE {
+		cd "${PROBE_CWD:-.}" &&
+			exec env ${PROBE_ENV:-} "$DIRPROBE" "$1" 2>>"$TMP/probe.err"
+	}
+	PROBE_PID=$PROBE_PID
+	local line
+	read -t 30 -r line <&"${PROBE[0]}"
+	[ "$line" = ready ] || bail_out "dirprobe did not start: $(cat "$TMP/probe.err")"
+}
+
+# probe CMD: one answer line in $REPLY_LINE (also printed).
+probe() {
+	echo "$1" >&"${PROBE[1]}"
+	REPLY_LINE=
+	read -t 30 -r REPLY_LINE <&"${PROBE[0]}"
+	printf '%s\n' "$REPLY_LINE"
+}
+
+# probe_check: the -n -n report in $REPORT, its status in $CHECK_RC.
+probe_check() {
+	local line
+	REPORT=
+	echo check >&"${PROBE[1]}"
+	while read -t 60 -r line <&"${PROBE[0]}"; do
+		case $line in
+		"check "*) CHECK_RC=${line#check }; return ;;
+		*) REPORT="$REPORT$line"$'\n' ;;
+		esac
+	done
+	CHECK_RC=timeout
+}
+
+probe_stop() {
+	[ -n "${PROBE_PID:-}" ] || return 0
+	echo quit >&"${PROBE[1]}" 2>/dev/null
+	wait_gone "$PROBE_PID"
+	PROBE_PID=
+}
+
+# Fields of a probe answer: "status source ms detail..."
+ans_status() { printf '%s' "$1" | cut -d' ' -f1; }
+ans_source() { printf '%s' "$1" | cut -d' ' -f2; }
+ans_ms() { printf '%s' "$1" | cut -d' ' -f3 | cut -d. -f1; }
+
+# probe_until SECONDS CMD "STATUS SOURCE": repeat CMD until it answers so.
+probe_until() {
+	local end=$((SECONDS + $1))
+	while [ $SECONDS -le $end ]; do
+		probe "$2" >/dev/null
+		[ "$(ans_status "$REPLY_LINE") $(ans_source "$REPLY_LINE")" = "$3" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}

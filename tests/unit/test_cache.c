@@ -1,0 +1,322 @@
+/* Unit tests for policy/cache.c: TTLs, stale answers, the LRU bound, flush,
+ * and coalescing of concurrent misses. The TTL clock is injected: nothing
+ * sleeps to let time pass and nothing asserts on timing. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "policy/cache.h"
+#include "policy/monotime.h"
+#include "tests/unit/tap.h"
+
+#define F CACHE_FOUND
+#define N CACHE_NOTFOUND
+#define E CACHE_ERROR
+
+struct fake {
+	double now;          /* the injected clock */
+	int answer;          /* what the backend says */
+	int calls;           /* backend calls */
+	pthread_mutex_t lock;
+	pthread_cond_t release; /* threaded tests: fetch waits for it */
+	int released;
+	struct cache *cache;
+	unsigned long wait_coalesced; /* threaded: fetch waits for this many */
+	unsigned long wait_errors;    /* ... and this many errors */
+};
+
+static double fake_clock(void *ctx)
+{
+	return ((struct fake *)ctx)->now;
+}
+
+static int fake_fetch(void *ctx, const char *key, char *detail, size_t size)
+{
+	struct fake *f = ctx;
+
+	f->calls++;
+	snprintf(detail, size, "asked for %s", key);
+	return f->answer;
+}
+
+static struct cache *new_cache(struct fake *f, long max)
+{
+	struct cache_params p = {.max_entries = max,
+				 .positive_ttl = 300,
+				 .negative_ttl = 60,
+				 .stale_ttl = 3600,
+				 .clock = fake_clock,
+				 .clock_ctx = f};
+
+	memset(f, 0, sizeof *f);
+	f->now = 1000;
+	return cache_create(&p);
+}
+
+static int lookup(struct cache *c, struct fake *f, const char *key,
+		  struct cache_result *res)
+{
+	char detail[128] = "";
+
+	cache_lookup(c, key, monotime_now() + 5, fake_fetch, f, detail, sizeof detail,
+		     res);
+	return res->status;
+}
+
+/* First lookup with backend FIRST, clock advances ADVANCE seconds, second
+ * lookup with backend SECOND: expected status, origin and backend calls. */
+static const struct {
+	int first;
+	double advance;
+	int second;
+	int want;
+	enum cache_origin origin;
+	int calls;
+} ttl_rows[] = {
+	{F, 10, N, F, CACHE_HIT, 1},
+	{F, 299, E, F, CACHE_HIT, 1},
+	{F, 300, N, N, CACHE_FETCHED, 2},
+	{N, 59, F, N, CACHE_HIT, 1},
+	{N, 60, F, F, CACHE_FETCHED, 2},
+	{F, 301, E, F, CACHE_STALE, 2},
+	{F, 3599, E, F, CACHE_STALE, 2},
+	{F, 3600, E, E, CACHE_NONE, 2},
+	{N, 100, E, N, CACHE_STALE, 2},
+	{E, 0, F, F, CACHE_FETCHED, 2}, /* errors are never cached */
+	{E, 0, E, E, CACHE_NONE, 2},
+};
+
+START_TEST(test_ttl)
+{
+	struct fake f;
+	struct cache *c = new_cache(&f, 100);
+	struct cache_result res;
+
+	f.answer = ttl_rows[_i].first;
+	ck_assert_int_eq(lookup(c, &f, "example.org", &res), ttl_rows[_i].first);
+	f.now += ttl_rows[_i].advance;
+	f.answer = ttl_rows[_i].second;
+	ck_assert_int_eq(lookup(c, &f, "example.org", &res), ttl_rows[_i].want);
+	ck_assert_str_eq(cache_origin_name(res.origin),
+			 cache_origin_name(ttl_rows[_i].origin));
+	ck_assert_int_eq(f.calls, ttl_rows[_i].calls);
+	cache_free(c);
+}
+END_TEST
+
+START_TEST(test_disabled)
+{
+	struct fake f;
+	struct cache *c = new_cache(&f, 0);
+	struct cache_result res;
+	struct cache_stats st;
+
+	f.answer = F;
+	lookup(c, &f, "a", &res);
+	lookup(c, &f, "a", &res);
+	ck_assert_int_eq(f.calls, 2);
+	ck_assert_int_eq(res.origin, CACHE_FETCHED);
+	f.answer = E;
+	ck_assert_int_eq(lookup(c, &f, "a", &res), E); /* no stale without a cache */
+	cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 0);
+	cache_free(c);
+}
+END_TEST
+
+START_TEST(test_lru_bound)
+{
+	struct fake f;
+	struct cache *c = new_cache(&f, 3);
+	struct cache_result res;
+	struct cache_stats st;
+
+	f.answer = F;
+	lookup(c, &f, "a", &res);
+	lookup(c, &f, "b", &res);
+	lookup(c, &f, "c", &res);
+	lookup(c, &f, "a", &res); /* a is now the most recent */
+	ck_assert_int_eq(res.origin, CACHE_HIT);
+	lookup(c, &f, "d", &res); /* evicts b, the least recent */
+	cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 3);
+	ck_assert_uint_eq(st.evictions, 1);
+	lookup(c, &f, "a", &res);
+	ck_assert_int_eq(res.origin, CACHE_HIT);
+	lookup(c, &f, "b", &res);
+	ck_assert_int_eq(res.origin, CACHE_FETCHED);
+	cache_free(c);
+}
+END_TEST
+
+START_TEST(test_many_keys_bounded)
+{
+	struct fake f;
+	struct cache *c = new_cache(&f, 1000);
+	struct cache_result res;
+	struct cache_stats st;
+	char key[32];
+	int i;
+
+	f.answer = N;
+	for (i = 0; i < 5000; i++) {
+		snprintf(key, sizeof key, "d%d.example", i);
+		lookup(c, &f, key, &res);
+	}
+	cache_get_stats(c, &st);
+	ck_assert_uint_le(st.entries, 1000);
+	ck_assert_uint_eq(st.misses, 5000);
+	cache_free(c);
+}
+END_TEST
+
+START_TEST(test_flush)
+{
+	struct fake f;
+	struct cache *c = new_cache(&f, 10);
+	struct cache_result res;
+
+	f.answer = F;
+	lookup(c, &f, "a", &res);
+	cache_flush(c);
+	f.answer = E; /* flushed: no stale answer survives a reload */
+	ck_assert_int_eq(lookup(c, &f, "a", &res), E);
+	ck_assert_int_eq(f.calls, 2);
+	cache_free(c);
+}
+END_TEST
+
+/* Threaded coalescing: the fetch holds until every other thread waits. */
+#define N_THREADS 16
+
+struct worker {
+	struct fake *f;
+	struct cache_result res;
+	double deadline_in;
+};
+
+static int blocking_fetch(void *ctx, const char *key, char *detail, size_t size)
+{
+	struct fake *f = ctx;
+	struct cache_stats st;
+	int i;
+
+	__atomic_fetch_add(&f->calls, 1, __ATOMIC_SEQ_CST);
+	/* Wait (bounded) until the others have queued behind this fetch. */
+	for (i = 0; i < 20000; i++) {
+		cache_get_stats(f->cache, &st);
+		if (st.coalesced >= f->wait_coalesced && st.errors >= f->wait_errors)
+			break;
+		nanosleep(&(struct timespec){0, 500000}, NULL);
+	}
+	snprintf(detail, size, "%s", key);
+	return f->answer;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	char detail[64];
+
+	cache_lookup(w->f->cache, "hot.example", monotime_now() + w->deadline_in,
+		     blocking_fetch, w->f, detail, sizeof detail, &w->res);
+	return NULL;
+}
+
+static void run_workers(struct fake *f, struct worker *w, int n, double deadline_in)
+{
+	pthread_t tid[N_THREADS];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		w[i].f = f;
+		w[i].deadline_in = deadline_in;
+		pthread_create(&tid[i], NULL, worker_main, &w[i]);
+	}
+	for (i = 0; i < n; i++)
+		pthread_join(tid[i], NULL);
+}
+
+static const struct {
+	int answer;
+	int want;
+	int stale_first; /* store an answer, expire it, then stampede */
+	enum cache_origin waiter_origin;
+} coalesce_rows[] = {
+	{F, F, 0, CACHE_SHARED},
+	{N, N, 0, CACHE_SHARED},
+	{E, E, 0, CACHE_NONE},
+	{E, F, 1, CACHE_STALE},
+};
+
+START_TEST(test_coalesce)
+{
+	struct fake f;
+	struct worker w[N_THREADS];
+	struct cache *c = new_cache(&f, 100);
+	int i, as_waiter = 0;
+
+	memset(w, 0, sizeof w);
+	f.cache = c;
+	if (coalesce_rows[_i].stale_first) {
+		struct cache_result res;
+
+		f.answer = F;
+		lookup(c, &f, "hot.example", &res);
+		f.now += 1000; /* expired, still within stale_ttl */
+		f.calls = 0;
+	}
+	f.answer = coalesce_rows[_i].answer;
+	f.wait_coalesced = N_THREADS - 1;
+	run_workers(&f, w, N_THREADS, 30);
+	ck_assert_int_eq(f.calls, 1); /* exactly one backend call */
+	for (i = 0; i < N_THREADS; i++) {
+		ck_assert_int_eq(w[i].res.status, coalesce_rows[_i].want);
+		if (w[i].res.origin == coalesce_rows[_i].waiter_origin)
+			as_waiter++;
+	}
+	ck_assert_int_ge(as_waiter, N_THREADS - 1);
+	cache_free(c);
+}
+END_TEST
+
+START_TEST(test_wait_bounded)
+{
+	struct fake f;
+	struct worker w[2];
+	struct cache *c = new_cache(&f, 100);
+
+	memset(w, 0, sizeof w);
+	f.cache = c;
+	f.answer = F;
+	/* The fetch holds until the waiter has given up: a waiter with a
+	 * 0.05 s budget must not wait for the fetch to end. */
+	f.wait_coalesced = 1;
+	f.wait_errors = 1;
+	run_workers(&f, w, 2, 0.05);
+	ck_assert_int_eq(f.calls, 1);
+	ck_assert(w[0].res.status == E || w[1].res.status == E);
+	ck_assert(w[0].res.status == F || w[1].res.status == F);
+	cache_free(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("cache");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_ttl, 0, N_ROWS(ttl_rows));
+	tcase_add_test(tc, test_disabled);
+	tcase_add_test(tc, test_lru_bound);
+	tcase_add_test(tc, test_many_keys_bounded);
+	tcase_add_test(tc, test_flush);
+	tcase_add_loop_test(tc, test_coalesce, 0, N_ROWS(coalesce_rows));
+	tcase_add_test(tc, test_wait_bounded);
+	suite_add_tcase(s, tc);
+	return tap_run(s);
+}

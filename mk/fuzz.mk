@@ -6,11 +6,11 @@
 # the same targets with clang -fsanitize=fuzzer,address,undefined and runs
 # each for FUZZ_SECONDS with its corpus; new inputs land in FUZZ_WORKDIR,
 # never in git (see tests/fuzz/README.md).
-FUZZ_TARGETS = address cidr config engine
+FUZZ_TARGETS = address cidr config engine ldap_filter
 
 FUZZ_REPLAY_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(LIBIDN2_CFLAGS) $(LDAP_CFLAGS)
 check_PROGRAMS += tests/fuzz/replay_address tests/fuzz/replay_cidr \
-	tests/fuzz/replay_config tests/fuzz/replay_engine
+	tests/fuzz/replay_config tests/fuzz/replay_engine tests/fuzz/replay_ldap_filter
 tests_fuzz_replay_address_SOURCES = tests/fuzz/fuzz_address.c tests/fuzz/replay_main.c
 tests_fuzz_replay_address_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_address_LDADD = $(RELAYMILTER_LIBS)
@@ -25,6 +25,9 @@ tests_fuzz_replay_engine_SOURCES = tests/fuzz/fuzz_engine.c tests/fuzz/replay_ma
 	tests/fuzz/oracle.h
 tests_fuzz_replay_engine_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
 tests_fuzz_replay_engine_LDADD = $(RELAYMILTER_LIBS)
+tests_fuzz_replay_ldap_filter_SOURCES = tests/fuzz/fuzz_ldap_filter.c tests/fuzz/replay_main.c
+tests_fuzz_replay_ldap_filter_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_ldap_filter_LDADD = $(RELAYMILTER_LIBS)
 
 TESTS += tests/fuzz/replay.sh
 dist_check_SCRIPTS += tests/fuzz/replay.sh

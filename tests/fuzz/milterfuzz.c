@@ -90,6 +90,8 @@ struct buf {
 
 static void buf_add(struct buf *b, const void *data, size_t n)
 {
+	if (n == 0)
+		return;
 	if (b->len + n > b->cap) {
 		b->cap = (b->len + n) * 2 + 64;
 		if ((b->p = realloc(b->p, b->cap)) == NULL)

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +44,7 @@
 #define CHECK_EVERY 25
 #define MAX_DANGLING 8
 #define REPLY_TIMEOUT_MS 10000
+#define SEND_TIMEOUT_S 2
 /* What Postfix 3.x offers: every action, every protocol step flag. */
 #define OFFER_ACTIONS 0x1ffUL
 #define OFFER_PROTO                                                                      \
@@ -58,7 +60,7 @@ static uint64_t rng_state;
 
 static struct {
 	unsigned long fuzz_conns, checks, check_sessions, connect_fail, bytes;
-	unsigned long replies, closed_by_peer, dangling;
+	unsigned long replies, closed_by_peer, dangling, send_stalls;
 	unsigned long kinds[16];
 } st;
 
@@ -136,8 +138,14 @@ static int conn_open(void)
 
 		if (fd < 0)
 			return -1;
-		if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0)
+		if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0) {
+			/* libmilter may stop reading a session it has given up on
+			 * without closing it: never block on it for ever. */
+			struct timeval tv = {SEND_TIMEOUT_S, 0};
+
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 			return fd;
+		}
 		close(fd);
 		st.connect_fail++;
 		usleep(20000);
@@ -155,6 +163,8 @@ static bool send_all(int fd, const void *data, size_t n)
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			st.send_stalls++;
 		if (w <= 0)
 			return false;
 		p += w;
@@ -825,9 +835,11 @@ int main(int argc, char **argv)
 		close(dangling[--n_dangling]);
 	failures += check_sessions();
 	printf("# %lu fuzz connections in %.1f s (%.0f/s), %lu bytes sent, %lu replies read, "
-	       "%lu closed by the daemon, %lu left dangling, %lu connect retries\n",
+	       "%lu closed by the daemon, %lu left dangling, %lu connect retries, "
+	       "%lu sends stalled %d s (the daemon stopped reading)\n",
 	       st.fuzz_conns, now_s() - start, st.fuzz_conns / (now_s() - start), st.bytes,
-	       st.replies, st.closed_by_peer, st.dangling, st.connect_fail);
+	       st.replies, st.closed_by_peer, st.dangling, st.connect_fail, st.send_stalls,
+	       SEND_TIMEOUT_S);
 	printf("# kinds: random %lu, absurd-length %lu, truncated %lu, unknown-cmd %lu, "
 	       "macro-flood %lu, out-of-order %lu, bogus-negotiation %lu, structured %lu\n",
 	       st.kinds[0], st.kinds[1], st.kinds[2], st.kinds[3], st.kinds[4], st.kinds[5],

@@ -1,6 +1,7 @@
 /*
  * config: load relaymilter.conf (libconfig syntax) into an immutable struct
- * config. Entry points: config_load, config_free, config_default_path.
+ * config. Entry points: config_load, config_load_string, config_free,
+ * config_default_path.
  *
  * The table's defaults are applied first (conf/store.c); then the libconfig
  * tree is walked: every setting must match a row of the key table
@@ -451,18 +452,34 @@ static bool read_file(struct conf_ctx *ctx, config_t *lc, const char *path)
 	return false;
 }
 
-struct config *config_load(const char *path, struct strbuf *errors_r)
+/* Parse TEXT (already in memory) into LC, reported under the name PATH. */
+static bool read_string(struct conf_ctx *ctx, config_t *lc, const char *path,
+			const char *text)
+{
+	config_set_options(lc, config_get_options(lc) & ~CONFIG_OPTION_AUTOCONVERT);
+	if (config_read_string(lc, text) == CONFIG_TRUE)
+		return true;
+	conf_error(ctx, config_error_file(lc) ? config_error_file(lc) : path,
+		   config_error_line(lc), "%s", config_error_text(lc));
+	return false;
+}
+
+/* The loader behind config_load and config_load_string: TEXT NULL reads
+ * the file PATH, else TEXT is the file's content and PATH only its name. */
+static struct config *load(const char *path, const char *text, struct strbuf *errors_r)
 {
 	struct config *cf = xcalloc(1, sizeof *cf);
 	struct conf_ctx ctx = {.path = path, .errors = errors_r};
 	config_t lc;
+	bool parsed;
 
 	ctx.seen = xcalloc(conf_n_keys, sizeof *ctx.seen);
 	cf->path = xstrdup(path);
 	cf->policy.allow_networks = netlist_create();
 	conf_apply_defaults(&ctx, cf, false);
 	config_init(&lc);
-	if (read_file(&ctx, &lc, path)) {
+	parsed = text ? read_string(&ctx, &lc, path, text) : read_file(&ctx, &lc, path);
+	if (parsed) {
 		walk_group(&ctx, config_root_setting(&lc), "", cf);
 		check_required_groups(&ctx);
 		check_ldap(&ctx, &cf->ldap);
@@ -474,6 +491,17 @@ struct config *config_load(const char *path, struct strbuf *errors_r)
 		return NULL;
 	}
 	return cf;
+}
+
+struct config *config_load(const char *path, struct strbuf *errors_r)
+{
+	return load(path, NULL, errors_r);
+}
+
+struct config *config_load_string(const char *name, const char *text,
+				  struct strbuf *errors_r)
+{
+	return load(name, text, errors_r);
 }
 
 static void free_listeners(struct policy_conf *p)

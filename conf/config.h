@@ -113,6 +113,11 @@ struct config {
 /* Load and validate PATH. Returns a new config, or NULL with one
  * "FILE:LINE: message" line per problem appended to ERRORS_R. */
 struct config *config_load(const char *path, struct strbuf *errors_r);
+/* The same from TEXT in memory, reported as file NAME. @include paths are
+ * relative to the working directory (there is no file to be relative to).
+ * For the fuzzer and tests; the daemon and tools load files. */
+struct config *config_load_string(const char *name, const char *text,
+				  struct strbuf *errors_r);
 /* Free CF (NULL is fine); scrubs the bind password. */
 void config_free(struct config *cf);
 /* The compiled-in default config path. */

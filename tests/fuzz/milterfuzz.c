@@ -1,0 +1,850 @@
+/*
+ * milterfuzz: a milter-protocol fuzzer against a running relaymilter, our
+ * own code (libmilter's <libmilter/mfdef.h> only for the wire constants).
+ * It connects to the daemon's unix socket over and over and sends, chosen
+ * by a seeded PRNG: random byte streams; absurd packet lengths (0, 1, 2,
+ * 2^31-1, 2^32-1, just over the 64 KiB limit); truncated packets; unknown
+ * command bytes; macro floods (thousands of macros, huge values, every
+ * stage); out-of-order commands (RCPT before MAIL, MAIL before CONNECT,
+ * commands after QUIT); negotiation with bogus versions, actions and
+ * protocol flags; connects with bogus families, ports and addresses;
+ * embedded NULs and missing terminators; some connections left dangling.
+ *
+ * Every CHECK_EVERY fuzz connections it runs correct sessions, as Postfix
+ * would speak them, and asserts the answers: an unauthenticated client's
+ * remote and routed recipients are refused 550 5.7.1 every time, a local
+ * one is accepted (continue), an authenticated transaction is accepted and
+ * the next unauthenticated one on the same connection is refused again,
+ * and SMFIR_ACCEPT is never sent. So the daemon must be up, sane, and never
+ * accept a relay, however it was hammered.
+ *
+ * Usage: milterfuzz -s SOCKET [-t SECONDS] [-n ITERATIONS] [-S SEED] [-v]
+ * Prints "# ..." statistics; exits 0 if every check passed, 1 if a check
+ * failed (a relay was accepted, a wrong answer), 2 if the daemon stopped
+ * answering, 64 on bad usage.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmilter/mfdef.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHECK_EVERY 25
+#define MAX_DANGLING 8
+#define REPLY_TIMEOUT_MS 10000
+#define SEND_TIMEOUT_S 2
+/* What Postfix 3.x offers: every action, every protocol step flag. */
+#define OFFER_ACTIONS 0x1ffUL
+#define OFFER_PROTO                                                                      \
+	(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT | SMFIP_NOBODY |  \
+	 SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NR_HDR | SMFIP_NOUNKNOWN | SMFIP_NODATA |    \
+	 SMFIP_SKIP | SMFIP_RCPT_REJ | SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL |   \
+	 SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_BODY |  \
+	 SMFIP_HDR_LEADSPC)
+
+static const char *sock_path;
+static bool verbose;
+static uint64_t rng_state;
+
+static struct {
+	unsigned long fuzz_conns, checks, check_sessions, connect_fail, bytes;
+	unsigned long replies, closed_by_peer, dangling, send_stalls;
+	unsigned long kinds[16];
+} st;
+
+/* ---- PRNG: xorshift64*, seeded, reproducible ---- */
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545F4914F6CDD1DULL;
+}
+
+static uint32_t rnd_below(uint32_t n)
+{
+	return n ? (uint32_t)(rnd() % n) : 0;
+}
+
+static void rnd_bytes(uint8_t *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (uint8_t)rnd();
+}
+
+/* ---- a growing byte buffer for packets ---- */
+struct buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static void buf_add(struct buf *b, const void *data, size_t n)
+{
+	if (n == 0)
+		return;
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2 + 64;
+		if ((b->p = realloc(b->p, b->cap)) == NULL)
+			abort();
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+}
+
+static void buf_str(struct buf *b, const char *s) /* with its NUL */
+{
+	buf_add(b, s, strlen(s) + 1);
+}
+
+static void buf_u32(struct buf *b, uint32_t v)
+{
+	v = htonl(v);
+	buf_add(b, &v, 4);
+}
+
+/* ---- the socket ---- */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Connect, retrying for a few seconds (a busy backlog); -1 if the daemon
+ * does not answer. */
+static int conn_open(void)
+{
+	struct sockaddr_un sun;
+	double until = now_s() + 5;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", sock_path);
+	do {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			return -1;
+		if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0) {
+			/* libmilter may stop reading a session it has given up on
+			 * without closing it: never block on it for ever. */
+			struct timeval tv = {SEND_TIMEOUT_S, 0};
+
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+			return fd;
+		}
+		close(fd);
+		st.connect_fail++;
+		usleep(20000);
+	} while (now_s() < until);
+	return -1;
+}
+
+/* Send it all; false when the daemon closed (expected while fuzzing). */
+static bool send_all(int fd, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			st.send_stalls++;
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+		st.bytes += (unsigned long)w;
+	}
+	return true;
+}
+
+static bool send_pkt(int fd, char cmd, const void *data, size_t len)
+{
+	struct buf b = {0};
+	bool ok;
+
+	buf_u32(&b, (uint32_t)len + 1);
+	buf_add(&b, &cmd, 1);
+	if (len)
+		buf_add(&b, data, len);
+	ok = send_all(fd, b.p, b.len);
+	free(b.p);
+	return ok;
+}
+
+/* Read exactly N bytes within MS; 1 ok, 0 timeout, -1 closed. */
+static int read_n(int fd, uint8_t *p, size_t n, int ms)
+{
+	double until = now_s() + ms / 1e3;
+
+	while (n > 0) {
+		struct pollfd pfd = {fd, POLLIN, 0};
+		int left = (int)((until - now_s()) * 1e3);
+		ssize_t r;
+
+		if (left < 0 || poll(&pfd, 1, left) == 0)
+			return 0;
+		r = recv(fd, p, n, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 1;
+}
+
+struct reply {
+	char cmd;
+	char text[1024]; /* data as text (NULs cut it) */
+	uint8_t raw[64];
+	size_t len;
+};
+
+/* Read one reply packet: 1, 0 timeout, -1 closed or insane. */
+static int read_reply(int fd, struct reply *r, int ms)
+{
+	uint8_t hdr[4];
+	uint32_t len;
+	uint8_t *data;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	if ((rc = read_n(fd, hdr, 4, ms)) <= 0)
+		return rc;
+	memcpy(&len, hdr, 4);
+	len = ntohl(len);
+	if (len == 0 || len > 1024 * 1024)
+		return -1;
+	if ((data = malloc(len)) == NULL)
+		abort();
+	if ((rc = read_n(fd, data, len, ms)) <= 0) {
+		free(data);
+		return rc;
+	}
+	r->cmd = (char)data[0];
+	r->len = len - 1;
+	memcpy(r->raw, data + 1, r->len < sizeof r->raw ? r->len : sizeof r->raw);
+	snprintf(r->text, sizeof r->text, "%.*s", (int)(len - 1), (char *)data + 1);
+	free(data);
+	st.replies++;
+	return 1;
+}
+
+/* Read and drop whatever comes within MS; false if the peer closed. */
+static bool drain(int fd, int ms)
+{
+	struct reply r;
+	int rc;
+
+	while ((rc = read_reply(fd, &r, ms)) > 0)
+		ms = 1;
+	if (rc < 0)
+		st.closed_by_peer++;
+	return rc == 0;
+}
+
+/* ---- correct sessions, asserted ---- */
+struct sess {
+	int fd;
+	uint32_t proto; /* what the filter asked for at negotiation */
+	int failures;
+	const char *name;
+};
+
+static void fail(struct sess *s, const char *what, const struct reply *r)
+{
+	s->failures++;
+	printf("# FAIL %s: %s: reply '%c' \"%s\"\n", s->name, what, r && r->cmd ? r->cmd : '-',
+	       r ? r->text : "");
+}
+
+/* Send CMD and, unless NR, read its reply into R (skipping progress). */
+static bool sess_cmd(struct sess *s, char cmd, const struct buf *b, bool nr, struct reply *r)
+{
+	if (!send_pkt(s->fd, cmd, b ? b->p : NULL, b ? b->len : 0)) {
+		fail(s, "send: the daemon closed the connection", NULL);
+		return false;
+	}
+	if (nr)
+		return true;
+	do {
+		if (read_reply(s->fd, r, REPLY_TIMEOUT_MS) <= 0) {
+			fail(s, "no reply", NULL);
+			return false;
+		}
+	} while (r->cmd == SMFIR_PROGRESS);
+	if (r->cmd == SMFIR_ACCEPT)
+		fail(s, "SMFIR_ACCEPT (would wave the rest of the message through)", r);
+	return true;
+}
+
+static bool sess_open(struct sess *s, const char *name)
+{
+	struct buf b = {0};
+	struct reply r;
+	bool ok;
+
+	memset(s, 0, sizeof *s);
+	s->name = name;
+	if ((s->fd = conn_open()) < 0) {
+		fail(s, "cannot connect", NULL);
+		return false;
+	}
+	buf_u32(&b, SMFI_PROT_VERSION);
+	buf_u32(&b, OFFER_ACTIONS);
+	buf_u32(&b, OFFER_PROTO);
+	ok = sess_cmd(s, SMFIC_OPTNEG, &b, false, &r);
+	free(b.p);
+	if (!ok)
+		return false;
+	if (r.cmd != SMFIC_OPTNEG || r.len < 12) {
+		fail(s, "negotiation", &r);
+		return false;
+	}
+	memcpy(&s->proto, r.raw + 8, 4);
+	s->proto = ntohl(s->proto);
+	return true;
+}
+
+static void sess_macros(struct sess *s, char stage, const char *const *kv)
+{
+	struct buf b = {0};
+
+	buf_add(&b, &stage, 1);
+	for (; kv && kv[0]; kv += 2) {
+		buf_str(&b, kv[0]);
+		buf_str(&b, kv[1]);
+	}
+	if (!send_pkt(s->fd, SMFIC_MACRO, b.p, b.len))
+		fail(s, "send macros", NULL);
+	free(b.p);
+}
+
+/* CONNECT from ADDR (FAMILY '4', '6' or 'U'), then HELO. */
+static bool sess_connect(struct sess *s, char family, const char *addr)
+{
+	static const char *const cmac[] = {"j", "mx.example.org", "{daemon_name}", "smtpd",
+					   "_", "client.example.net [203.0.113.5]", NULL};
+	struct buf b = {0};
+	struct reply r;
+	uint16_t port = htons(54321);
+	bool ok;
+
+	sess_macros(s, SMFIC_CONNECT, cmac);
+	buf_str(&b, "client.example.net");
+	buf_add(&b, &family, 1);
+	if (family != SMFIA_UNKNOWN) {
+		buf_add(&b, &port, 2);
+		buf_str(&b, addr);
+	}
+	ok = sess_cmd(s, SMFIC_CONNECT, &b, s->proto & SMFIP_NR_CONN, &r);
+	free(b.p);
+	if (!ok)
+		return false;
+	if (!(s->proto & SMFIP_NR_CONN) && r.cmd != SMFIR_CONTINUE)
+		fail(s, "connect not continued", &r);
+	b = (struct buf){0};
+	buf_str(&b, "client.example.net");
+	ok = sess_cmd(s, SMFIC_HELO, &b, s->proto & SMFIP_NR_HELO, &r);
+	free(b.p);
+	return ok;
+}
+
+/* MAIL FROM, with AUTH when AUTH is not NULL. */
+static bool sess_mail(struct sess *s, const char *from, const char *auth)
+{
+	const char *mmac[] = {"{daemon_name}", "smtpd", "{auth_authen}", auth, "{auth_type}",
+			      "PLAIN", NULL};
+	struct buf b = {0};
+	struct reply r;
+	bool ok;
+
+	if (auth == NULL)
+		mmac[2] = NULL;
+	sess_macros(s, SMFIC_MAIL, mmac);
+	buf_str(&b, from);
+	buf_str(&b, "SIZE=100");
+	ok = sess_cmd(s, SMFIC_MAIL, &b, s->proto & SMFIP_NR_MAIL, &r);
+	free(b.p);
+	if (ok && !(s->proto & SMFIP_NR_MAIL) && r.cmd != SMFIR_CONTINUE)
+		fail(s, "MAIL FROM not continued", &r);
+	return ok;
+}
+
+/* RCPT TO RCPT: WANT_ACCEPT or a 550 5.7.1 refusal, asserted. */
+static void sess_rcpt(struct sess *s, const char *rcpt, bool want_accept)
+{
+	struct buf b = {0};
+	struct reply r;
+	char what[256];
+
+	buf_str(&b, rcpt);
+	if (!sess_cmd(s, SMFIC_RCPT, &b, false, &r)) {
+		free(b.p);
+		return;
+	}
+	free(b.p);
+	st.checks++;
+	snprintf(what, sizeof what, "RCPT %s: expected %s", rcpt,
+		 want_accept ? "continue" : "550 5.7.1");
+	if (want_accept ? r.cmd != SMFIR_CONTINUE
+			: !(r.cmd == SMFIR_REPLYCODE && strncmp(r.text, "550 5.7.1 ", 10) == 0))
+		fail(s, what, &r);
+	else if (verbose)
+		printf("# ok %s: %s\n", s->name, what);
+}
+
+static void sess_abort(struct sess *s)
+{
+	if (!send_pkt(s->fd, SMFIC_ABORT, NULL, 0))
+		fail(s, "send abort", NULL);
+}
+
+static void sess_close(struct sess *s)
+{
+	send_pkt(s->fd, SMFIC_QUIT, NULL, 0);
+	close(s->fd);
+	st.check_sessions++;
+}
+
+/* The asserted sessions; returns the number of failed checks. */
+static int check_sessions(void)
+{
+	static const char *const remote[] = {
+		"<b@example.net>", "<b%example.net@example.org>", "<example.net!b@example.org>",
+		"<\"b@example.net\"@example.org>", "<@example.org:b@example.net>",
+		"<b@[192.0.2.1]>", "<b@example.org.example.net>"};
+	static const struct {
+		const char *name;
+		char family;
+		const char *addr;
+	} clients[] = {{"unauth IPv4", SMFIA_INET, "203.0.113.5"},
+		       {"unauth IPv6", SMFIA_INET6, "2001:db8:2::1"},
+		       {"unknown client", SMFIA_UNKNOWN, NULL}};
+	int failures = 0;
+
+	for (size_t c = 0; c < sizeof clients / sizeof clients[0]; c++) {
+		struct sess s;
+
+		if (!sess_open(&s, clients[c].name) ||
+		    !sess_connect(&s, clients[c].family, clients[c].addr)) {
+			failures += s.failures ? s.failures : 1;
+			if (s.fd >= 0)
+				close(s.fd);
+			continue;
+		}
+		/* unauthenticated: every remote or routed recipient refused */
+		sess_mail(&s, "<a@example.net>", NULL);
+		for (size_t i = 0; i < sizeof remote / sizeof remote[0]; i++)
+			sess_rcpt(&s, remote[i], false);
+		sess_rcpt(&s, "<c@example.org>", true);
+		sess_abort(&s);
+		/* authenticated: relays; then unauthenticated again: refused */
+		sess_mail(&s, "<a@example.net>", "alice");
+		sess_rcpt(&s, "<b@example.net>", true);
+		sess_abort(&s);
+		sess_mail(&s, "<a@example.net>", NULL);
+		sess_rcpt(&s, "<b@example.net>", false);
+		sess_rcpt(&s, "<c@EXAMPLE.ORG.>", true);
+		sess_abort(&s);
+		sess_close(&s);
+		failures += s.failures;
+	}
+	return failures;
+}
+
+/* Information, not asserted: an AUTH transaction, abort, then a MAIL with
+ * no macro packet at all (no real MTA does that: Postfix and Sendmail send
+ * the MAIL macros every time). Does libmilter keep the old {auth_authen}? */
+static void probe_stale_macros(void)
+{
+	struct sess s;
+	struct buf b = {0};
+	struct reply r;
+
+	if (!sess_open(&s, "probe") || !sess_connect(&s, SMFIA_INET, "203.0.113.5"))
+		goto out;
+	sess_mail(&s, "<a@example.net>", "alice");
+	sess_abort(&s);
+	buf_str(&b, "<a@example.net>");
+	sess_cmd(&s, SMFIC_MAIL, &b, s.proto & SMFIP_NR_MAIL, &r);
+	b.len = 0;
+	buf_str(&b, "<b@example.net>");
+	if (sess_cmd(&s, SMFIC_RCPT, &b, false, &r))
+		printf("# probe: MAIL without a macro packet after an AUTH transaction: remote "
+		       "RCPT answered '%c' %s (%s)\n", r.cmd, r.text,
+		       r.cmd == SMFIR_CONTINUE ? "libmilter kept the old {auth_authen}"
+					       : "no stale AUTH");
+	free(b.p);
+	sess_close(&s);
+out:
+	if (s.failures)
+		printf("# probe failed\n");
+}
+
+/* ---- fuzz connections ---- */
+static const char known_cmds[] = "ABCDEHKLMNOQRTU";
+
+static char rnd_cmd(void)
+{
+	if (rnd_below(8) == 0)
+		return (char)rnd();
+	return known_cmds[rnd_below(sizeof known_cmds - 1)];
+}
+
+/* A payload for CMD: often plausible, sometimes noise; NULs anywhere. */
+static void rnd_payload(struct buf *b, char cmd)
+{
+	static const char *const addrs[] = {
+		"<b@example.net>", "<c@example.org>", "<>", "<postmaster>", "<b%x@example.org>",
+		"<@a,@b:c@example.net>", "<\"a\\\"@b\"@example.org>", "<b@[IPv6:::1]>",
+		"b@example.org\r\nX", "<" /* unterminated */, ""};
+	static const char fams[] = "46LUX\0";
+	size_t n;
+
+	switch (rnd_below(4) == 0 ? 0 : cmd) {
+	case SMFIC_OPTNEG:
+		buf_u32(b, (uint32_t)(rnd_below(3) ? rnd_below(8) : rnd()));
+		buf_u32(b, (uint32_t)rnd());
+		buf_u32(b, (uint32_t)rnd());
+		return;
+	case SMFIC_CONNECT: {
+		char f = fams[rnd_below(sizeof fams)];
+		uint16_t port = (uint16_t)rnd();
+		const char *const ips[] = {"203.0.113.5", "::1", "127.0.0.1", "999.1.1.1",
+					   "::ffff:192.0.2.1", "/tmp/x", "", "1.2.3.4.5"};
+
+		buf_str(b, rnd_below(2) ? "host" : "");
+		buf_add(b, &f, 1);
+		if (rnd_below(4))
+			buf_add(b, &port, 2);
+		if (rnd_below(4))
+			buf_str(b, ips[rnd_below(8)]);
+		return;
+	}
+	case SMFIC_MAIL:
+	case SMFIC_RCPT:
+		for (n = 1 + rnd_below(4); n > 0; n--)
+			buf_str(b, addrs[rnd_below(sizeof addrs / sizeof addrs[0])]);
+		if (rnd_below(3) == 0)
+			b->len--; /* no final NUL */
+		return;
+	case SMFIC_MACRO: {
+		char stage = rnd_below(4) ? known_cmds[rnd_below(sizeof known_cmds - 1)] : (char)rnd();
+
+		buf_add(b, &stage, 1);
+		for (n = rnd_below(20); n > 0; n--) {
+			buf_str(b, rnd_below(2) ? "{auth_authen}" : "i");
+			buf_str(b, "x");
+		}
+		if (rnd_below(3) == 0)
+			buf_add(b, "{dangling", 9);
+		return;
+	}
+	default:
+		n = rnd_below(4) ? rnd_below(64) : rnd_below(70000);
+		if (b->cap < n) {
+			b->cap = n;
+			if ((b->p = realloc(b->p, n ? n : 1)) == NULL)
+				abort();
+		}
+		rnd_bytes(b->p, n);
+		b->len = n;
+	}
+}
+
+static void neg_valid(int fd)
+{
+	struct buf b = {0};
+
+	buf_u32(&b, SMFI_PROT_VERSION);
+	buf_u32(&b, OFFER_ACTIONS);
+	buf_u32(&b, OFFER_PROTO);
+	send_pkt(fd, SMFIC_OPTNEG, b.p, b.len);
+	free(b.p);
+}
+
+/* Each kind sends one sort of nonsense on a fresh connection FD. */
+static void fz_random_stream(int fd)
+{
+	uint8_t data[4096];
+	size_t n = rnd_below(sizeof data);
+
+	if (rnd_below(2))
+		neg_valid(fd);
+	rnd_bytes(data, n);
+	send_all(fd, data, n);
+}
+
+static void fz_absurd_length(int fd)
+{
+	static const uint32_t lens[] = {0, 1, 2, 3, 12, 65535, 65536, 65537, 262145, 1048577,
+					0x7fffffffU, 0x80000000U, 0xfffffffeU, 0xffffffffU};
+	uint32_t len = htonl(lens[rnd_below(sizeof lens / sizeof lens[0])]);
+	uint8_t tail[256];
+	size_t n = rnd_below(sizeof tail);
+
+	if (rnd_below(2))
+		neg_valid(fd);
+	send_all(fd, &len, 4);
+	rnd_bytes(tail, n);
+	if (n > 0 && rnd_below(2))
+		tail[0] = (uint8_t)rnd_cmd();
+	send_all(fd, tail, n);
+}
+
+static void fz_truncated(int fd)
+{
+	struct buf b = {0}, p = {0};
+	char cmd = rnd_cmd();
+
+	neg_valid(fd);
+	rnd_payload(&p, cmd);
+	buf_u32(&b, (uint32_t)p.len + 1);
+	buf_add(&b, &cmd, 1);
+	buf_add(&b, p.p, p.len);
+	send_all(fd, b.p, rnd_below((uint32_t)b.len));
+	free(b.p);
+	free(p.p);
+}
+
+static void fz_unknown_cmds(int fd)
+{
+	uint8_t data[32];
+
+	if (rnd_below(4))
+		neg_valid(fd);
+	for (int i = 1 + (int)rnd_below(10); i > 0; i--) {
+		char cmd;
+
+		do
+			cmd = (char)rnd();
+		while (strchr(known_cmds, cmd) && cmd != '\0');
+		rnd_bytes(data, sizeof data);
+		if (!send_pkt(fd, cmd, data, rnd_below(sizeof data)))
+			return;
+	}
+}
+
+/* Thousands of macros, huge values, every stage; then a real RCPT. */
+static void fz_macro_flood(int fd)
+{
+	struct buf b = {0};
+	char name[32], stage;
+	int packets = 1 + (int)rnd_below(40);
+
+	neg_valid(fd);
+	for (int p = 0; p < packets; p++) {
+		stage = rnd_below(8) ? known_cmds[rnd_below(sizeof known_cmds - 1)] : (char)rnd();
+		b.len = 0;
+		buf_add(&b, &stage, 1);
+		if (rnd_below(3) == 0) {
+			/* one huge value, near (or past) the 64 KiB limit */
+			size_t v = 60000 + rnd_below(8000);
+			char *val = malloc(v + 1);
+
+			if (val == NULL)
+				abort();
+			memset(val, 'v', v);
+			val[v] = '\0';
+			buf_str(&b, "{auth_authen}");
+			buf_str(&b, val);
+			free(val);
+		} else {
+			for (int i = 0; i < 3000 + (int)rnd_below(2000); i++) {
+				snprintf(name, sizeof name, "{m%d}", i);
+				buf_str(&b, name);
+				buf_str(&b, i % 100 ? "x" : "");
+			}
+		}
+		if (!send_pkt(fd, SMFIC_MACRO, b.p, b.len))
+			break;
+	}
+	free(b.p);
+}
+
+static void fz_out_of_order(int fd)
+{
+	static const char orders[][8] = {"RMCHQ", "MCRR", "HHHH", "CCCC", "RRRE", "EEAA",
+					 "QRM", "KCMR", "TBNLE", "OOOO", "AQA", "UUR"};
+	const char *seq = orders[rnd_below(sizeof orders / sizeof orders[0])];
+	struct buf p = {0};
+
+	if (rnd_below(4))
+		neg_valid(fd);
+	for (; *seq; seq++) {
+		p.len = 0;
+		rnd_payload(&p, *seq);
+		if (!send_pkt(fd, *seq, p.p, p.len))
+			break;
+		if (rnd_below(2) && !drain(fd, 5))
+			break;
+	}
+	free(p.p);
+}
+
+static void fz_bogus_negotiation(int fd)
+{
+	struct buf b = {0};
+	static const uint32_t versions[] = {0, 1, 2, 3, 4, 5, 6, 7, 0x7fffffffU, 0xffffffffU};
+
+	buf_u32(&b, versions[rnd_below(sizeof versions / sizeof versions[0])]);
+	if (rnd_below(4))
+		buf_u32(&b, (uint32_t)rnd());
+	if (rnd_below(4))
+		buf_u32(&b, (uint32_t)(rnd_below(2) ? rnd() : OFFER_PROTO | 0xc0000000U));
+	if (rnd_below(4) == 0)
+		buf_u32(&b, (uint32_t)rnd());
+	send_pkt(fd, SMFIC_OPTNEG, b.p, b.len);
+	free(b.p);
+	/* and something after it, if the daemon is still listening */
+	if (drain(fd, 5)) {
+		struct buf p = {0};
+
+		rnd_payload(&p, SMFIC_CONNECT);
+		send_pkt(fd, SMFIC_CONNECT, p.p, p.len);
+		free(p.p);
+	}
+}
+
+/* A plausible command sequence with random payloads. */
+static void fz_structured(int fd)
+{
+	struct buf p = {0};
+
+	neg_valid(fd);
+	for (int i = 1 + (int)rnd_below(30); i > 0; i--) {
+		char cmd = rnd_cmd();
+
+		p.len = 0;
+		rnd_payload(&p, cmd);
+		if (!send_pkt(fd, cmd, p.p, p.len))
+			break;
+		if (rnd_below(3) == 0 && !drain(fd, 2))
+			break;
+	}
+	free(p.p);
+}
+
+typedef void fuzz_fn(int fd);
+static fuzz_fn *const kinds[] = {fz_random_stream, fz_absurd_length, fz_truncated,
+				  fz_unknown_cmds,  fz_macro_flood,   fz_out_of_order,
+				  fz_bogus_negotiation, fz_structured};
+#define N_KINDS (sizeof kinds / sizeof kinds[0])
+
+static int dangling[MAX_DANGLING];
+static size_t n_dangling;
+
+/* One fuzz connection; false if the daemon does not answer any more. */
+static bool fuzz_one(void)
+{
+	size_t k = rnd_below(N_KINDS);
+	int fd = conn_open();
+
+	if (fd < 0)
+		return false;
+	st.fuzz_conns++;
+	st.kinds[k]++;
+	kinds[k](fd);
+	if (rnd_below(40) == 0 && n_dangling < MAX_DANGLING) {
+		dangling[n_dangling++] = fd; /* left open, mid-packet maybe */
+		st.dangling++;
+		return true;
+	}
+	drain(fd, 5);
+	close(fd);
+	return true;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: milterfuzz -s SOCKET [-t SECONDS] [-n ITERATIONS] [-S SEED] [-v]\n");
+	exit(64);
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = 20, start;
+	unsigned long iterations = 1000000, i;
+	unsigned long long seed = 1;
+	int c, failures = 0;
+
+	while ((c = getopt(argc, argv, "s:t:n:S:v")) != -1) {
+		switch (c) {
+		case 's':
+			sock_path = optarg;
+			break;
+		case 't':
+			seconds = atof(optarg);
+			break;
+		case 'n':
+			iterations = strtoul(optarg, NULL, 10);
+			break;
+		case 'S':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (sock_path == NULL || optind != argc)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+	rng_state = seed ? seed : 1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("# milterfuzz: socket %s, seed %llu, %.0f s, at most %lu connections\n", sock_path,
+	       seed, seconds, iterations);
+	start = now_s();
+	if (verbose)
+		probe_stale_macros();
+	failures += check_sessions();
+	for (i = 0; i < iterations && now_s() - start < seconds && failures == 0; i++) {
+		if (!fuzz_one()) {
+			printf("# FAIL the daemon stopped accepting connections after %lu\n", i);
+			return 2;
+		}
+		if (n_dangling == MAX_DANGLING && rnd_below(10) == 0) {
+			while (n_dangling > 0)
+				close(dangling[--n_dangling]);
+		}
+		if (i % CHECK_EVERY == CHECK_EVERY - 1)
+			failures += check_sessions();
+	}
+	while (n_dangling > 0)
+		close(dangling[--n_dangling]);
+	failures += check_sessions();
+	printf("# %lu fuzz connections in %.1f s (%.0f/s), %lu bytes sent, %lu replies read, "
+	       "%lu closed by the daemon, %lu left dangling, %lu connect retries, "
+	       "%lu sends stalled %d s (the daemon stopped reading)\n",
+	       st.fuzz_conns, now_s() - start, st.fuzz_conns / (now_s() - start), st.bytes,
+	       st.replies, st.closed_by_peer, st.dangling, st.connect_fail, st.send_stalls,
+	       SEND_TIMEOUT_S);
+	printf("# kinds: random %lu, absurd-length %lu, truncated %lu, unknown-cmd %lu, "
+	       "macro-flood %lu, out-of-order %lu, bogus-negotiation %lu, structured %lu\n",
+	       st.kinds[0], st.kinds[1], st.kinds[2], st.kinds[3], st.kinds[4], st.kinds[5],
+	       st.kinds[6], st.kinds[7]);
+	printf("# %lu checked sessions, %lu recipient checks, %d failures\n", st.check_sessions,
+	       st.checks, failures);
+	return failures ? 1 : 0;
+}

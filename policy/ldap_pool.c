@@ -211,7 +211,8 @@ static int ensure_connected(struct ldap_pool *pool, int i, double deadline,
 		}
 		COUNT(pool, connect_failures);
 		mark_down(pool, idx, gen, why.data);
-		strbuf_appendf(err, "%s%s", tried > 1 ? "; " : "", why.data);
+		strbuf_appendf(err, "%s%s: %s", tried > 1 ? "; " : "", pool->servers[idx].uri,
+			       why.data);
 		idx++;
 	}
 	if (tried == 0) {

@@ -26,11 +26,15 @@ export LDAPNOINIT=1
 DIRPROBE=$top_builddir/tests/integ/dirprobe
 SERVICE_DN="cn=relaymilter,ou=services,dc=example,dc=org"
 SERVICE_PW="relaymilter-secret"
-TMP=$(mktemp -d /tmp/rm-ldap.XXXXXX)
+# Sourced after tests/daemon/lib.sh: share its TMP (made for the service
+# user) and stop its daemon too, since this trap replaces lib.sh's. (Never
+# a TMP from the environment: the cleanup removes it.)
+declare -F rm_start >/dev/null || TMP=$(mktemp -d /tmp/rm-ldap.XXXXXX)
 PROBE_PID=
 
 lib_slapd_cleanup() {
 	local d pid
+	if declare -F rm_stop >/dev/null; then rm_stop; fi
 	probe_stop
 	for d in "$TMP"/*/; do
 		[ -f "$d/pid" ] || continue

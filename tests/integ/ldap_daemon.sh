@@ -313,6 +313,11 @@ for preset in postfix sendmail; do
 	AUTH=alice sess $preset 203.0.113.8 '<b@elsewhere.example>'
 	like "$preset, down at start: authenticated client relays" "$(answer '<b@elsewhere.example>')" '^continue$'
 done
+# No LDAP networks loaded yet: an LDAP-network client is not allowlisted,
+# but its remote recipient needs the (down) directory, so 451, never 550.
+sess postfix 198.51.100.7 '<b@elsewhere.example>'
+like "down at start: LDAP-network client to a remote domain: 451, not 550" \
+	"$(answer '<b@elsewhere.example>')" "$TEMPFAIL"
 slapd_start a
 t0=$SECONDS
 ok_if "down at start: serves once slapd is up" \

@@ -73,15 +73,21 @@ C
 }
 
 olc_start() {
-	local d=$TMP/$1 i
-	free_port >"$d/port"
-	"$SLAPD" -d 0 -F "$d/slapd.d" -h "$(slapd_uri "$1")/ $(ldapi_of "$1")" >>"$d/slapd.log" 2>&1 &
-	echo $! >"$d/pid"
-	for i in $(seq 1 100); do
-		ldapsearch -x -H "$(slapd_uri "$1")" -b "" -s base -o nettimeout=1 >/dev/null 2>&1 &&
-			return 0
-		kill -0 "$(cat "$d/pid")" 2>/dev/null || break
-		sleep 0.1
+	local d=$TMP/$1 i pid try
+	for try in 1 2 3 4 5; do
+		free_port >"$d/port"
+		"$SLAPD" -d 0 -F "$d/slapd.d" -h "$(slapd_uri "$1")/ $(ldapi_of "$1")" \
+			>>"$d/slapd.log" 2>&1 &
+		pid=$!
+		echo $pid >"$d/pid"
+		for i in $(seq 1 100); do
+			owns_port "$pid" "$(cat "$d/port")" &&
+				ldapsearch -x -H "$(slapd_uri "$1")" -b "" -s base -o nettimeout=1 \
+					>/dev/null 2>&1 && return 0
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$pid" 2>/dev/null && wait_gone "$pid"
 	done
 	return 1
 }

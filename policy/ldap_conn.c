@@ -210,7 +210,6 @@ LDAP *ldap_conn_open(const char *uri, const struct ldap_conn_params *p, double d
 
 	ldap_conn_global_init();
 	memset(info_r, 0, sizeof *info_r);
-	strbuf_appendf(err, "%s: ", uri);
 	rc = ldap_initialize(&ld, uri);
 	if (rc != LDAP_SUCCESS) {
 		append_error(err, NULL, "bad URI", rc);

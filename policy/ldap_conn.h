@@ -41,8 +41,8 @@ void ldap_conn_global_init(void);
 /*
  * Open a handle to URI: options, connect, StartTLS when asked (ldaps://
  * speaks TLS from the start), bind. Gives up at DEADLINE (monotonic
- * seconds). Returns the handle, or NULL with "URI: what failed: why"
- * appended to ERR.
+ * seconds). Returns the handle, or NULL with "what failed: why" appended
+ * to ERR (without the URI: the caller names the server once).
  */
 LDAP *ldap_conn_open(const char *uri, const struct ldap_conn_params *p, double deadline,
 		     struct ldap_conn_info *info_r, struct strbuf *err);

@@ -149,12 +149,21 @@ static void release(struct ldap_pool *pool, int i, bool drop)
 	ldap_conn_close(old);
 }
 
+/* Separate a new reason from one already in ERR (a retry after a broken
+ * handle appends to the search's error). */
+static void err_separate(struct strbuf *err)
+{
+	if (err->len > 0)
+		strbuf_puts(err, "; ");
+}
+
 /* Describe why nothing can be tried now (every server down). */
 static void explain_all_down(struct ldap_pool *pool, struct strbuf *err)
 {
 	double now = monotime_now();
 	size_t i;
 
+	err_separate(err);
 	strbuf_puts(err, "no LDAP server available");
 	pthread_mutex_lock(&pool->lock);
 	for (i = 0; i < pool->n_servers; i++) {
@@ -211,7 +220,8 @@ static int ensure_connected(struct ldap_pool *pool, int i, double deadline,
 		}
 		COUNT(pool, connect_failures);
 		mark_down(pool, idx, gen, why.data);
-		strbuf_appendf(err, "%s%s", tried > 1 ? "; " : "", why.data);
+		err_separate(err);
+		strbuf_appendf(err, "%s: %s", pool->servers[idx].uri, why.data);
 		idx++;
 	}
 	if (tried == 0) {

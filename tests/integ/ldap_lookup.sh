@@ -104,6 +104,11 @@ like "wrong password: the reason is in the trace" "$REPLY_LINE" "Invalid credent
 probe_check
 is "wrong password: -n -n fails" "$CHECK_RC" -1
 like "wrong password: -n -n says why" "$REPORT" "FAILED: .*bind as $SERVICE_DN: Invalid credentials \(49\)"
+uri=$(slapd_uri a)
+is "wrong password: the report names the URI once" \
+	"$(grep -c -F "$uri: FAILED: bind as" <<<"$REPORT") $(grep -c -F "$uri: $uri" <<<"$REPORT")" "1 0"
+like "wrong password: the log line names the URI once" \
+	"$(grep -F 'unusable' "$TMP/probe.err")" "server $uri unusable: bind as $SERVICE_DN"
 if grep -q -e wrong -e "$SERVICE_PW" "$TMP/probe.err"; then
 	not_ok "the password never reaches the log"
 else

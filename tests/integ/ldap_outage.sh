@@ -26,6 +26,8 @@ probe "domain example.org" >/dev/null
 is "stopped: expired entry within stale_ttl decides" \
 	"$(ans_status "$REPLY_LINE") $(ans_source "$REPLY_LINE")" "found stale-cache"
 like "stopped: the stale trace says why" "$REPLY_LINE" "stale cache: example.org found .* because .*Can't contact LDAP server"
+like "stopped: the failed search and the failed reconnect, separated" "$REPLY_LINE" \
+	"search: Can't contact LDAP server \(-1\); ldap://[^ ]+: connect: "
 probe "domain nowhere.example" >/dev/null
 is "stopped: a stale negative answer also decides" \
 	"$(ans_status "$REPLY_LINE") $(ans_source "$REPLY_LINE")" "notfound stale-cache"

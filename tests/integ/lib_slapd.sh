@@ -30,11 +30,15 @@ export LDAPNOINIT=1
 DIRPROBE=$top_builddir/tests/integ/dirprobe
 SERVICE_DN="cn=relaymilter,ou=services,dc=example,dc=org"
 SERVICE_PW="relaymilter-secret"
-TMP=$(mktemp -d /tmp/rm-ldap.XXXXXX)
+# Sourced after tests/daemon/lib.sh: share its TMP (made for the service
+# user) and stop its daemon too, since this trap replaces lib.sh's. (Never
+# a TMP from the environment: the cleanup removes it.)
+declare -F rm_start >/dev/null || TMP=$(mktemp -d /tmp/rm-ldap.XXXXXX)
 PROBE_PID=
 
 lib_slapd_cleanup() {
 	local d pid
+	if declare -F rm_stop >/dev/null; then rm_stop; fi
 	probe_stop
 	for d in "$TMP"/*/; do
 		[ -f "$d/pid" ] || continue
@@ -58,13 +62,23 @@ wait_gone() {
 	kill -KILL "$1" 2>/dev/null
 }
 
-# A TCP port on 127.0.0.1 nobody listens on.
+# A TCP port on 127.0.0.1 nobody listens on, below the ephemeral range (an
+# outgoing connection there would make slapd's bind fail: slapd -d 0 then
+# exits 1 without a word). Other suites on the host pick ports too, so
+# slapd_start still checks that the listener is its own.
 free_port() {
-	local p
+	local p lo
+	lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	[ "${lo:-0}" -gt 12000 ] || lo=60000
 	while :; do
-		p=$((20000 + RANDOM % 40000))
+		p=$((10000 + RANDOM % (lo - 10000)))
 		ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
 	done
+}
+
+# owns_port PID PORT: PID listens on 127.0.0.1:PORT (not someone else).
+owns_port() {
+	ss -Hltnp "sport = :$2" | grep -q "pid=$1,"
 }
 
 # CA, server certificate for 127.0.0.1/localhost, and an unrelated CA.
@@ -141,21 +155,37 @@ C
 slapd_uri() { echo "ldap://127.0.0.1:$(cat "$TMP/$1/port")"; }
 slapd_ldaps_uri() { echo "ldaps://127.0.0.1:$(cat "$TMP/$1/ldaps_port")"; }
 
+# slapd_start NAME: start and wait until this slapd (not another process
+# that took the port meanwhile) listens and answers. On the first start a
+# port someone else took is replaced by a fresh one; a restart keeps its
+# ports (clients were configured with them).
 slapd_start() {
-	local d=$TMP/$1 i
-	"$SLAPD" -d 0 -f "$d/slapd.conf" \
-		-h "$(slapd_uri "$1")/ $(slapd_ldaps_uri "$1")/ ldapi://$(printf %s "$d/ldapi" | sed 's,/,%2F,g')" \
-		>>"$d/slapd.log" 2>&1 &
-	echo $! >"$d/pid"
-	for i in $(seq 1 100); do
-		if ldapsearch -x -H "$(slapd_uri "$1")" -b "" -s base -o nettimeout=1 \
-			>/dev/null 2>&1; then
-			return 0
-		fi
-		kill -0 "$(cat "$d/pid")" 2>/dev/null || break
-		sleep 0.1
+	local d=$TMP/$1 i pid try
+	for try in 1 2 3 4 5; do
+		"$SLAPD" -d 0 -f "$d/slapd.conf" \
+			-h "$(slapd_uri "$1")/ $(slapd_ldaps_uri "$1")/ ldapi://$(printf %s "$d/ldapi" | sed 's,/,%2F,g')" \
+			>>"$d/slapd.log" 2>&1 &
+		pid=$!
+		echo $pid >"$d/pid"
+		for i in $(seq 1 100); do
+			if owns_port "$pid" "$(cat "$d/port")" &&
+				owns_port "$pid" "$(cat "$d/ldaps_port")" &&
+				ldapsearch -x -H "$(slapd_uri "$1")" -b "" -s base -o nettimeout=1 \
+					>/dev/null 2>&1; then
+				touch "$d/started"
+				return 0
+			fi
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$pid" 2>/dev/null && wait_gone "$pid"
+		[ -e "$d/started" ] && break
+		echo "# slapd $1: port $(cat "$d/port") or $(cat "$d/ldaps_port") taken; new ports"
+		free_port >"$d/port"
+		free_port >"$d/ldaps_port"
 	done
-	bail_out "slapd $1 did not start: $(tail -5 "$d/slapd.log")"
+	rm -f "$d/pid"
+	bail_out "slapd $1 did not start on $(slapd_uri "$1") $(slapd_ldaps_uri "$1"): $(tail -5 "$d/slapd.log")"
 }
 
 slapd_stop() {
@@ -167,7 +197,24 @@ slapd_stop() {
 	rm -f "$TMP/$1/pid"
 }
 
-slapd_hang() { kill -STOP "$(cat "$TMP/$1/pid")"; }
+# SIGSTOP is asynchronous: on a loaded host a slapd thread woken by a
+# request can still answer it before the group stop reaches it. Return only
+# once every thread is stopped.
+slapd_hang() {
+	local pid t running
+	pid=$(cat "$TMP/$1/pid")
+	kill -STOP "$pid"
+	for _ in $(seq 1 100); do
+		running=
+		for t in /proc/"$pid"/task/*/stat; do
+			# the state is the field after the ")" closing the command name
+			case $(sed 's/.*) //' "$t" 2>/dev/null | cut -c1) in T | t | "") ;; *) running=1 ;; esac
+		done
+		[ -z "$running" ] && return 0
+		sleep 0.01
+	done
+	echo "# slapd $1: not every thread stopped after SIGSTOP"
+}
 slapd_resume() { kill -CONT "$(cat "$TMP/$1/pid")"; }
 
 ldap_admin() {
@@ -248,6 +295,13 @@ probe_stop() {
 	echo quit >&"${PROBE[1]}" 2>/dev/null
 	wait_gone "$PROBE_PID"
 	PROBE_PID=
+	# Under ASan/UBSan (a sanitizer build), dirprobe's reports land in
+	# probe.err; its exit status is not seen here, so look for them.
+	if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/probe.err" 2>/dev/null; then
+		not_ok "dirprobe ran clean under the sanitizers" \
+			"$(grep -E -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/probe.err" | head -40)"
+		: >"$TMP/probe.err"
+	fi
 }
 
 # Fields of a probe answer: "status source ms detail..."

@@ -1,0 +1,197 @@
+#!/bin/bash
+# ldap_schema.sh: contrib/ldap/relaymilter.ldif in a cn=config (OLC) slapd.
+#   1. slapadd -n0 of a minimal cn=config that includes core, cosine,
+#      inetorgperson and our relaymilter.ldif; sample.ldif loaded over LDAP;
+#      searched, and `relaymilter -n -n` pointed at it;
+#   2. the README's way: a running cn=config slapd without our schema,
+#      `ldapadd -Y EXTERNAL -H ldapi:/// -f relaymilter.ldif`;
+#   3. relaymilter.schema converted by slaptest says the same as the .ldif.
+# Loopback and an ldapi socket in a private dir only; stopped by PID
+# (lib_slapd.sh's cleanup stops every $TMP/NAME/pid).
+. "$top_srcdir/tests/integ/lib_slapd.sh"
+
+SLAPTEST=${SLAPTEST:-/usr/sbin/slaptest}
+SCHEMA=/etc/ldap/schema
+LDIF=$top_srcdir/contrib/ldap/relaymilter.ldif
+SAMPLE=$top_srcdir/contrib/ldap/sample.ldif
+RM=$top_builddir/relaymilter
+ADMIN_DN="cn=admin,dc=example,dc=org"
+
+ldapi_of() { echo "ldapi://$(printf %s "$TMP/$1/ldapi" | sed 's,/,%2F,g')"; }
+
+# olc_init NAME [extra schema ldif...]: a cn=config directory built by slapadd -n0.
+olc_init() {
+	local name=$1 d=$TMP/$1 f
+	shift
+	mkdir -p "$d/slapd.d" "$d/db"
+	{
+		cat <<C
+dn: cn=config
+objectClass: olcGlobal
+cn: config
+olcPidFile: $d/slapd.pid
+olcArgsFile: $d/slapd.args
+
+dn: cn=module{0},cn=config
+objectClass: olcModuleList
+cn: module{0}
+olcModulePath: /usr/lib/ldap
+olcModuleLoad: back_mdb
+
+dn: cn=schema,cn=config
+objectClass: olcSchemaConfig
+cn: schema
+
+include: file://$SCHEMA/core.ldif
+
+include: file://$SCHEMA/cosine.ldif
+
+include: file://$SCHEMA/inetorgperson.ldif
+
+C
+		for f in "$@"; do printf 'include: file://%s\n\n' "$f"; done
+		cat <<C
+dn: olcDatabase={0}config,cn=config
+objectClass: olcDatabaseConfig
+olcDatabase: {0}config
+olcAccess: {0}to * by dn.exact=gidNumber=$(id -g)+uidNumber=$(id -u),cn=peercred,cn=external,cn=auth manage by * none
+
+dn: olcDatabase={1}mdb,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcMdbConfig
+olcDatabase: {1}mdb
+olcSuffix: dc=example,dc=org
+olcRootDN: $ADMIN_DN
+olcRootPW: secret
+olcDbDirectory: $d/db
+olcDbMaxSize: 16777216
+olcAccess: {0}to attrs=userPassword by anonymous auth by * none
+olcAccess: {1}to * by users read by * none
+C
+	} >"$d/config.ldif"
+	"$SLAPADD" -n0 -F "$d/slapd.d" -l "$d/config.ldif" >"$d/slapadd.log" 2>&1
+}
+
+olc_start() {
+	local d=$TMP/$1 i pid try
+	for try in 1 2 3 4 5; do
+		free_port >"$d/port"
+		"$SLAPD" -d 0 -F "$d/slapd.d" -h "$(slapd_uri "$1")/ $(ldapi_of "$1")" \
+			>>"$d/slapd.log" 2>&1 &
+		pid=$!
+		echo $pid >"$d/pid"
+		for i in $(seq 1 100); do
+			owns_port "$pid" "$(cat "$d/port")" &&
+				ldapsearch -x -H "$(slapd_uri "$1")" -b "" -s base -o nettimeout=1 \
+					>/dev/null 2>&1 && return 0
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$pid" 2>/dev/null && wait_gone "$pid"
+	done
+	return 1
+}
+
+# The schema values of an LDIF or slapd.d file: unfolded, "{N}" dropped,
+# white space collapsed, sorted.
+schema_values() {
+	sed -e ':a' -e '$!N; s/\n //; ta' -e 'P; D' "$1" |
+		sed -n 's/^olc\(AttributeTypes\|ObjectClasses\): *\({[0-9]*}\)\?/\1 /p' |
+		tr -s ' \t' ' ' | sed 's/ $//' | sort
+}
+
+# ---- 1. slapadd -n0 with our .ldif among the schemas
+if olc_init a "$LDIF"; then
+	ok "slapadd -n0 loads core, cosine, inetorgperson and relaymilter.ldif"
+else
+	not_ok "slapadd -n0 loads core, cosine, inetorgperson and relaymilter.ldif" \
+		"$(cat "$TMP/a/slapadd.log")"
+fi
+ok_if "the schema entry is in slapd.d" \
+	test -n "$(find "$TMP/a/slapd.d" -name 'cn={*}relaymilter.ldif')"
+olc_start a || bail_out "cn=config slapd did not start: $(tail -5 "$TMP/a/slapd.log")"
+ok "slapd starts from the slapd.d (slapd -F)"
+out=$(ldapsearch -LLL -Q -Y EXTERNAL -H "$(ldapi_of a)" -b cn=schema,cn=config \
+	'(cn=*relaymilter)' olcObjectClasses olcAttributeTypes 2>&1)
+like "cn=config shows relayDomain" "$out" "NAME 'relayDomain'"
+like "cn=config shows relayClient" "$out" "NAME 'relayClient'"
+like "cn=config shows relayClientNetwork" "$out" "NAME 'relayClientNetwork'"
+
+out=$(ldapadd -x -H "$(slapd_uri a)" -D "$ADMIN_DN" -w secret -f "$SAMPLE" 2>&1)
+is "sample.ldif loads over LDAP (ldapadd)" "$?" 0
+is "... all 10 entries" "$(grep -c 'adding new entry' <<<"$out")" 10
+search() { # search FILTER [ATTR]: values of ATTR (or DNs) as the service account
+	ldapsearch -LLL -x -H "$(slapd_uri a)" -D "$SERVICE_DN" -w "$SERVICE_PW" \
+		-b dc=example,dc=org "$1" "${2:-1.1}" 2>&1 |
+		sed -n "s/^${2:-dn}: //p" | sort | tr '\n' ' ' | sed 's/ $//'
+}
+is "search: relay domains" "$(search '(objectClass=relayDomain)' associatedDomain)" \
+	"example.net example.org lists.example.com"
+is "search: the default domain filter finds one" \
+	"$(search '(&(objectClass=domainRelatedObject)(associatedDomain=EXAMPLE.org))' associatedDomain)" \
+	"example.org"
+is "search: relay client networks" "$(search '(objectClass=relayClient)' relayClientNetwork)" \
+	"198.51.100.0/24 2001:db8:100::/48 203.0.113.25"
+is "search: relayClientNetwork equality is case-insensitive" \
+	"$(search '(relayClientNetwork=2001:DB8:100::/48)' cn)" "office"
+is "search: relayClientNetwork substring match" \
+	"$(search '(relayClientNetwork=198.51.100.*)' cn)" "office"
+out=$(ldapadd -x -H "$(slapd_uri a)" -D "$ADMIN_DN" -w secret 2>&1 <<'L'
+dn: cn=nonet,ou=networks,dc=example,dc=org
+objectClass: relayClient
+cn: nonet
+L
+)
+like "schema: relayClient without a network is refused" "$out" "Object class violation"
+
+# relaymilter itself against this directory.
+printf '%s\n' "$SERVICE_PW" >"$TMP/ldap.secret"
+chmod 600 "$TMP/ldap.secret"
+cat >"$TMP/rm.conf" <<CONF
+socket = "unix:$TMP/rm.sock";
+ldap = {
+  uri = [ "$(slapd_uri a)" ];
+  bind_dn = "$SERVICE_DN";
+  bind_password_file = "$TMP/ldap.secret";
+  timeout = 2.0;
+  domains = { base = "ou=domains,dc=example,dc=org"; };
+  networks = { base = "ou=networks,dc=example,dc=org"; };
+};
+log = { syslog = false; };
+CONF
+out=$("$RM" -n -n -c "$TMP/rm.conf" 2>&1)
+is "relaymilter -n -n against the cn=config slapd: exit 0" "$?" 0
+like "... domains counted" "$out" "domains: 3 entries"
+like "... networks counted" "$out" "networks: 3 valid"
+
+# ---- 2. the README's way: ldapadd -Y EXTERNAL into a running cn=config
+olc_init b || bail_out "slapadd -n0 without our schema: $(cat "$TMP/b/slapadd.log")"
+olc_start b || bail_out "second cn=config slapd did not start"
+out=$(ldapadd -x -H "$(slapd_uri b)" -D "$ADMIN_DN" -w secret -f "$SAMPLE" 2>&1)
+like "without our schema sample.ldif is refused" "$out" "(objectClass: value #0 invalid|invalid per syntax|undefined)"
+out=$(ldapadd -Q -Y EXTERNAL -H "$(ldapi_of b)" -f "$LDIF" 2>&1)
+is "ldapadd -Y EXTERNAL -H ldapi:/// -f relaymilter.ldif (README)" "$?" 0
+out=$(ldapadd -c -x -H "$(slapd_uri b)" -D "$ADMIN_DN" -w secret -f "$SAMPLE" 2>&1)
+like "... then sample.ldif loads" "$out" "adding new entry \"cn=webserver,ou=networks"
+n=$(ldapsearch -LLL -x -H "$(slapd_uri b)" -D "$ADMIN_DN" -w secret -b dc=example,dc=org \
+	'(|(objectClass=relayDomain)(objectClass=relayClient))' 1.1 | grep -c '^dn:')
+is "... and is searchable" "$n" 5
+
+# ---- 3. relaymilter.schema and relaymilter.ldif define the same thing
+mkdir -p "$TMP/conv/slapd.d"
+cat >"$TMP/conv/slapd.conf" <<C
+include $SCHEMA/core.schema
+include $SCHEMA/cosine.schema
+include $top_srcdir/contrib/ldap/relaymilter.schema
+C
+if "$SLAPTEST" -f "$TMP/conv/slapd.conf" -F "$TMP/conv/slapd.d" >"$TMP/conv/log" 2>&1; then
+	conv=$(find "$TMP/conv/slapd.d" -name 'cn={*}relaymilter.ldif')
+	is "relaymilter.schema and relaymilter.ldif agree" \
+		"$(schema_values "$conv")" "$(schema_values "$LDIF")"
+	n=$(schema_values "$LDIF" | wc -l)
+	is "... on 1 attribute type and 2 object classes" "$n" 3
+else
+	not_ok "slaptest converts relaymilter.schema" "$(cat "$TMP/conv/log")"
+fi
+
+done_testing

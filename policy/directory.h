@@ -43,7 +43,8 @@ struct directory_ops {
 	void (*lookup_domain)(struct directory *dir, const char *domain,
 			      struct dir_answer *ans_r);
 	/* Is ADDR in an allowlisted network this backend holds? Answered from
-	 * memory: FOUND or NOTFOUND, never an error. */
+	 * memory: FOUND or NOTFOUND; ERROR only while the backend has never
+	 * managed to load its networks (then nobody can say "not allowlisted"). */
 	void (*match_client)(struct directory *dir, const struct netaddr *addr,
 			     struct dir_answer *ans_r);
 	/* Release everything (stops background threads). */

@@ -35,10 +35,12 @@ struct decision {
 	const struct policy_client *client;
 	const char *raw_from;
 	const char *raw_rcpt;
+	const char *rcpt_or_from; /* the address being decided, for replies */
 	struct address addr; /* the parsed address being decided */
 	struct reply_vars vars;
 	struct strbuf *trace;
 	struct verdict *v;
+	bool allowlist_unknown; /* a directory could not say whether it allowlists */
 };
 
 static void trace(struct decision *d, const char *fmt, ...) RM_PRINTF(2, 3);
@@ -123,6 +125,8 @@ static bool client_allowlisted(struct decision *d, enum dir_source *source_r)
 			*source_r = ans.source;
 			return true;
 		}
+		if (ans.status == DIR_ERROR)
+			d->allowlist_unknown = true;
 	}
 	return false;
 }
@@ -191,6 +195,22 @@ static bool rule_listener(struct decision *d)
 	return false;
 }
 
+/*
+ * About to refuse a client that a directory could not rule out as
+ * allowlisted (its networks never loaded): that is a lookup failure, not a
+ * verdict. Decides the tempfail (or configured reject) and returns true.
+ */
+static bool reject_needs_allowlist(struct decision *d)
+{
+	if (!d->allowlist_unknown)
+		return false;
+	trace(d, "the allowlist could not be consulted: %s instead of a refusal",
+	      d->pol->cf->policy.on_lookup_error == LOOKUP_ERROR_REJECT ? "reject"
+								     : "tempfail");
+	decide_lookup_error(d, SRC_LDAP, d->rcpt_or_from);
+	return true;
+}
+
 static bool rule_allowlisted_client(struct decision *d)
 {
 	enum dir_source source;
@@ -225,8 +245,10 @@ static bool rule_local_recipient(struct decision *d)
 	if (d->addr.routed) {
 		trace(d, "rule_local_recipient: sender-specified routing (%s): never local",
 		      d->addr.routing ? d->addr.routing : "routed");
-		decide_reply(d, VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE, "550",
-			     "5.7.1", d->raw_rcpt, cf->policy.replies.relay_denied);
+		if (!reject_needs_allowlist(d))
+			decide_reply(d, VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE,
+				     "550", "5.7.1", d->raw_rcpt,
+				     cf->policy.replies.relay_denied);
 		return true;
 	}
 	if (d->addr.is_postmaster) {
@@ -256,6 +278,8 @@ static void rule_unauth_relay(struct decision *d)
 {
 	enum dir_source source = d->v->source;
 
+	if (reject_needs_allowlist(d))
+		return;
 	trace(d, "rule_unauth_relay: relay access denied");
 	decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_RELAY, source, "550", "5.7.1",
 		     d->raw_rcpt, d->pol->cf->policy.replies.relay_denied);
@@ -271,6 +295,7 @@ static void decision_init(struct decision *d, struct policy *pol,
 	d->client = client;
 	d->raw_from = from ? from : "";
 	d->raw_rcpt = rcpt ? rcpt : "";
+	d->rcpt_or_from = rcpt ? d->raw_rcpt : d->raw_from;
 	d->trace = tr;
 	d->v = v_r;
 	d->vars.rcpt = rcpt;
@@ -309,6 +334,8 @@ static void sender_local_claimed(struct decision *d, enum dir_source source)
 	switch (cf->policy.unauth_local_sender) {
 	case SENDER_REJECT:
 		trace(d, "unauth_local_sender = reject");
+		if (reject_needs_allowlist(d))
+			break;
 		decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_LOCAL_SENDER, source, "550",
 			     "5.7.1", d->raw_from, cf->policy.replies.unauth_local_sender);
 		break;

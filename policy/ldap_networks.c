@@ -257,7 +257,8 @@ void ldap_networks_match(struct ldap_networks *nets, const struct netaddr *addr,
 	if (loaded)
 		age = monotime_now() - nets->loaded_at;
 	pthread_rwlock_unlock(&nets->rw);
-	ans_r->status = found ? DIR_FOUND : DIR_NOTFOUND;
+	/* Never loaded: we cannot say the client is not allowlisted. */
+	ans_r->status = found ? DIR_FOUND : loaded ? DIR_NOTFOUND : DIR_ERROR;
 	ans_r->source = SRC_LDAP;
 	/* Fixed texts and numbers: these always fit in the detail. */
 	if (found)

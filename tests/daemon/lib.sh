@@ -5,6 +5,15 @@
 : "${top_srcdir:?}" "${top_builddir:?}"
 . "$top_srcdir/tests/lib/tap.sh"
 
+# valgrind (tests/run-all's pass): the suppressions for what is not ours
+# (libmilter, libconfig, glibc under libldap), documented in the file.
+case "${RM_WRAPPER:-}" in
+valgrind*) case "$RM_WRAPPER" in
+	*valgrind.supp*) ;;
+	*) RM_WRAPPER="$RM_WRAPPER --suppressions=$top_srcdir/tests/fuzz/valgrind.supp" ;;
+	esac ;;
+esac
+
 RM_BIN=$top_builddir/relaymilter
 MTCLIENT=$top_builddir/tests/mtclient
 TMP=$(mktemp -d /tmp/rm-daemon.XXXXXX)

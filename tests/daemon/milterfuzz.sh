@@ -18,11 +18,9 @@ SEED=${MILTERFUZZ_SEED:-$(date +%s)}
 # Growth allowed from the end of round 1 to the end of round 2.
 RSS_SLACK_KB=${MILTERFUZZ_RSS_SLACK_KB:-4096}
 
-# libmilter's own one-byte over-read on a malformed connect is not ours
-# (see tests/fuzz/valgrind.supp); anything else valgrind reports still fails.
-case ${RM_WRAPPER:-} in
-valgrind*) RM_WRAPPER="$RM_WRAPPER --suppressions=$top_srcdir/tests/fuzz/valgrind.supp" ;;
-esac
+# libmilter's own one-byte over-read on a malformed connect is not ours:
+# tests/daemon/lib.sh adds tests/fuzz/valgrind.supp under valgrind; anything
+# else valgrind reports still fails.
 
 CONF=$TMP/relaymilter.conf
 write_config "$CONF"

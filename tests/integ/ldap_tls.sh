@@ -38,7 +38,7 @@ for mode in starttls ldaps; do
 	probe "domain example.org" >/dev/null
 	is "$mode, wrong CA: error, never found" "$(ans_status "$REPLY_LINE")" error
 	probe "client 198.51.100.7" >/dev/null
-	is "$mode, wrong CA: no networks loaded" "$(ans_status "$REPLY_LINE")" notfound
+	is "$mode, wrong CA: networks never loaded: an error" "$(ans_status "$REPLY_LINE")" error
 	probe_check
 	is "$mode, wrong CA: -n -n fails" "$CHECK_RC" -1
 	like "$mode, wrong CA: -n -n says why" "$REPORT" "FAILED: .*TLS handshake failed: the server certificate is not signed by $WRONG"

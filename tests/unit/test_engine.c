@@ -69,6 +69,30 @@ static void failing_free(struct directory *dir)
 static const struct directory_ops failing_ops = {"failing", failing_lookup, failing_match,
 						 failing_free};
 
+/* ---- the other fake: domain lookups work, its networks never loaded ---- */
+static void netsdown_lookup(struct directory *dir, const char *domain, struct dir_answer *a)
+{
+	(void)dir;
+	a->status = DIR_NOTFOUND;
+	a->source = SRC_LDAP;
+	snprintf(a->detail, sizeof a->detail, "fake: %s not found", domain);
+}
+
+static void netsdown_match(struct directory *dir, const struct netaddr *addr,
+			   struct dir_answer *a)
+{
+	(void)dir;
+	(void)addr;
+	a->status = DIR_ERROR;
+	a->source = SRC_LDAP;
+	snprintf(a->detail, sizeof a->detail, "fake: no networks loaded");
+}
+
+static const struct directory_ops netsdown_ops = {"netsdown", netsdown_lookup, netsdown_match,
+						  failing_free};
+
+#define NETS_DOWN 2 /* the failing_dir value selecting netsdown_ops */
+
 static struct config *load_text(const char *text)
 {
 	char path[] = "/tmp/rm-test-engine-XXXXXX";
@@ -99,7 +123,7 @@ static void teardown(void)
 		config_free(configs[i]);
 }
 
-static struct policy *make_policy(enum variant var, bool failing_dir)
+static struct policy *make_policy(enum variant var, int failing_dir)
 {
 	struct directory *dirs[2];
 	size_t n = 0;
@@ -107,7 +131,7 @@ static struct policy *make_policy(enum variant var, bool failing_dir)
 	dirs[n++] = dir_static_create(configs[var]);
 	if (failing_dir) {
 		dirs[n] = xcalloc(1, sizeof *dirs[n]);
-		dirs[n++]->ops = &failing_ops;
+		dirs[n++]->ops = failing_dir == NETS_DOWN ? &netsdown_ops : &failing_ops;
 	}
 	return policy_create_dirs(configs[var], dirs, n);
 }
@@ -115,7 +139,7 @@ static struct policy *make_policy(enum variant var, bool failing_dir)
 /* ---- the rows ---- */
 struct row {
 	enum variant var;
-	bool failing_dir;
+	int failing_dir; /* 0 none, 1 lookups fail, NETS_DOWN networks unknown */
 	const char *client; /* NULL: unknown */
 	const char *auth;
 	const char *listener;
@@ -195,6 +219,16 @@ static const struct row rows[] = {
 	{V_BASE, 1, NULL, NULL, NULL, NULL, "<>", "<b@example.net>", VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, SRC_LDAP, "451 4.3.0 <b@example.net>: Temporary lookup failure"},
 	{V_ERR_REJECT, 1, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_REJECT, REASON_LOOKUP_ERROR, SRC_LDAP, RELAY("b@example.net")},
 	{V_BASE, 1, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b%c@example.net>", VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE, RELAY("b%c@example.net")},
+	/* LDAP networks never loaded: a refusal would be a guess, so tempfail */
+	{V_BASE, NETS_DOWN, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, SRC_LDAP, "451 4.3.0 <b@example.net>: Temporary lookup failure"},
+	{V_BASE, NETS_DOWN, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b%c@example.org>", VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, SRC_LDAP, "451 4.3.0 <b%c@example.org>: Temporary lookup failure"},
+	{V_ERR_REJECT, NETS_DOWN, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_REJECT, REASON_LOOKUP_ERROR, SRC_LDAP, RELAY("b@example.net")},
+	{V_BASE, NETS_DOWN, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.org>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
+	{V_BASE, NETS_DOWN, UNAUTH, "alice", NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_ACCEPT, REASON_AUTHENTICATED, SRC_NONE, NULL},
+	{V_BASE, NETS_DOWN, "192.0.2.9", NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_ACCEPT, REASON_ALLOWLISTED_CLIENT, SRC_STATIC, NULL},
+	{V_BASE, NETS_DOWN, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@@example.net>", VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "501 5.1.3 <b@@example.net>: Bad recipient address syntax"},
+	{V_SENDER_REJECT, NETS_DOWN, UNAUTH, NULL, NULL, NULL, "<a@example.org>", NULL, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, SRC_LDAP, "451 4.3.0 <a@example.org>: Temporary lookup failure"},
+	{V_BASE, NETS_DOWN, UNAUTH, NULL, NULL, NULL, "<a@example.org>", NULL, VERDICT_ACCEPT, REASON_UNAUTH_LOCAL_SENDER, SRC_STATIC, NULL},
 	/* per-listener policy */
 	{V_LISTENERS, 0, UNAUTH, NULL, "submission", NULL, "<a@x.net>", "<b@example.org>", VERDICT_REJECT, REASON_AUTH_REQUIRED, SRC_STATIC, "530 5.7.0 <b@example.org>: Authentication required"},
 	{V_LISTENERS, 0, "127.0.0.1", NULL, "submission", NULL, "<a@x.net>", "<b@example.org>", VERDICT_REJECT, REASON_AUTH_REQUIRED, SRC_STATIC, "530 5.7.0 <b@example.org>: Authentication required"},
@@ -274,7 +308,7 @@ START_TEST(t_invariant_unauth_never_relays)
 	struct verdict v;
 
 	for (int var = 0; var < N_VARIANTS; var++) {
-		for (int fail = 0; fail < 2; fail++) {
+		for (int fail = 0; fail <= NETS_DOWN; fail++) {
 			struct policy *pol = make_policy(var, fail);
 
 			for (size_t i = 0; i < sizeof rcpts / sizeof rcpts[0]; i++) {

@@ -18,4 +18,4 @@ EXTRA_DIST += \
 	contrib/postfix/main.cf.snippet contrib/postfix/master.cf.snippet \
 	contrib/postfix/README.md \
 	contrib/sendmail/relaymilter.mc contrib/sendmail/README.md \
-	contrib/sendmail/Sendmail.conf
+	contrib/sendmail/Sendmail.conf contrib/sendmail/smtp-auth.mc

@@ -81,9 +81,9 @@ sm_sasl() {
 	printf '%s' "$pass" |
 		saslpasswd2 -p -c -f "$SM_SASL_DIR/sasldb2" -u "$LOCAL_DOMAIN" "$user" || return 1
 	chmod 0600 "$SM_SASL_DIR/sasldb2"
-	SM_SASL="define(\`confAUTH_MECHANISMS', \`LOGIN PLAIN CRAM-MD5')dnl
-define(\`confAUTH_REALM', \`$LOCAL_DOMAIN')dnl
-TRUST_AUTH_MECH(\`LOGIN PLAIN CRAM-MD5')dnl"
+	# contrib/sendmail/smtp-auth.mc with the realm substituted
+	SM_SASL=$(sed "s|\`example\.org'|\`$LOCAL_DOMAIN'|" "$top_srcdir/contrib/sendmail/smtp-auth.mc") ||
+		return 1
 }
 
 sm_daemon() {
@@ -146,6 +146,7 @@ sm_write_mc() {
 	FEATURE(\`no_default_msa')dnl
 	$SM_DAEMONS
 	$SM_FILTERS
+	dnl ---- contrib/sendmail/smtp-auth.mc (with sm_sasl) ----
 	$SM_SASL
 	dnl ---- contrib/sendmail/relaymilter.mc (socket substituted) ----
 	EOF

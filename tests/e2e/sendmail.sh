@@ -146,6 +146,7 @@ if [ -n "$SM_SASL" ]; then
 	n=0
 	for spec in "LOGIN $SASL_USER" "LOGIN $SASL_USER@$LOCAL_DOMAIN" "PLAIN $SASL_USER" \
 		"PLAIN $SASL_USER@$LOCAL_DOMAIN" "CRAM-MD5 $SASL_USER" "CRAM-MD5 $SASL_USER@$LOCAL_DOMAIN"; do
+		# shellcheck disable=SC2086
 		set -- $spec
 		n=$((n + 1))
 		c=$(case_id "auth$n")

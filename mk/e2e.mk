@@ -17,4 +17,5 @@ tests_e2e_macroprobe_LDADD = $(MILTER_LIBS) $(PTHREAD_LIBS)
 EXTRA_DIST += \
 	contrib/postfix/main.cf.snippet contrib/postfix/master.cf.snippet \
 	contrib/postfix/README.md \
-	contrib/sendmail/relaymilter.mc contrib/sendmail/README.md
+	contrib/sendmail/relaymilter.mc contrib/sendmail/README.md \
+	contrib/sendmail/Sendmail.conf contrib/sendmail/smtp-auth.mc

@@ -13,6 +13,8 @@
 #   sm_filter NAME SOCKET a further (non-global) milter for sm_daemon
 #   sm_start / sm_stop    build the .cf, run sendmail -bd -C (pid file)
 #   sm_flush              run the queue, wait until it is empty
+#   sm_sasl USER PASS     SMTP AUTH (LOGIN PLAIN CRAM-MD5) against a private
+#                         sasldb holding USER@$LOCAL_DOMAIN (before sm_start)
 #
 # Local domain $LOCAL_DOMAIN is class w; unknown local users go by
 # luser_relay to the "local" sink, everything else by SMART_HOST to the
@@ -40,6 +42,49 @@ sm_unpack() {
 
 SM_DAEMONS=
 SM_FILTERS=
+SM_SASL=
+
+# Cyrus SASL reads Sendmail.conf only from its compiled-in config path
+# (Debian: /etc/sasl2:/etc/sasl:/usr/lib/x86_64-linux-gnu/sasl2:/usr/lib/sasl2;
+# SASL_CONF_PATH is no use, Sendmail clears its environment), and Sendmail
+# offers no option to point elsewhere. So the private Sendmail.conf is bind
+# mounted, inside Sendmail's own mount namespace, over the first directory
+# of that path that exists (libsasl2-2 itself ships /usr/lib/sasl2, empty
+# but for notes). The system's files are never touched; only that mount
+# namespace sees the private directory.
+sm_sasl_mountpoint() {
+	local d plugindir
+
+	for d in /etc/sasl2 /etc/sasl; do
+		[ -d "$d" ] && { echo "$d"; return 0; }
+	done
+	# the plugin directory comes next in the path: it must not hold a
+	# Sendmail.conf of its own, which would win over ours
+	for plugindir in /usr/lib/*/sasl2; do
+		[ -e "$plugindir/Sendmail.conf" ] && return 1
+	done
+	[ -d /usr/lib/sasl2 ] && { echo /usr/lib/sasl2; return 0; }
+	return 1
+}
+
+sm_sasl() {
+	local user=$1 pass=$2
+
+	SM_SASL_DIR="$SM_DIR/sasl2"
+	SM_SASL_MNT=$(sm_sasl_mountpoint) || return 1
+	mkdir -p "$SM_SASL_DIR"
+	chmod 0755 "$SM_SASL_DIR"
+	# contrib/sendmail/Sendmail.conf with the sasldb path substituted
+	sed "s|^sasldb_path:.*|sasldb_path: $SM_SASL_DIR/sasldb2|" \
+		"$top_srcdir/contrib/sendmail/Sendmail.conf" >"$SM_SASL_DIR/Sendmail.conf" || return 1
+	chmod 0644 "$SM_SASL_DIR/Sendmail.conf"
+	printf '%s' "$pass" |
+		saslpasswd2 -p -c -f "$SM_SASL_DIR/sasldb2" -u "$LOCAL_DOMAIN" "$user" || return 1
+	chmod 0600 "$SM_SASL_DIR/sasldb2"
+	# contrib/sendmail/smtp-auth.mc with the realm substituted
+	SM_SASL=$(sed "s|\`example\.org'|\`$LOCAL_DOMAIN'|" "$top_srcdir/contrib/sendmail/smtp-auth.mc") ||
+		return 1
+}
 
 sm_daemon() {
 	SM_DAEMONS="${SM_DAEMONS}DAEMON_OPTIONS(\`Family=${4:-inet}, Addr=${5:-127.0.0.1}, Port=$2, Name=$1${3:+, InputMailFilters=$3}')dnl
@@ -101,6 +146,8 @@ sm_write_mc() {
 	FEATURE(\`no_default_msa')dnl
 	$SM_DAEMONS
 	$SM_FILTERS
+	dnl ---- contrib/sendmail/smtp-auth.mc (with sm_sasl) ----
+	$SM_SASL
 	dnl ---- contrib/sendmail/relaymilter.mc (socket substituted) ----
 	EOF
 	sed "s|S=local:/run/relaymilter/relaymilter.sock|S=local:$SM_MILTER|" "$SM_SNIPPET" >>"$SM_DIR/sendmail.mc"
@@ -132,10 +179,12 @@ sm_start() {
 	# query ever leaves the machine. The system files are not touched.
 	printf '127.0.0.1 mx.%s localhost\n::1 localhost\n' "$LOCAL_DOMAIN" >"$SM_DIR/hosts"
 	echo 'nameserver 127.0.0.1' >"$SM_DIR/resolv.conf"
+	# With sm_sasl, the private SASL dir is mounted over the system's too.
 	unshare --uts --mount sh -c '
 		mount --bind "$1/hosts" /etc/hosts && mount --bind "$1/resolv.conf" /etc/resolv.conf &&
+		{ [ -z "$4" ] || mount --bind "$1/sasl2" "$4"; } &&
 		hostname "$2" && exec "$3" -C "$1/sendmail.cf" -bd -q5s -L sm-e2e' \
-		sm "$SM_DIR" "mx.$LOCAL_DOMAIN" "$(sm_bin)" >"$SM_DIR/start.out" 2>&1 || {
+		sm "$SM_DIR" "mx.$LOCAL_DOMAIN" "$(sm_bin)" "${SM_SASL:+$SM_SASL_MNT}" >"$SM_DIR/start.out" 2>&1 || {
 		sed 's/^/# sendmail: /' "$SM_DIR/start.out"
 		return 1
 	}

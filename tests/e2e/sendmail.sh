@@ -71,6 +71,12 @@ sm_daemon MTA-custom "$PORT_CUSTOM" custom
 sm_daemon MTA-down "$PORT_DOWN" down
 sm_daemon MTA-mapped "$PORT_MAPPED" "" inet6 "::ffff:127.0.0.1"
 sm_daemon MTA-v6 "$PORT_V6" "" inet6 "::1"
+SM_SASL_WHY=
+if ! command -v saslpasswd2 >/dev/null 2>&1; then
+	SM_SASL_WHY="saslpasswd2 not installed (sasl2-bin)"
+elif ! sm_sasl "$SASL_USER" "$SASL_PASS"; then
+	SM_SASL_WHY="no usable SASL config directory to mount the private Sendmail.conf over"
+fi
 sm_start || bail_out "sendmail did not start"
 ok "sendmail: private instance started (pid $SM_PID, $SM_DIR)"
 
@@ -129,7 +135,48 @@ rcpt_is "sendmail restarted milter: allowlisted remote rcpt accepted" "$c" "rest
 expect_relay "$c"
 relayed "sendmail restarted milter: relayed" "$c" "restarted-ok@$REMOTE_DOMAIN"
 
-skip "sendmail: SMTP AUTH styles" "Cyrus SASL reads Sendmail.conf only from the system-wide SASL path; tested on Postfix"
+# ---- SMTP AUTH styles (private sasldb, see sm_sasl) ----------------------
+# From 127.0.0.1 (not allowlisted): only AUTH can make these relay.
+if [ -n "$SM_SASL" ]; then
+	c=$(case_id auth-ehlo)
+	one "$c" "$PORT_MAIN" outside4 "sender@client.test" "auth-ehlo@$LOCAL_DOMAIN"
+	like "sendmail AUTH: EHLO advertises LOGIN PLAIN CRAM-MD5" \
+		"$(grep -E '^<-  250-AUTH ' "$E2E_DIR/swaks-$c.log")" \
+		'^<-  250-AUTH( (LOGIN|PLAIN|CRAM-MD5)){3}$'
+	n=0
+	for spec in "LOGIN $SASL_USER" "LOGIN $SASL_USER@$LOCAL_DOMAIN" "PLAIN $SASL_USER" \
+		"PLAIN $SASL_USER@$LOCAL_DOMAIN" "CRAM-MD5 $SASL_USER" "CRAM-MD5 $SASL_USER@$LOCAL_DOMAIN"; do
+		# shellcheck disable=SC2086
+		set -- $spec
+		n=$((n + 1))
+		c=$(case_id "auth$n")
+		one "$c" "$PORT_MAIN" outside4 "sender@client.test" "auth$n@$REMOTE_DOMAIN" \
+			--auth "$1" --auth-user "$2" --auth-password "$SASL_PASS"
+		like "sendmail AUTH $1 as '$2': 235" "$(smtp_reply_to "$E2E_DIR/swaks-$c.log" AUTH)" '^235 '
+		rcpt_is "sendmail AUTH $1 as '$2': remote rcpt accepted" "$c" "auth$n@$REMOTE_DOMAIN" '^250 '
+		expect_relay "$c"
+		relayed "sendmail AUTH $1 as '$2': relayed" "$c" "auth$n@$REMOTE_DOMAIN"
+		reason_is "sendmail AUTH $1 as '$2': logged authenticated" enforce "auth$n@$REMOTE_DOMAIN" \
+			authenticated accept
+		# Sendmail's {auth_authen} is the login as the client typed it: the
+		# realm (confAUTH_REALM) is not appended, as Postfix's
+		# smtpd_sasl_local_domain does.
+		is "sendmail AUTH $1 as '$2': decision log auth = {auth_authen} = the login as typed" \
+			"$(decision_field enforce "auth$n@$REMOTE_DOMAIN" auth)" "$2"
+	done
+
+	c=$(case_id auth-bad)
+	one "$c" "$PORT_MAIN" outside4 "sender@client.test" "auth-bad@$REMOTE_DOMAIN" \
+		--auth-optional LOGIN --auth-user "$SASL_USER" --auth-password wrong-password
+	like "sendmail wrong password: 535" "$(smtp_reply_to "$E2E_DIR/swaks-$c.log" AUTH)" '^535 '
+	rcpt_is "sendmail wrong password: remote rcpt still 550" "$c" "auth-bad@$REMOTE_DOMAIN" '^550 5\.7\.1 '
+	reason_is "sendmail wrong password: logged unauth-relay, no login" enforce "auth-bad@$REMOTE_DOMAIN" \
+		unauth-relay reject
+	is "sendmail wrong password: decision log auth is -" \
+		"$(decision_field enforce "auth-bad@$REMOTE_DOMAIN" auth)" "-"
+else
+	skip "sendmail: SMTP AUTH styles" "$SM_SASL_WHY"
+fi
 cases_custom_replies
 relay_proof
 echo "# sendmail e2e: $(($(date +%s) - T_START)) s"

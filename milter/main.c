@@ -241,23 +241,16 @@ static void setup_privileged(const struct options *o, struct config *cf, int jso
 		msg_fatal_status(EX_CONFIG, "%s", err);
 }
 
-int main(int argc, char **argv)
+/*
+ * Every thread created from here on inherits these blocked: USR1/USR2 are
+ * taken by our signal thread, HUP/TERM/INT by libmilter's (which blocks them
+ * only when smfi_main starts: a thread created before that would otherwise
+ * take the default action and kill the process).
+ */
+static void block_signals(void)
 {
-	struct options o;
-	struct strbuf errors = STRBUF_INIT;
-	struct config *cf;
-	struct snapshot *snap;
-	pthread_t sig_tid;
 	sigset_t set;
-	char *pidfile = NULL;
-	int json_fd, rc;
 
-	/*
-	 * Every thread created from here on inherits these blocked: USR1/USR2
-	 * are taken by our signal thread, HUP/TERM/INT by libmilter's (which
-	 * blocks them only when smfi_main starts: a thread created before that
-	 * would otherwise take the default action and kill the process).
-	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
@@ -266,7 +259,39 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
 
+/* Install the first snapshot and start the signal thread; then serve
+ * until libmilter stops. Returns smfi_main's result. */
+static int serve(const struct options *o, struct config *cf, int json_fd)
+{
+	struct strbuf errors = STRBUF_INIT;
+	struct snapshot *snap;
+	pthread_t sig_tid;
+
+	strbuf_init(&errors);
+	if ((snap = snapshot_create(cf, json_fd, &errors)) == NULL)
+		msg_fatal_status(EX_CONFIG, "%s", errors.data);
+	strbuf_free(&errors);
+	snapshot_install(snap);
+	callbacks_init();
+	if ((errno = pthread_create(&sig_tid, NULL, signal_thread, (void *)o->config_path)))
+		msg_fatal("pthread_create: %s", strerror(errno));
+	msg_info("relaymilter %s starting (config %s, %s mode)", PACKAGE_VERSION,
+		 o->config_path, snap->cf->report_mode ? "report" : "enforce");
+	notify_ready(snap->cf->report_mode ? "serving (report mode)" : "serving");
+	return smfi_main();
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct strbuf errors = STRBUF_INIT;
+	struct config *cf;
+	char *pidfile;
+	int json_fd, rc;
+
+	block_signals();
 	parse_args(argc, argv, &o);
 	log_setup("relaymilter", LOG_MAIL, !o.check, true);
 	cf = load_or_exit(o.config_path);
@@ -279,6 +304,7 @@ int main(int argc, char **argv)
 	strbuf_init(&errors);
 	if ((json_fd = snapshot_open_json(cf, &errors)) == -2)
 		msg_fatal_status(EX_CANTCREAT, "%s", errors.data);
+	strbuf_free(&errors);
 	setup_privileged(&o, cf, json_fd, o.socket ? o.socket : cf->socket);
 	/* Under systemd, stderr is the journal, which syslog feeds already. */
 	if (o.foreground)
@@ -286,17 +312,7 @@ int main(int argc, char **argv)
 			      !(cf->log.syslog && notify_stderr_is_journal()));
 	pidfile = cf->pidfile ? xstrdup(cf->pidfile) : NULL;
 
-	if ((snap = snapshot_create(cf, json_fd, &errors)) == NULL)
-		msg_fatal_status(EX_CONFIG, "%s", errors.data);
-	strbuf_free(&errors);
-	snapshot_install(snap);
-	callbacks_init();
-	if ((errno = pthread_create(&sig_tid, NULL, signal_thread, (void *)o.config_path)))
-		msg_fatal("pthread_create: %s", strerror(errno));
-	msg_info("relaymilter %s starting (config %s, %s mode)", PACKAGE_VERSION,
-		 o.config_path, snap->cf->report_mode ? "report" : "enforce");
-	notify_ready(snap->cf->report_mode ? "serving (report mode)" : "serving");
-	rc = smfi_main();
+	rc = serve(&o, cf, json_fd);
 	notify_stopping();
 	msg_info("relaymilter stopping");
 	if (pidfile && unlink(pidfile) < 0)

@@ -15,6 +15,7 @@
 #include <ldap.h>
 #include <libconfig.h>
 #include <libmilter/mfapi.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -252,6 +253,14 @@ int main(int argc, char **argv)
 	char *pidfile = NULL;
 	int json_fd, rc;
 
+	/*
+	 * libmilter runs a thread per session; glibc gives busy threads their
+	 * own malloc arenas (up to 8 x cores), and cache churn fragments each
+	 * one. Two arenas bound that: soak RSS peak 56.5 -> 45.6 MB, growth
+	 * after phase 1 32% -> 13% (make soak). An environment's
+	 * MALLOC_ARENA_MAX, read at the first malloc, is overridden here.
+	 */
+	mallopt(M_ARENA_MAX, 2);
 	/*
 	 * Every thread created from here on inherits these blocked: USR1/USR2
 	 * are taken by our signal thread, HUP/TERM/INT by libmilter's (which

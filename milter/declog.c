@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -38,21 +39,40 @@ static void js(struct strbuf *out, const char *key, const char *value)
 	strbuf_putc(out, '"');
 }
 
+/* The string fields of a decision line, in SPEC §4 order (ms follows).
+ * DASH: an empty value is written "-" in JSON too (qid, auth). */
+static const struct {
+	const char *name;
+	size_t off;
+	bool dash;
+} entry_fields[] = {
+	{"session", offsetof(struct declog_entry, session), false},
+	{"qid", offsetof(struct declog_entry, qid), true},
+	{"client_addr", offsetof(struct declog_entry, client_addr), false},
+	{"client_name", offsetof(struct declog_entry, client_name), false},
+	{"helo", offsetof(struct declog_entry, helo), false},
+	{"auth", offsetof(struct declog_entry, auth), true},
+	{"from", offsetof(struct declog_entry, from), false},
+	{"rcpt", offsetof(struct declog_entry, rcpt), false},
+	{"action", offsetof(struct declog_entry, action), false},
+	{"reason", offsetof(struct declog_entry, reason), false},
+	{"source", offsetof(struct declog_entry, source), false},
+};
+#define N_ENTRY_FIELDS (sizeof entry_fields / sizeof entry_fields[0])
+
+static const char *entry_field(const struct declog_entry *e, size_t i)
+{
+	const char *v = *(const char *const *)((const char *)e + entry_fields[i].off);
+
+	return (entry_fields[i].dash && (v == NULL || v[0] == '\0')) ? "-" : v;
+}
+
 void declog_format_kv(struct strbuf *out, const struct declog_entry *e)
 {
 	char ms[32];
 
-	kv(out, "session", e->session);
-	kv(out, "qid", e->qid);
-	kv(out, "client_addr", e->client_addr);
-	kv(out, "client_name", e->client_name);
-	kv(out, "helo", e->helo);
-	kv(out, "auth", e->auth);
-	kv(out, "from", e->from);
-	kv(out, "rcpt", e->rcpt);
-	kv(out, "action", e->action);
-	kv(out, "reason", e->reason);
-	kv(out, "source", e->source);
+	for (size_t i = 0; i < N_ENTRY_FIELDS; i++)
+		kv(out, entry_fields[i].name, entry_field(e, i));
 	snprintf(ms, sizeof ms, "%.3f", e->ms);
 	kv(out, "ms", ms);
 }
@@ -61,17 +81,8 @@ void declog_format_json(struct strbuf *out, const struct declog_entry *e, const 
 {
 	strbuf_putc(out, '{');
 	js(out, "time", time);
-	js(out, "session", e->session);
-	js(out, "qid", e->qid && e->qid[0] ? e->qid : "-");
-	js(out, "client_addr", e->client_addr);
-	js(out, "client_name", e->client_name);
-	js(out, "helo", e->helo);
-	js(out, "auth", e->auth && e->auth[0] ? e->auth : "-");
-	js(out, "from", e->from);
-	js(out, "rcpt", e->rcpt);
-	js(out, "action", e->action);
-	js(out, "reason", e->reason);
-	js(out, "source", e->source);
+	for (size_t i = 0; i < N_ENTRY_FIELDS; i++)
+		js(out, entry_fields[i].name, entry_field(e, i));
 	strbuf_appendf(out, ",\"ms\":%.3f}", e->ms);
 }
 

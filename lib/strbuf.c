@@ -67,7 +67,10 @@ void strbuf_puts(struct strbuf *sb, const char *s)
 
 void strbuf_putc(struct strbuf *sb, char c)
 {
-	strbuf_add(sb, &c, 1);
+	if (sb->data == NULL || sb->len + 2 > sb->cap)
+		strbuf_grow(sb, 1);
+	sb->data[sb->len++] = c;
+	sb->data[sb->len] = '\0';
 }
 
 void strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap)

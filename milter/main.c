@@ -15,6 +15,7 @@
 #include <ldap.h>
 #include <libconfig.h>
 #include <libmilter/mfapi.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -291,6 +292,14 @@ int main(int argc, char **argv)
 	char *pidfile;
 	int json_fd, rc;
 
+	/*
+	 * libmilter runs a thread per session; glibc gives busy threads their
+	 * own malloc arenas (up to 8 x cores), and cache churn fragments each
+	 * one. Two arenas bound that: soak RSS peak 56.5 -> 45.6 MB, growth
+	 * after phase 1 32% -> 13% (make soak). An environment's
+	 * MALLOC_ARENA_MAX, read at the first malloc, is overridden here.
+	 */
+	mallopt(M_ARENA_MAX, 2);
 	block_signals();
 	parse_args(argc, argv, &o);
 	log_setup("relaymilter", LOG_MAIL, !o.check, true);

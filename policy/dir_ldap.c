@@ -130,12 +130,17 @@ static void make_answer(struct dir_ldap *dl, const char *domain,
 {
 	struct strbuf out, key;
 
-	strbuf_init(&out);
-	strbuf_init(&key);
-	ldap_filter_escape(&key, domain, strlen(domain)); /* printable */
 	ans_r->status = res->status == CACHE_ERROR ? DIR_ERROR
 			: res->status == CACHE_FOUND ? DIR_FOUND
 						     : DIR_NOTFOUND;
+	ans_r->source = res->origin == CACHE_HIT     ? SRC_CACHE
+			: res->origin == CACHE_STALE ? SRC_STALE_CACHE
+						     : SRC_LDAP;
+	if (!ans_r->want_detail)
+		return;
+	strbuf_init(&out);
+	strbuf_init(&key);
+	ldap_filter_escape(&key, domain, strlen(domain)); /* printable */
 	switch (res->origin) {
 	case CACHE_HIT:
 		ans_r->source = SRC_CACHE;
@@ -191,7 +196,8 @@ static void dir_ldap_match_client(struct directory *dir, const struct netaddr *a
 	if (dl->nets == NULL) {
 		ans_r->status = DIR_NOTFOUND;
 		ans_r->source = SRC_NONE;
-		copy_detail(ans_r->detail, sizeof ans_r->detail,
+		if (ans_r->want_detail)
+			copy_detail(ans_r->detail, sizeof ans_r->detail,
 			    "no networks in LDAP (ldap.networks not configured)");
 		return;
 	}

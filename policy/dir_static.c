@@ -42,6 +42,8 @@ static void static_lookup_domain(struct directory *dir, const char *domain,
 	for (;;) {
 		if (has_domain(ds, name)) {
 			ans_r->status = DIR_FOUND;
+			if (!ans_r->want_detail)
+				return;
 			if (name == domain)
 				snprintf(ans_r->detail, sizeof ans_r->detail,
 					 "static local_domains: %s", name);
@@ -59,6 +61,8 @@ static void static_lookup_domain(struct directory *dir, const char *domain,
 		name++;
 	}
 	ans_r->status = DIR_NOTFOUND;
+	if (!ans_r->want_detail)
+		return;
 	snprintf(ans_r->detail, sizeof ans_r->detail,
 		 "static local_domains: %s not among %zu domain(s)%s", domain, ds->n_domains,
 		 ds->cf->policy.match_subdomains ? " or their subdomains" : "");
@@ -71,14 +75,19 @@ static void static_match_client(struct directory *dir, const struct netaddr *add
 	char net[NETADDR_STRLEN], text[NETADDR_STRLEN];
 
 	ans_r->source = SRC_STATIC;
-	netaddr_format(addr, text, sizeof text);
 	if (netlist_match(ds->cf->policy.allow_networks, addr, net, sizeof net)) {
 		ans_r->status = DIR_FOUND;
+		if (!ans_r->want_detail)
+			return;
+		netaddr_format(addr, text, sizeof text);
 		snprintf(ans_r->detail, sizeof ans_r->detail,
 			 "static allow_networks: %s in %s", text, net);
 		return;
 	}
 	ans_r->status = DIR_NOTFOUND;
+	if (!ans_r->want_detail)
+		return;
+	netaddr_format(addr, text, sizeof text);
 	snprintf(ans_r->detail, sizeof ans_r->detail,
 		 "static allow_networks: %s not in %zu network(s)", text,
 		 netlist_count(ds->cf->policy.allow_networks));

@@ -119,6 +119,7 @@ static bool client_allowlisted(struct decision *d, enum dir_source *source_r)
 	}
 	for (size_t i = 0; i < d->pol->n_dirs; i++) {
 		memset(&ans, 0, sizeof ans);
+		ans.want_detail = d->trace != NULL;
 		dir_match_client(d->pol->dirs[i], &client->addr, &ans);
 		trace(d, "rule_allowlisted_client: %s", ans.detail);
 		if (ans.status == DIR_FOUND) {
@@ -142,6 +143,7 @@ static enum dir_status domain_is_local(struct decision *d, const char *domain,
 	*source_r = SRC_NONE;
 	for (size_t i = 0; i < d->pol->n_dirs; i++) {
 		memset(&ans, 0, sizeof ans);
+		ans.want_detail = d->trace != NULL;
 		dir_lookup_domain(d->pol->dirs[i], domain, &ans);
 		trace(d, "lookup %s: %s", d->pol->dirs[i]->ops->name, ans.detail);
 		if (ans.status == DIR_FOUND) {

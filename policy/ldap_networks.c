@@ -261,6 +261,8 @@ void ldap_networks_match(struct ldap_networks *nets, const struct netaddr *addr,
 	ans_r->status = found ? DIR_FOUND : loaded ? DIR_NOTFOUND : DIR_ERROR;
 	ans_r->source = SRC_LDAP;
 	/* Fixed texts and numbers: these always fit in the detail. */
+	if (!ans_r->want_detail)
+		return;
 	if (found)
 		snprintf(ans_r->detail, sizeof ans_r->detail,
 			     "in LDAP network %s (one of %zu in memory, loaded %.0fs ago)",

@@ -55,6 +55,8 @@ static void run_command(struct directory *dir, char *cmd, char *arg)
 	struct netaddr addr;
 	double t0 = monotime_now();
 
+	memset(&ans, 0, sizeof ans);
+	ans.want_detail = true;
 	if (strcmp(cmd, "domain") == 0) {
 		dir_lookup_domain(dir, arg, &ans);
 		print_answer(&ans, (monotime_now() - t0) * 1000);

@@ -21,6 +21,7 @@
 #include "lib/xalloc.h"
 #include "milter/callbacks.h"
 #include "milter/declog.h"
+#include "milter/macros.h"
 #include "milter/snapshot.h"
 #include "milter/stats.h"
 
@@ -58,9 +59,11 @@ static void set_str(char **dst, const char *src)
 	*dst = src ? xstrdup(src) : NULL;
 }
 
-static const char *macro(SMFICTX *ctx, const char *name)
+/* Macro NAME of C's session, NULL if unset or empty. Never smfi_getsymval:
+ * see milter/macros.c. */
+static const char *macro(SMFICTX *ctx, const struct conn *c, const char *name)
 {
-	const char *v = smfi_getsymval(ctx, (char *)name);
+	const char *v = macros_get(ctx, c, name);
 
 	return v && v[0] ? v : NULL;
 }
@@ -104,7 +107,7 @@ static void txn_clear(struct conn *c)
 static void txn_end(SMFICTX *ctx, struct conn *c, const char *how)
 {
 	struct declog_summary s;
-	const char *qid = ctx ? macro(ctx, "i") : NULL;
+	const char *qid = ctx ? macro(ctx, c, "i") : NULL;
 
 	if (!c->in_txn)
 		return;
@@ -242,7 +245,7 @@ static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		stats_session();
 	}
 	set_str(&c->client_name, hostname);
-	set_str(&c->listener, macro(ctx, "{daemon_name}"));
+	set_str(&c->listener, macro(ctx, c, "{daemon_name}"));
 	/* The socket address is the truth; macros are not consulted. */
 	c->addr_known = netaddr_from_sockaddr(hostaddr, &c->addr) == 0;
 	if (c->addr_known)
@@ -275,11 +278,11 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	txn_clear(c);
 	c->in_txn = true;
 	set_str(&c->from, argv[0]);
-	set_str(&c->auth, macro(ctx, "{auth_authen}"));
-	set_str(&c->tls_version, macro(ctx, "{tls_version}"));
-	set_str(&c->qid, macro(ctx, "i"));
+	set_str(&c->auth, macro(ctx, c, "{auth_authen}"));
+	set_str(&c->tls_version, macro(ctx, c, "{tls_version}"));
+	set_str(&c->qid, macro(ctx, c, "i"));
 	if (c->listener == NULL)
-		set_str(&c->listener, macro(ctx, "{daemon_name}"));
+		set_str(&c->listener, macro(ctx, c, "{daemon_name}"));
 	client_of(c, &pc);
 	policy_check_sender(c->snap->pol, &pc, argv[0], &v, NULL);
 	if (v.reason == REASON_SENDER_OK)
@@ -300,7 +303,7 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (c == NULL || c->snap == NULL || argv == NULL || argv[0] == NULL)
 		return SMFIS_TEMPFAIL;
-	if ((qid = macro(ctx, "i")) != NULL)
+	if ((qid = macro(ctx, c, "i")) != NULL)
 		set_str(&c->qid, qid);
 	client_of(c, &pc);
 	policy_check_recipient(c->snap->pol, &pc, c->from, argv[0], &v, NULL);

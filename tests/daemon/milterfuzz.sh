@@ -1,10 +1,11 @@
 #!/bin/bash
 # milterfuzz.sh: the real daemon under tests/fuzz/milterfuzz (malformed,
 # truncated, absurd, flooding, out-of-order milter traffic, with correct
-# sessions interleaved that assert no relay is ever accepted). Two rounds
-# with different seeds; after each: the daemon is alive, every asserted
-# session passed, and (without a wrapper or sanitizer) VmRSS did not grow
-# without bound from round 1 to round 2. MILTERFUZZ_SECONDS sets the length
+# sessions interleaved that assert no relay is ever accepted). First the
+# regression probes (milterfuzz -P: the packet sequences of past crashes),
+# then two rounds with different seeds; after each: the daemon is alive,
+# every asserted session passed, and (without a wrapper or sanitizer) VmRSS
+# did not grow without bound from round 1 to round 2. MILTERFUZZ_SECONDS sets the length
 # of each round (default 12 s; 4 s under RM_WRAPPER, e.g. valgrind).
 . "$top_srcdir/tests/daemon/lib.sh"
 
@@ -32,6 +33,27 @@ rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$RM_PID/statu
 measure_rss=yes
 if [ -n "${RM_WRAPPER:-}" ] || grep -qaE '__(asan|tsan)_init' "$RM_BIN"; then
 	measure_rss=
+fi
+
+# First the exact packet sequences of past crashes (milterfuzz -P), alone,
+# so that a regression is named instead of being one of thousands of
+# connections in a round. Each round sends them again before fuzzing.
+out=$("$FUZZ" -s "$SOCK" -P 2>&1)
+rc=$?
+if kill -0 "$RM_PID" 2>/dev/null; then
+	ok "regression probes: daemon still running (odd macro list, ...)"
+else
+	wait "$RM_PID"
+	st=$?
+	RM_PID=
+	not_ok "regression probes: daemon still running (odd macro list, ...)" \
+		"the daemon died, exit status $st"$'\n'"$(tail -30 "$TMP/stderr")"
+	bail_out "the daemon died on the regression probes"
+fi
+if [ $rc -eq 0 ]; then
+	ok "regression probes: asserted sessions right afterwards"
+else
+	not_ok "regression probes: milterfuzz -P exit $rc" "$(printf '%s\n' "$out" | grep -v '^# [a-z0-9]' | head -20)"
 fi
 
 echo "# seed $SEED, $SECONDS_PER_ROUND s per round (rerun: MILTERFUZZ_SEED=$SEED)"

@@ -8,7 +8,8 @@
  * stage); out-of-order commands (RCPT before MAIL, MAIL before CONNECT,
  * commands after QUIT); negotiation with bogus versions, actions and
  * protocol flags; connects with bogus families, ports and addresses;
- * embedded NULs and missing terminators; some connections left dangling.
+ * embedded NULs and missing terminators; macro names with no value; some
+ * connections left dangling.
  *
  * Every CHECK_EVERY fuzz connections it runs correct sessions, as Postfix
  * would speak them, and asserts the answers: an unauthenticated client's
@@ -18,7 +19,10 @@
  * and SMFIR_ACCEPT is never sent. So the daemon must be up, sane, and never
  * accept a relay, however it was hammered.
  *
- * Usage: milterfuzz -s SOCKET [-t SECONDS] [-n ITERATIONS] [-S SEED] [-v]
+ * Before the fuzzing it sends the regression probes: the exact packet
+ * sequences of past crashes (-P: those and the asserted sessions only).
+ *
+ * Usage: milterfuzz -s SOCKET [-t SECONDS] [-n ITERATIONS] [-S SEED] [-P] [-v]
  * Prints "# ..." statistics; exits 0 if every check passed, 1 if a check
  * failed (a relay was accepted, a wrong answer), 2 if the daemon stopped
  * answering, 64 on bad usage.
@@ -555,8 +559,8 @@ static void rnd_payload(struct buf *b, char cmd)
 			buf_str(b, rnd_below(2) ? "{auth_authen}" : "i");
 			buf_str(b, "x");
 		}
-		if (rnd_below(3) == 0)
-			buf_add(b, "{dangling", 9);
+		if (rnd_below(3) == 0) /* unterminated, or a name with no value */
+			buf_add(b, "{dangling", rnd_below(2) ? 9 : 10);
 		return;
 	}
 	default:
@@ -750,6 +754,78 @@ static fuzz_fn *const kinds[] = {fz_random_stream, fz_absurd_length, fz_truncate
 				  fz_bogus_negotiation, fz_structured};
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
+/* ---- regression probes: the exact packet sequences of past crashes ---- */
+
+/*
+ * A macro packet whose list ends in a name with no value ("j\0mx\0k\0").
+ * libmilter 8.17 (smfi.c, smfi_getsymval) steps through a stage's list two
+ * pointers at a time and tests only the name slot for the terminating NULL:
+ * with an odd count it steps over the NULL and reads one pointer past the
+ * array dec_argv() allocated, then follows it. That word is malloc slack,
+ * left over from whatever the chunk held before. Here it held a macro buffer
+ * full of 'A's (a HELO macro packet of the same size class, freed by the
+ * next HELO macro packet on the same worker thread), so a daemon that asks
+ * libmilter for a macro not in the list (relaymilter's connect callback
+ * reads {daemon_name}) follows 0x...414141 and dies. K picks the size class:
+ * the list has 2K+1 strings, its pointer array 16(K+1) bytes.
+ */
+static void probe_odd_macro_list(unsigned k)
+{
+	struct buf p = {0};
+	size_t slack_class = 16 * (k + 2) - 8; /* usable size of the array's chunk */
+	char stage = SMFIC_HELO, name[16];
+	uint16_t port = htons(25);
+	int fd;
+
+	if ((fd = conn_open()) < 0)
+		return;
+	neg_valid(fd);
+	/* the bait: a HELO macro buffer of the array's size class, 'A's to its end */
+	buf_add(&p, &stage, 1);
+	for (size_t i = 1; i < slack_class - 3; i++)
+		buf_add(&p, "A", 1);
+	buf_add(&p, "\0y", 3);
+	send_pkt(fd, SMFIC_MACRO, p.p, p.len);
+	/* frees it: libmilter replaces a stage's macros */
+	p.len = 0;
+	buf_add(&p, &stage, 1);
+	buf_add(&p, "x\0y", 4);
+	send_pkt(fd, SMFIC_MACRO, p.p, p.len);
+	/* the odd list: its first name padded so that the packet buffer itself
+	 * falls into a bigger size class and the bait goes to the array */
+	p.len = 0;
+	stage = SMFIC_CONNECT;
+	buf_add(&p, &stage, 1);
+	for (size_t i = 0; i < slack_class + 40; i++)
+		buf_add(&p, "j", 1);
+	buf_add(&p, "", 1);
+	for (unsigned i = 0; i < k; i++) {
+		snprintf(name, sizeof name, "{n%u}", i);
+		buf_str(&p, "v");
+		buf_str(&p, name);
+	}
+	send_pkt(fd, SMFIC_MACRO, p.p, p.len);
+	p.len = 0;
+	buf_str(&p, "probe.example.net");
+	stage = SMFIA_INET;
+	buf_add(&p, &stage, 1);
+	buf_add(&p, &port, 2);
+	buf_str(&p, "203.0.113.5");
+	send_pkt(fd, SMFIC_CONNECT, p.p, p.len);
+	send_pkt(fd, SMFIC_QUIT, NULL, 0);
+	drain(fd, 200);
+	close(fd);
+	free(p.p);
+}
+
+/* Every probe, then the asserted sessions; returns their failures. */
+static int regression_probes(void)
+{
+	for (unsigned k = 0; k < 6; k++)
+		probe_odd_macro_list(k);
+	return check_sessions();
+}
+
 static int dangling[MAX_DANGLING];
 static size_t n_dangling;
 
@@ -776,7 +852,8 @@ static bool fuzz_one(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: milterfuzz -s SOCKET [-t SECONDS] [-n ITERATIONS] [-S SEED] [-v]\n");
+	fprintf(stderr,
+		"usage: milterfuzz -s SOCKET [-t SECONDS] [-n ITERATIONS] [-S SEED] [-P] [-v]\n");
 	exit(64);
 }
 
@@ -786,8 +863,9 @@ int main(int argc, char **argv)
 	unsigned long iterations = 1000000, i;
 	unsigned long long seed = 1;
 	int c, failures = 0;
+	bool probes_only = false;
 
-	while ((c = getopt(argc, argv, "s:t:n:S:v")) != -1) {
+	while ((c = getopt(argc, argv, "s:t:n:S:Pv")) != -1) {
 		switch (c) {
 		case 's':
 			sock_path = optarg;
@@ -800,6 +878,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'P':
+			probes_only = true;
 			break;
 		case 'v':
 			verbose = true;
@@ -818,7 +899,11 @@ int main(int argc, char **argv)
 	start = now_s();
 	if (verbose)
 		probe_stale_macros();
-	failures += check_sessions();
+	failures += regression_probes();
+	if (probes_only) {
+		printf("# regression probes: %d failures\n", failures);
+		return failures ? 1 : 0;
+	}
 	for (i = 0; i < iterations && now_s() - start < seconds && failures == 0; i++) {
 		if (!fuzz_one()) {
 			printf("# FAIL the daemon stopped accepting connections after %lu\n", i);

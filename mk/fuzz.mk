@@ -104,6 +104,6 @@ clean-fuzz:
 
 # ---- the milter-protocol fuzzer, against the real daemon ----
 check_PROGRAMS += tests/fuzz/milterfuzz
-tests_fuzz_milterfuzz_SOURCES = tests/fuzz/milterfuzz.c
+tests_fuzz_milterfuzz_SOURCES = tests/fuzz/milterfuzz.c tests/fuzz/mfwire.c tests/fuzz/mfwire.h
 TESTS += tests/daemon/milterfuzz.sh
 dist_check_SCRIPTS += tests/daemon/milterfuzz.sh

@@ -22,6 +22,7 @@
 #include "milter/callbacks.h"
 #include "milter/declog.h"
 #include "milter/macros.h"
+#include "milter/negotiate.h"
 #include "milter/snapshot.h"
 #include "milter/stats.h"
 
@@ -208,29 +209,13 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			     unsigned long f2, unsigned long f3, unsigned long *pf0,
 			     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	const unsigned long skip = SMFIP_NOHDRS | SMFIP_NOBODY | SMFIP_NOEOH |
-				   SMFIP_NOUNKNOWN | SMFIP_NODATA;
 	struct conn *c = conn_get(ctx);
 
 	(void)f2;
 	(void)f3;
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	*pf0 = 0;
-	*pf1 = f1 & (skip | SMFIP_NR_CONN | SMFIP_NR_HELO);
-	*pf2 = *pf3 = 0;
-	c->nr_conn = (*pf1 & SMFIP_NR_CONN) != 0;
-	c->nr_helo = (*pf1 & SMFIP_NR_HELO) != 0;
-	if (f0 & SMFIF_SETSYMLIST) {
-		/* Ask for what we read, whatever the MTA's defaults. */
-		*pf0 |= SMFIF_SETSYMLIST;
-		smfi_setsymlist(ctx, SMFIM_CONNECT, "j {daemon_name} {client_name} _");
-		smfi_setsymlist(ctx, SMFIM_HELO, "{tls_version} {cipher}");
-		smfi_setsymlist(ctx, SMFIM_ENVFROM,
-				"i {auth_authen} {auth_type} {tls_version} {daemon_name}");
-		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i {rcpt_addr}");
-		smfi_setsymlist(ctx, SMFIM_EOM, "i");
-	}
+	negotiate_answer(ctx, f0, f1, pf0, pf1, pf2, pf3, &c->nr_conn, &c->nr_helo);
 	return SMFIS_CONTINUE;
 }
 

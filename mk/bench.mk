@@ -8,7 +8,7 @@ tests_bench_loadgen_SOURCES = tests/bench/loadgen.c \
 	tests/bench/latency.c tests/bench/latency.h
 tests_bench_loadgen_LDADD = tests/libmclient.a $(RELAYMILTER_LIBS) -lm
 
-tests_bench_nullmilter_SOURCES = tests/bench/nullmilter.c
+tests_bench_nullmilter_SOURCES = tests/bench/nullmilter.c milter/negotiate.c milter/negotiate.h
 tests_bench_nullmilter_LDADD = $(MILTER_LIBS) $(PTHREAD_LIBS)
 
 # The bare libldap round trip that cache-miss decisions are compared with.

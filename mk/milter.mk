@@ -8,6 +8,7 @@ sbin_PROGRAMS += relaymilter
 relaymilter_SOURCES = \
 	milter/main.c \
 	milter/callbacks.c milter/callbacks.h \
+	milter/negotiate.c milter/negotiate.h \
 	milter/macros.c milter/macros.h \
 	milter/snapshot.c milter/snapshot.h \
 	milter/privs.c milter/privs.h \

@@ -99,7 +99,11 @@ static int last_error(LDAP *ld)
 	return rc == LDAP_SUCCESS ? LDAP_OTHER : rc;
 }
 
-static int set_options(LDAP *ld, const struct ldap_conn_params *p, double deadline)
+/* Timeouts and protocol options; the TLS ones only when TLS is used: a
+ * TLS context loads the whole CA bundle (a few hundred kB of allocations
+ * per connection), which a plain ldap:// reconnect has no use for. */
+static int set_options(LDAP *ld, const struct ldap_conn_params *p, double deadline,
+		       bool use_tls)
 {
 	int version = LDAP_VERSION3;
 	int demand = LDAP_OPT_X_TLS_DEMAND;
@@ -108,13 +112,16 @@ static int set_options(LDAP *ld, const struct ldap_conn_params *p, double deadli
 	struct timeval op = monotime_timeval(p->timeout);
 	const char *ca = p->tls_ca_file;
 
-	if (ca == NULL && access(SYSTEM_CA_BUNDLE, R_OK) == 0)
-		ca = SYSTEM_CA_BUNDLE;
 	if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS ||
 	    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
 	    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &net) != LDAP_OPT_SUCCESS ||
-	    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &op) != LDAP_OPT_SUCCESS ||
-	    ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS)
+	    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &op) != LDAP_OPT_SUCCESS)
+		return LDAP_LOCAL_ERROR;
+	if (!use_tls)
+		return LDAP_SUCCESS;
+	if (ca == NULL && access(SYSTEM_CA_BUNDLE, R_OK) == 0)
+		ca = SYSTEM_CA_BUNDLE;
+	if (ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS)
 		return LDAP_LOCAL_ERROR;
 	if (ca != NULL &&
 	    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, ca) != LDAP_OPT_SUCCESS)
@@ -215,12 +222,12 @@ LDAP *ldap_conn_open(const char *uri, const struct ldap_conn_params *p, double d
 		append_error(err, NULL, "bad URI", rc);
 		return NULL;
 	}
-	rc = set_options(ld, p, deadline);
+	info_r->tls = strncasecmp(uri, "ldaps:", 6) == 0;
+	rc = set_options(ld, p, deadline, info_r->tls || p->starttls);
 	if (rc != LDAP_SUCCESS) {
 		append_error(err, ld, "setting TLS and timeout options", rc);
 		goto fail;
 	}
-	info_r->tls = strncasecmp(uri, "ldaps:", 6) == 0;
 	/* Connect (and, for ldaps://, shake hands) now, so that a failure
 	 * is reported as what it is rather than as a failed bind. */
 	rc = ldap_connect(ld);

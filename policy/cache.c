@@ -31,6 +31,12 @@
 #define MIN_PER_SHARD 16
 #define MIN_BUCKETS 16
 #define MAX_BUCKETS 65536
+/* Removed entries a shard keeps for reuse. A full cache evicts one entry
+ * per insertion, so the churn of a busy cache reuses the same memory
+ * instead of freeing and allocating: the heap does not fragment between
+ * long-lived entries and the short-lived allocations of decisions. */
+#define MAX_SPARE 32
+#define KEY_ROUND 32 /* key capacity granularity: near lengths share entries */
 
 struct centry {
 	struct centry *hnext;       /* hash chain */
@@ -44,6 +50,7 @@ struct centry {
 	int last_status;  /* the last completed fetch's answer, maybe ERROR */
 	double stored;
 	double expires;
+	size_t cap; /* bytes allocated for KEY */
 	char key[];
 };
 
@@ -55,6 +62,8 @@ struct shard {
 	struct centry *head, *tail;
 	long count;
 	long max;
+	struct centry *spare; /* removed entries kept for reuse, via hnext */
+	unsigned n_spare;
 };
 
 struct cache {
@@ -162,7 +171,47 @@ static void shard_remove(struct shard *s, struct centry *e)
 	*pp = e->hnext;
 	lru_unlink(s, e);
 	s->count--;
-	free(e);
+	if (s->n_spare < MAX_SPARE) {
+		e->hnext = s->spare;
+		s->spare = e;
+		s->n_spare++;
+	} else {
+		free(e);
+	}
+}
+
+/* A zeroed entry for a key of LEN bytes: a spare one if one fits. */
+static struct centry *entry_alloc(struct shard *s, size_t len)
+{
+	struct centry **pp, *e;
+	size_t cap;
+
+	for (pp = &s->spare; *pp != NULL; pp = &(*pp)->hnext) {
+		if ((*pp)->cap > len) {
+			e = *pp;
+			*pp = e->hnext;
+			s->n_spare--;
+			cap = e->cap;
+			memset(e, 0, sizeof *e);
+			e->cap = cap;
+			return e;
+		}
+	}
+	cap = (len + KEY_ROUND) / KEY_ROUND * KEY_ROUND; /* > len */
+	e = xcalloc(1, sizeof *e + cap);
+	e->cap = cap;
+	return e;
+}
+
+static void free_spares(struct shard *s)
+{
+	while (s->spare != NULL) {
+		struct centry *e = s->spare;
+
+		s->spare = e->hnext;
+		free(e);
+	}
+	s->n_spare = 0;
 }
 
 /* Is E referenced by a thread (fetching or waiting)? Then it must stay. */
@@ -171,12 +220,13 @@ static bool entry_busy(const struct centry *e)
 	return e->pending || e->waiters > 0;
 }
 
-/* Evict least recently used idle entries until the shard fits. */
-static void shard_evict(struct cache *c, struct shard *s)
+/* Evict least recently used idle entries until the shard holds at most
+ * LIMIT. */
+static void shard_evict_to(struct cache *c, struct shard *s, long limit)
 {
 	struct centry *e = s->tail;
 
-	while (s->count > s->max && e != NULL) {
+	while (s->count > limit && e != NULL) {
 		struct centry *prev = e->prev;
 
 		if (!entry_busy(e)) {
@@ -191,9 +241,13 @@ static struct centry *shard_insert(struct cache *c, struct shard *s, const char 
 				   uint32_t hash)
 {
 	size_t len = strlen(key);
-	struct centry *e = xcalloc(1, sizeof *e + len + 1);
+	struct centry *e;
 	size_t b = (hash >> 6) & (s->n_buckets - 1);
 
+	/* Make room first, so the entry evicted now is the one reused. */
+	if (s->count >= s->max)
+		shard_evict_to(c, s, s->max - 1);
+	e = entry_alloc(s, len);
 	memcpy(e->key, key, len + 1);
 	e->hash = hash;
 	e->pending = true; /* never evicted by the line below */
@@ -201,7 +255,7 @@ static struct centry *shard_insert(struct cache *c, struct shard *s, const char 
 	s->buckets[b] = e;
 	lru_push_front(s, e);
 	s->count++;
-	shard_evict(c, s);
+	shard_evict_to(c, s, s->max); /* when every older entry was busy */
 	return e;
 }
 
@@ -377,6 +431,7 @@ void cache_free(struct cache *c)
 
 		while (s->head != NULL)
 			shard_remove(s, s->head);
+		free_spares(s);
 		free(s->buckets);
 		pthread_mutex_destroy(&s->lock);
 		pthread_cond_destroy(&s->done);

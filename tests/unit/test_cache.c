@@ -173,6 +173,50 @@ START_TEST(test_many_keys_bounded)
 }
 END_TEST
 
+/* A full cache reuses evicted entries for new keys: keys of every length
+ * from 1 to 253 bytes cycle through a 16-entry cache; each new key must be
+ * fetched (nothing of the entry's previous key survives), keep its own
+ * answer, and the most recent 16 must be hits with that answer. */
+static void make_key(char *key, int len, int salt)
+{
+	int i;
+
+	for (i = 0; i < len; i++)
+		key[i] = (char)('a' + (i + salt) % 26);
+	key[len] = '\0';
+}
+
+START_TEST(test_reuse_varied_lengths)
+{
+	struct fake f;
+	struct cache *c = new_cache(&f, 16);
+	struct cache_result res;
+	struct cache_stats st;
+	char key[256];
+	int round, len;
+
+	for (round = 0; round < 3; round++) {
+		for (len = 1; len <= 253; len++) {
+			make_key(key, len, round);
+			f.answer = (len + round) % 2 ? F : N;
+			ck_assert_int_eq(lookup(c, &f, key, &res), f.answer);
+			ck_assert_int_eq(res.origin, CACHE_FETCHED);
+		}
+	}
+	for (len = 253 - 15; len <= 253; len++) {
+		make_key(key, len, 2);
+		f.answer = E; /* a hit must not ask the backend */
+		ck_assert_int_eq(lookup(c, &f, key, &res), (len + 2) % 2 ? F : N);
+		ck_assert_int_eq(res.origin, CACHE_HIT);
+	}
+	cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 16);
+	ck_assert_uint_eq(st.evictions, 3 * 253 - 16);
+	ck_assert_int_eq(f.calls, 3 * 253);
+	cache_free(c);
+}
+END_TEST
+
 START_TEST(test_flush)
 {
 	struct fake f;
@@ -314,6 +358,7 @@ int main(void)
 	tcase_add_test(tc, test_disabled);
 	tcase_add_test(tc, test_lru_bound);
 	tcase_add_test(tc, test_many_keys_bounded);
+	tcase_add_test(tc, test_reuse_varied_lengths);
 	tcase_add_test(tc, test_flush);
 	tcase_add_loop_test(tc, test_coalesce, 0, N_ROWS(coalesce_rows));
 	tcase_add_test(tc, test_wait_bounded);

@@ -49,9 +49,21 @@ static size_t utf8_seq_len(const unsigned char *s, size_t left)
  * cost (callgrind: 14.8k of 52k instructions per decision went here). */
 static size_t plain_run(const unsigned char *p, size_t len)
 {
+	/* 1 for printable ASCII other than '"' (0x22) and '\\' (0x5c); bytes
+	 * from 0x80 are 0 (the entries not written). */
+	static const unsigned char plain[256] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+		1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20 */
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30 */
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50 */
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+		1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* 0x70 */
+	};
 	size_t n = 0;
 
-	while (n < len && p[n] >= 0x20 && p[n] < 0x7f && p[n] != '\\' && p[n] != '"')
+	while (n < len && plain[p[n]])
 		n++;
 	return n;
 }

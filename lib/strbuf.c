@@ -29,7 +29,12 @@ static void strbuf_grow(struct strbuf *sb, size_t extra)
 
 void strbuf_init(struct strbuf *sb)
 {
-	sb->cap = 64;
+	strbuf_init_size(sb, 64);
+}
+
+void strbuf_init_size(struct strbuf *sb, size_t cap)
+{
+	sb->cap = cap > 0 ? cap : 1;
 	sb->len = 0;
 	sb->data = xmalloc(sb->cap);
 	sb->data[0] = '\0';
@@ -71,6 +76,18 @@ void strbuf_putc(struct strbuf *sb, char c)
 		strbuf_grow(sb, 1);
 	sb->data[sb->len++] = c;
 	sb->data[sb->len] = '\0';
+}
+
+void strbuf_put_uint(struct strbuf *sb, unsigned long long v)
+{
+	char digits[24]; /* 2^64 has 20 digits */
+	size_t n = sizeof digits;
+
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	strbuf_add(sb, digits + n, sizeof digits - n);
 }
 
 void strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap)

@@ -20,6 +20,8 @@ struct strbuf {
 
 /* Make SB an empty string (allocates). */
 void strbuf_init(struct strbuf *sb);
+/* The same with room for CAP - 1 characters before it reallocates. */
+void strbuf_init_size(struct strbuf *sb, size_t cap);
 /* Release SB's storage; SB may be re-initialised afterwards. */
 void strbuf_free(struct strbuf *sb);
 /* Empty SB, keeping its storage. */
@@ -30,6 +32,8 @@ void strbuf_add(struct strbuf *sb, const char *s, size_t len);
 void strbuf_puts(struct strbuf *sb, const char *s);
 /* Append one character. */
 void strbuf_putc(struct strbuf *sb, char c);
+/* Append V in decimal (no printf: log lines are formatted per decision). */
+void strbuf_put_uint(struct strbuf *sb, unsigned long long v);
 /* Append printf-style. */
 void strbuf_appendf(struct strbuf *sb, const char *fmt, ...) RM_PRINTF(2, 3);
 void strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap)

@@ -67,14 +67,38 @@ static const char *entry_field(const struct declog_entry *e, size_t i)
 	return (entry_fields[i].dash && (v == NULL || v[0] == '\0')) ? "-" : v;
 }
 
+/* Append MS as "%.3f" would, without printf for the usual values. */
+static void put_ms(struct strbuf *out, double ms)
+{
+	unsigned long long us;
+
+	if (!(ms >= 0 && ms < 1e12)) { /* negative, huge or NaN: printf's way */
+		strbuf_appendf(out, "%.3f", ms);
+		return;
+	}
+	us = (unsigned long long)(ms * 1000.0 + 0.5);
+	strbuf_put_uint(out, us / 1000);
+	strbuf_putc(out, '.');
+	strbuf_putc(out, (char)('0' + us / 100 % 10));
+	strbuf_putc(out, (char)('0' + us / 10 % 10));
+	strbuf_putc(out, (char)('0' + us % 10));
+}
+
+/* KEY=N for a number of ours (nothing to escape). */
+static void kv_uint(struct strbuf *out, const char *key, unsigned long long n)
+{
+	strbuf_putc(out, ' ');
+	strbuf_puts(out, key);
+	strbuf_putc(out, '=');
+	strbuf_put_uint(out, n);
+}
+
 void declog_format_kv(struct strbuf *out, const struct declog_entry *e)
 {
-	char ms[32];
-
 	for (size_t i = 0; i < N_ENTRY_FIELDS; i++)
 		kv(out, entry_fields[i].name, entry_field(e, i));
-	snprintf(ms, sizeof ms, "%.3f", e->ms);
-	kv(out, "ms", ms);
+	strbuf_puts(out, " ms=");
+	put_ms(out, e->ms);
 }
 
 void declog_format_json(struct strbuf *out, const struct declog_entry *e, const char *time)
@@ -83,25 +107,22 @@ void declog_format_json(struct strbuf *out, const struct declog_entry *e, const 
 	js(out, "time", time);
 	for (size_t i = 0; i < N_ENTRY_FIELDS; i++)
 		js(out, entry_fields[i].name, entry_field(e, i));
-	strbuf_appendf(out, ",\"ms\":%.3f}", e->ms);
+	strbuf_puts(out, ",\"ms\":");
+	put_ms(out, e->ms);
+	strbuf_putc(out, '}');
 }
 
 void declog_format_summary_kv(struct strbuf *out, const struct declog_summary *s)
 {
-	char n[3][16];
-
-	snprintf(n[0], sizeof n[0], "%u", s->accepted);
-	snprintf(n[1], sizeof n[1], "%u", s->rejected);
-	snprintf(n[2], sizeof n[2], "%u", s->tempfailed);
 	kv(out, "session", s->session);
 	kv(out, "qid", s->qid);
 	kv(out, "client_addr", s->client_addr);
 	kv(out, "auth", s->auth);
 	kv(out, "from", s->from);
 	kv(out, "end", s->end);
-	kv(out, "accepted", n[0]);
-	kv(out, "rejected", n[1]);
-	kv(out, "tempfailed", n[2]);
+	kv_uint(out, "accepted", s->accepted);
+	kv_uint(out, "rejected", s->rejected);
+	kv_uint(out, "tempfailed", s->tempfailed);
 }
 
 void declog_format_summary_json(struct strbuf *out, const struct declog_summary *s,
@@ -156,7 +177,7 @@ static void emit(int json_fd, const void *rec, void (*fmt_kv)(struct strbuf *, c
 	struct strbuf line = STRBUF_INIT;
 	char time[40];
 
-	strbuf_init(&line);
+	strbuf_init_size(&line, 512); /* a whole line, as a rule: no realloc */
 	fmt_kv(&line, rec);
 	log_raw_info(line.data);
 	if (json_fd >= 0) {

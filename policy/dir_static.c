@@ -75,7 +75,9 @@ static void static_match_client(struct directory *dir, const struct netaddr *add
 	char net[NETADDR_STRLEN], text[NETADDR_STRLEN];
 
 	ans_r->source = SRC_STATIC;
-	if (netlist_match(ds->cf->policy.allow_networks, addr, net, sizeof net)) {
+	/* The matched network is formatted only for a trace. */
+	if (netlist_match(ds->cf->policy.allow_networks, addr,
+			  ans_r->want_detail ? net : NULL, sizeof net)) {
 		ans_r->status = DIR_FOUND;
 		if (!ans_r->want_detail)
 			return;

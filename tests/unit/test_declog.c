@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "milter/declog.h"
@@ -81,6 +82,54 @@ START_TEST(t_summary)
 }
 END_TEST
 
+/* The ms field is formatted without printf: it must read as "%.3f" does,
+ * for every value a decision can take and for the odd ones too. */
+static const double ms_rows[] = {0,      1e-7,   0.0004, 0.25,   0.9994,     1.5,
+				 59.999, 999.9994, 5000.25, 1e11 + 0.125, 1e12, 3e15,
+				 -1,     -0.0002,  1.0 / 0.0, -1.0 / 0.0};
+
+static void ms_field(double ms, char *out, size_t size)
+{
+	struct declog_entry e = {"S", NULL, "::1", NULL, "h", NULL, "<>", "<b@x>",
+				 "accept", "local-domain", "static", ms};
+	struct strbuf a = STRBUF_INIT;
+	const char *p;
+
+	strbuf_init(&a);
+	declog_format_kv(&a, &e);
+	p = strstr(a.data, " ms=");
+	ck_assert_ptr_nonnull(p);
+	snprintf(out, size, "%s", p + 4);
+	strbuf_free(&a);
+}
+
+START_TEST(t_ms_format)
+{
+	char got[64], want[64];
+
+	ms_field(ms_rows[_i], got, sizeof got);
+	snprintf(want, sizeof want, "%.3f", ms_rows[_i]);
+	ck_assert_str_eq(got, want);
+}
+END_TEST
+
+START_TEST(t_ms_sweep)
+{
+	char got[64], want[64];
+	int k;
+
+	/* Every microsecond value up to 10 s, a fraction of a microsecond
+	 * off the half-way point where printf rounds to even. */
+	for (k = 0; k < 10000000; k += 997) {
+		double ms = k / 1000.0 + 0.0002;
+
+		ms_field(ms, got, sizeof got);
+		snprintf(want, sizeof want, "%.3f", ms);
+		ck_assert_str_eq(got, want);
+	}
+}
+END_TEST
+
 START_TEST(t_stats_prometheus)
 {
 	struct strbuf a = STRBUF_INIT;
@@ -107,6 +156,8 @@ int main(void)
 
 	tcase_add_loop_test(tc, t_rows, 0, N_ROWS(rows));
 	tcase_add_test(tc, t_summary);
+	tcase_add_loop_test(tc, t_ms_format, 0, N_ROWS(ms_rows));
+	tcase_add_test(tc, t_ms_sweep);
 	tcase_add_test(tc, t_stats_prometheus);
 	suite_add_tcase(s, tc);
 	return tap_run(s);

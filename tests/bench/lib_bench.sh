@@ -150,7 +150,7 @@ gen_domains_ldif() {
 # SLAPADD_SECONDS_<NAME>.
 dir_create() {
 	local name=$1 n=$2 t0 t1
-	SLAPD_MAXSIZE=$((1024 * 1024 * 1024)) \
+	SLAPD_MAXSIZE=$((4 * 1024 * 1024 * 1024)) \
 		SLAPD_DB_CONF="index objectClass,associatedDomain eq" slapd_init "$name"
 	gen_domains_ldif "$n" >"$TMP/$name/domains.ldif"
 	t0=$(date +%s.%N)

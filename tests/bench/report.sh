@@ -42,7 +42,7 @@ AWK_KV='function kv(   i, p) { delete f; for (i = 1; i <= NF; i++) { p = index($
 	echo
 	echo "## Cache misses against a bare libldap search (same slapd)"
 	echo
-	echo "missN: relaymilter with cache.max_entries = 0 (pool of 4 LDAP handles, the default); ldapbaseN: one handle per thread, synchronous ldap_search_ext_s."
+	echo "missN: relaymilter with cache.max_entries = 0 (pool of 4 LDAP handles, the default); ldapbaseN: one handle per thread, synchronous ldap_search_ext_s of the search relaymilter sends (its filter code: the domain and its parents OR-ed, as with match_subdomains; same size limit; local and remote domains in equal parts, as lookups.txt). The round trip of one search at one connection (p50) is the comparison the target names."
 	echo
 	echo "| directory | conns | miss decisions/s | bare searches/s | ratio | miss p50 µs | bare p50 µs | p50 ratio | miss p99 µs | bare p99 µs |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

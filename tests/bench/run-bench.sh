@@ -19,7 +19,8 @@ set -u
 
 SECS=${BENCH_SECONDS:-5}
 CONCS=${BENCH_CONCS:-1 8 32 128}
-BIG=${BENCH_BIG:-100000}
+BIG=${BENCH_BIG:-1000000}
+MEMN=${BENCH_MEM_DOMAINS:-100000} # cached domains for the RSS figure (issue 5: 100k)
 OUT=${BENCH_OUT:-$top_builddir/tests/bench/results}
 mkdir -p "$OUT"
 RESULTS=$OUT/results.txt
@@ -73,7 +74,8 @@ for c in $CONCS; do
 		"$LDAPBASE" -H "$(slapd_uri "$d")" -D "$SERVICE_DN" -y "$TMP/ldap.secret" \
 			-b "ou=domains,dc=example,dc=org" \
 			-f "(&(objectClass=domainRelatedObject)(associatedDomain=%s))" \
-			-x "d{n}.bench.test" -c "$c" -d "$SECS" -r "$r" -l "ldapbase-$d" |
+			-S -x "d{n}.bench.test" -x "r{n}.remote.test" \
+			-c "$c" -d "$SECS" -r "$r" -l "ldapbase-$d" |
 			sed "s/\$/ scenario=ldapbase-${d#dir}/" | tee -a "$RESULTS"
 	done
 done
@@ -81,21 +83,21 @@ for d in static warm10k miss10k warmbig missbig; do
 	eval "bench_stop \$RM_PID_$d"
 done
 
-say "memory: RSS at start and with $BIG cached domains"
-rm_config mem "$(slapd_uri dirbig)" "positive_ttl = 3600; negative_ttl = 3600; max_entries = $BIG;"
+say "memory: RSS at start and with $MEMN cached domains"
+rm_config mem "$(slapd_uri dirbig)" "positive_ttl = 3600; negative_ttl = 3600; max_entries = $MEMN;"
 rm_up mem
 sleep 1
 rss0=$(rss_kb "$RM_PID_mem")
 printf 'local 203.0.113.9 - <> <u@d{n}.bench.test>\n' >"$TMP/fill.txt"
-"$LOADGEN" -q -s "unix:$TMP/mem.sock" -e "$TMP/fill.txt" -c 8 -n "$BIG" -t 50 -p seq -r "$BIG" -l fill |
+"$LOADGEN" -q -s "unix:$TMP/mem.sock" -e "$TMP/fill.txt" -c 8 -n "$MEMN" -t 50 -p seq -r "$MEMN" -l fill |
 	sed 's/$/ scenario=cachefill/' | tee -a "$RESULTS"
 rss1=$(rss_kb "$RM_PID_mem")
 # Every domain again: all hits now, so nothing more should be allocated.
-"$LOADGEN" -q -s "unix:$TMP/mem.sock" -e "$TMP/fill.txt" -c 8 -n "$BIG" -t 50 -p seq -r "$BIG" -l refill |
+"$LOADGEN" -q -s "unix:$TMP/mem.sock" -e "$TMP/fill.txt" -c 8 -n "$MEMN" -t 50 -p seq -r "$MEMN" -l refill |
 	sed 's/$/ scenario=cacherefill/' | tee -a "$RESULTS"
 rss2=$(rss_kb "$RM_PID_mem")
 nullrss=$(rss_kb "$NULL_PID")
-echo "MEMORY rss_start_kb=$rss0 rss_filled_kb=$rss1 rss_refilled_kb=$rss2 cached=$BIG null_rss_kb=$nullrss" |
+echo "MEMORY rss_start_kb=$rss0 rss_filled_kb=$rss1 rss_refilled_kb=$rss2 cached=$MEMN null_rss_kb=$nullrss" |
 	tee -a "$RESULTS"
 bench_stop "$RM_PID_mem"
 

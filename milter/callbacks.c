@@ -38,6 +38,7 @@ struct conn {
 	bool in_txn;
 	char *from, *auth, *tls_version, *qid;
 	unsigned n_accepted, n_rejected, n_tempfailed;
+	struct policy_allow_memo allow_memo; /* the allowlist answer, this transaction */
 };
 
 static char session_prefix[24];
@@ -102,6 +103,7 @@ static void txn_clear(struct conn *c)
 	set_str(&c->qid, NULL);
 	c->in_txn = false;
 	c->n_accepted = c->n_rejected = c->n_tempfailed = 0;
+	memset(&c->allow_memo, 0, sizeof c->allow_memo);
 }
 
 /* The transaction ends: tie session to qid with the counts. */
@@ -128,7 +130,7 @@ static void txn_end(SMFICTX *ctx, struct conn *c, const char *how)
 	txn_clear(c);
 }
 
-static void client_of(const struct conn *c, struct policy_client *pc)
+static void client_of(struct conn *c, struct policy_client *pc)
 {
 	memset(pc, 0, sizeof *pc);
 	pc->addr_known = c->addr_known;
@@ -139,6 +141,7 @@ static void client_of(const struct conn *c, struct policy_client *pc)
 	pc->auth_user = c->auth;
 	pc->listener = c->listener;
 	pc->tls_version = c->tls_version;
+	pc->allow_memo = &c->allow_memo;
 }
 
 /* Hand the reply to the MTA: '%' doubled, as smfi_setreply wants. */

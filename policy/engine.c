@@ -108,15 +108,11 @@ static void decide_lookup_error(struct decision *d, enum dir_source source,
 }
 
 /* Ask every directory whether the client is allowlisted. */
-static bool client_allowlisted(struct decision *d, enum dir_source *source_r)
+static bool ask_directories(struct decision *d, enum dir_source *source_r)
 {
 	const struct policy_client *client = d->client;
 	struct dir_answer ans;
 
-	if (!client->addr_known) {
-		trace(d, "rule_allowlisted_client: client address unknown: not allowlisted");
-		return false;
-	}
 	for (size_t i = 0; i < d->pol->n_dirs; i++) {
 		memset(&ans, 0, sizeof ans);
 		ans.want_detail = d->trace != NULL;
@@ -130,6 +126,33 @@ static bool client_allowlisted(struct decision *d, enum dir_source *source_r)
 			d->allowlist_unknown = true;
 	}
 	return false;
+}
+
+/* Is the client allowlisted? From the transaction's memo when it has the
+ * answer (and no trace is asked for), else from the directories. */
+static bool client_allowlisted(struct decision *d, enum dir_source *source_r)
+{
+	struct policy_allow_memo *memo = d->trace == NULL ? d->client->allow_memo : NULL;
+	bool found;
+
+	if (!d->client->addr_known) {
+		trace(d, "rule_allowlisted_client: client address unknown: not allowlisted");
+		return false;
+	}
+	if (memo != NULL && memo->valid) {
+		d->allowlist_unknown = d->allowlist_unknown || memo->unknown;
+		if (memo->found)
+			*source_r = memo->source;
+		return memo->found;
+	}
+	found = ask_directories(d, source_r);
+	if (memo != NULL) {
+		memo->valid = true;
+		memo->found = found;
+		memo->unknown = d->allowlist_unknown;
+		memo->source = found ? *source_r : SRC_NONE;
+	}
+	return found;
 }
 
 /* Is DOMAIN local? FOUND, NOTFOUND, or ERROR when a directory could not

@@ -38,6 +38,18 @@ enum verdict_reason {
 };
 
 /* What is known of the SMTP client; strings may be NULL. */
+/* The allowlist answer for one transaction. The engine fills it on the
+ * first check that needs it and reuses it on the next ones: every recipient
+ * of a transaction is judged against the same answer, and the networks are
+ * searched once per transaction instead of once per address. Zero it (or
+ * set VALID false) when a transaction starts. Not used while tracing. */
+struct policy_allow_memo {
+	bool valid;
+	bool found;           /* allowlisted, by SOURCE */
+	bool unknown;         /* a directory could not say */
+	enum dir_source source;
+};
+
 struct policy_client {
 	bool addr_known; /* false: no socket address, never allowlisted */
 	struct netaddr addr;
@@ -47,6 +59,7 @@ struct policy_client {
 	const char *auth_user; /* SASL login; NULL or "" if not authenticated */
 	const char *listener;  /* {daemon_name}, NULL if unknown */
 	const char *tls_version; /* NULL or "" if not encrypted */
+	struct policy_allow_memo *allow_memo; /* NULL: ask the directories each time */
 };
 
 /* The SMTP reply: CODE and XCODE as text ("550", "5.7.1"), TEXT expanded. */

@@ -327,12 +327,99 @@ START_TEST(t_invariant_unauth_never_relays)
 }
 END_TEST
 
+/* ---- the allowlist memo: one network search per transaction ---- */
+static int counting_calls;
+
+static void counting_lookup(struct directory *dir, const char *domain, struct dir_answer *a)
+{
+	(void)dir;
+	(void)domain;
+	a->status = DIR_NOTFOUND;
+	a->source = SRC_LDAP;
+}
+
+/* Allowlists 198.51.100.7 (as LDAP would), counts every question. */
+static void counting_match(struct directory *dir, const struct netaddr *addr,
+			   struct dir_answer *a)
+{
+	struct netaddr listed;
+
+	(void)dir;
+	counting_calls++;
+	ck_assert_int_eq(netaddr_parse("198.51.100.7", &listed), 0);
+	a->status = memcmp(addr->bytes, listed.bytes, 4) == 0 && addr->family == listed.family
+			    ? DIR_FOUND
+			    : DIR_NOTFOUND;
+	a->source = SRC_LDAP;
+}
+
+static const struct directory_ops counting_ops = {"counting", counting_lookup, counting_match,
+						  failing_free};
+
+static const struct {
+	const char *client;
+	bool memo, trace;
+	int calls; /* directory questions for MAIL + 2 RCPT */
+	enum verdict_reason rcpt_reason; /* for <b@example.net> */
+} memo_rows[] = {
+	{"198.51.100.7", true, false, 1, REASON_ALLOWLISTED_CLIENT},
+	{"198.51.100.7", false, false, 3, REASON_ALLOWLISTED_CLIENT},
+	{"198.51.100.7", true, true, 3, REASON_ALLOWLISTED_CLIENT}, /* traced: asked */
+	{UNAUTH, true, false, 1, REASON_UNAUTH_RELAY},
+	{UNAUTH, false, false, 3, REASON_UNAUTH_RELAY},
+};
+
+START_TEST(t_allow_memo)
+{
+	struct directory *dirs[2];
+	struct policy *pol;
+	struct policy_allow_memo memo;
+	struct policy_client pc;
+	struct strbuf trace = STRBUF_INIT;
+	struct verdict v;
+
+	dirs[0] = dir_static_create(configs[V_BASE]);
+	dirs[1] = xcalloc(1, sizeof *dirs[1]);
+	dirs[1]->ops = &counting_ops;
+	pol = policy_create_dirs(configs[V_BASE], dirs, 2);
+	ck_assert_ptr_nonnull(pol);
+	strbuf_init(&trace);
+	memset(&memo, 0, sizeof memo);
+	memset(&pc, 0, sizeof pc);
+	ck_assert_int_eq(netaddr_parse(memo_rows[_i].client, &pc.addr), 0);
+	pc.addr_known = true;
+	pc.allow_memo = memo_rows[_i].memo ? &memo : NULL;
+	counting_calls = 0;
+	policy_check_sender(pol, &pc, "<a@x.net>", &v, memo_rows[_i].trace ? &trace : NULL);
+	ck_assert_int_ne(v.action, VERDICT_REJECT);
+	policy_check_recipient(pol, &pc, "<a@x.net>", "<b@example.net>", &v,
+			       memo_rows[_i].trace ? &trace : NULL);
+	ck_assert_str_eq(verdict_reason_name(v.reason),
+			 verdict_reason_name(memo_rows[_i].rcpt_reason));
+	if (v.reason == REASON_ALLOWLISTED_CLIENT)
+		ck_assert_str_eq(dir_source_name(v.source), "ldap");
+	policy_check_recipient(pol, &pc, "<a@x.net>", "<c@example.org>", &v,
+			       memo_rows[_i].trace ? &trace : NULL);
+	ck_assert_int_eq(v.action, VERDICT_ACCEPT);
+	ck_assert_int_eq(counting_calls, memo_rows[_i].calls);
+	/* A new transaction clears the memo: the directory is asked again. */
+	if (memo_rows[_i].memo && !memo_rows[_i].trace) {
+		memset(&memo, 0, sizeof memo);
+		policy_check_recipient(pol, &pc, "<a@x.net>", "<b@example.net>", &v, NULL);
+		ck_assert_int_eq(counting_calls, memo_rows[_i].calls + 1);
+	}
+	strbuf_free(&trace);
+	policy_free(pol);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *tc = tcase_create("rows");
 
 	tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, t_allow_memo, 0, N_ROWS(memo_rows));
 	tcase_add_loop_test(tc, t_rows, 0, N_ROWS(rows));
 	tcase_add_test(tc, t_invariant_unauth_never_relays);
 	suite_add_tcase(s, tc);

@@ -291,7 +291,9 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (c == NULL || c->snap == NULL || argv == NULL || argv[0] == NULL)
 		return SMFIS_TEMPFAIL;
-	if ((qid = macro(ctx, c, "i")) != NULL)
+	/* The queue id does not change within a transaction: once known,
+	 * it is not looked up again. */
+	if (c->qid == NULL && (qid = macro(ctx, c, "i")) != NULL)
 		set_str(&c->qid, qid);
 	client_of(c, &pc);
 	policy_check_recipient(c->snap->pol, &pc, c->from, argv[0], &v, NULL);

@@ -27,6 +27,18 @@ static void kv(struct strbuf *out, const char *key, const char *value)
 	escape_log_value(out, value);
 }
 
+/* KEY=VALUE for a value of ours (a generated session id, a name from our
+ * own tables): no byte of it came from the network, so it is copied as it
+ * is, saving the escaper's scan on four fields of every line. */
+static void kv_ours(struct strbuf *out, const char *key, const char *value)
+{
+	if (out->len > 0)
+		strbuf_putc(out, ' ');
+	strbuf_puts(out, key);
+	strbuf_putc(out, '=');
+	strbuf_puts(out, value != NULL && value[0] != '\0' ? value : "-");
+}
+
 static void js(struct strbuf *out, const char *key, const char *value)
 {
 	strbuf_appendf(out, "%s\"%s\":", out->data[out->len - 1] == '{' ? "" : ",", key);
@@ -45,18 +57,19 @@ static const struct {
 	const char *name;
 	size_t off;
 	bool dash;
+	bool ours; /* never from the network: not escaped in key=value lines */
 } entry_fields[] = {
-	{"session", offsetof(struct declog_entry, session), false},
-	{"qid", offsetof(struct declog_entry, qid), true},
-	{"client_addr", offsetof(struct declog_entry, client_addr), false},
-	{"client_name", offsetof(struct declog_entry, client_name), false},
-	{"helo", offsetof(struct declog_entry, helo), false},
-	{"auth", offsetof(struct declog_entry, auth), true},
-	{"from", offsetof(struct declog_entry, from), false},
-	{"rcpt", offsetof(struct declog_entry, rcpt), false},
-	{"action", offsetof(struct declog_entry, action), false},
-	{"reason", offsetof(struct declog_entry, reason), false},
-	{"source", offsetof(struct declog_entry, source), false},
+	{"session", offsetof(struct declog_entry, session), false, true},
+	{"qid", offsetof(struct declog_entry, qid), true, false},
+	{"client_addr", offsetof(struct declog_entry, client_addr), false, false},
+	{"client_name", offsetof(struct declog_entry, client_name), false, false},
+	{"helo", offsetof(struct declog_entry, helo), false, false},
+	{"auth", offsetof(struct declog_entry, auth), true, false},
+	{"from", offsetof(struct declog_entry, from), false, false},
+	{"rcpt", offsetof(struct declog_entry, rcpt), false, false},
+	{"action", offsetof(struct declog_entry, action), false, true},
+	{"reason", offsetof(struct declog_entry, reason), false, true},
+	{"source", offsetof(struct declog_entry, source), false, true},
 };
 #define N_ENTRY_FIELDS (sizeof entry_fields / sizeof entry_fields[0])
 
@@ -96,7 +109,8 @@ static void kv_uint(struct strbuf *out, const char *key, unsigned long long n)
 void declog_format_kv(struct strbuf *out, const struct declog_entry *e)
 {
 	for (size_t i = 0; i < N_ENTRY_FIELDS; i++)
-		kv(out, entry_fields[i].name, entry_field(e, i));
+		(entry_fields[i].ours ? kv_ours : kv)(out, entry_fields[i].name,
+						       entry_field(e, i));
 	strbuf_puts(out, " ms=");
 	put_ms(out, e->ms);
 }
@@ -114,12 +128,12 @@ void declog_format_json(struct strbuf *out, const struct declog_entry *e, const 
 
 void declog_format_summary_kv(struct strbuf *out, const struct declog_summary *s)
 {
-	kv(out, "session", s->session);
+	kv_ours(out, "session", s->session);
 	kv(out, "qid", s->qid);
 	kv(out, "client_addr", s->client_addr);
 	kv(out, "auth", s->auth);
 	kv(out, "from", s->from);
-	kv(out, "end", s->end);
+	kv_ours(out, "end", s->end);
 	kv_uint(out, "accepted", s->accepted);
 	kv_uint(out, "rejected", s->rejected);
 	kv_uint(out, "tempfailed", s->tempfailed);

@@ -18,12 +18,18 @@
 #include "lib/log.h"
 #include "milter/declog.h"
 
-static void kv(struct strbuf *out, const char *key, const char *value)
+/* " KEY=" (no space at the start of the line). */
+static void put_key(struct strbuf *out, const char *key)
 {
 	if (out->len > 0)
 		strbuf_putc(out, ' ');
 	strbuf_puts(out, key);
 	strbuf_putc(out, '=');
+}
+
+static void kv(struct strbuf *out, const char *key, const char *value)
+{
+	put_key(out, key);
 	escape_log_value(out, value);
 }
 
@@ -32,10 +38,7 @@ static void kv(struct strbuf *out, const char *key, const char *value)
  * is, saving the escaper's scan on four fields of every line. */
 static void kv_ours(struct strbuf *out, const char *key, const char *value)
 {
-	if (out->len > 0)
-		strbuf_putc(out, ' ');
-	strbuf_puts(out, key);
-	strbuf_putc(out, '=');
+	put_key(out, key);
 	strbuf_puts(out, value != NULL && value[0] != '\0' ? value : "-");
 }
 
@@ -100,9 +103,7 @@ static void put_ms(struct strbuf *out, double ms)
 /* KEY=N for a number of ours (nothing to escape). */
 static void kv_uint(struct strbuf *out, const char *key, unsigned long long n)
 {
-	strbuf_putc(out, ' ');
-	strbuf_puts(out, key);
-	strbuf_putc(out, '=');
+	put_key(out, key);
 	strbuf_put_uint(out, n);
 }
 
@@ -111,7 +112,7 @@ void declog_format_kv(struct strbuf *out, const struct declog_entry *e)
 	for (size_t i = 0; i < N_ENTRY_FIELDS; i++)
 		(entry_fields[i].ours ? kv_ours : kv)(out, entry_fields[i].name,
 						       entry_field(e, i));
-	strbuf_puts(out, " ms=");
+	put_key(out, "ms");
 	put_ms(out, e->ms);
 }
 

@@ -1,6 +1,6 @@
 /*
  * keys: the table of every configuration key (see conf/keys.h). Adding a key
- * is adding a row here and a field in conf/config.h; the loader, the example
+ * is adding a row here and a field in conf/conf.h; the loader, the example
  * config's checks and the man page follow from the row. Rows of a group come
  * after the group's own row; members of a group-list element (KF_ELEMENT)
  * are offsets into the element's struct, not into struct config.

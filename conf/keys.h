@@ -2,7 +2,7 @@
  * keys: the one table of configuration keys. Each row names a key by its
  * dotted path, gives its type, default, bounds or allowed words, a one-line
  * description, and where the value lands in struct config. The loader
- * (conf/config.c) validates the libconfig tree against it; the man page
+ * (conf/conf.c) validates the libconfig tree against it; the man page
  * generator iterates it. Nothing here allocates; the table is constant.
  */
 #ifndef RM_CONF_KEYS_H
@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "conf/config.h"
+#include "conf/conf.h"
 
 enum conf_type {
 	CT_GROUP,      /* { ... } */
@@ -42,7 +42,7 @@ struct conf_value {
 	size_t n_items;
 };
 
-struct conf_ctx; /* the loader's state: error sink, file name (conf/config.c) */
+struct conf_ctx; /* the loader's state: error sink, file name (conf/conf.c) */
 struct conf_key;
 
 /* Store V into the field of K inside BASE (struct config, or a group-list

@@ -1,6 +1,6 @@
 /*
  * loader: what the key table's store and check functions share with the
- * loader (conf/config.c), private to conf/. The context collects every
+ * loader (conf/conf.c), private to conf/. The context collects every
  * problem as one "FILE:LINE: message" line; loading goes on after an error
  * so that one run reports them all.
  */

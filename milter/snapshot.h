@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "conf/config.h"
+#include "conf/conf.h"
 #include "lib/strbuf.h"
 #include "policy/engine.h"
 

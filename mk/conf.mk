@@ -1,6 +1,6 @@
 # conf/: the configuration file, its key table and its loader.
 librelaymilter_a_SOURCES += \
-	conf/config.c conf/config.h \
+	conf/conf.c conf/conf.h \
 	conf/keys.c conf/keys.h \
 	conf/loader.h conf/store.c \
 	conf/validate.c conf/convert.c

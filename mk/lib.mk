@@ -4,3 +4,7 @@ librelaymilter_a_SOURCES += \
 	lib/log.c lib/log.h \
 	lib/strbuf.c lib/strbuf.h \
 	lib/escape.c lib/escape.h
+
+# The include graph's rules (no header shadows autoconf's config.h, ...).
+TESTS += tests/tools/includes.sh
+dist_check_SCRIPTS += tests/tools/includes.sh

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "conf/config.h"
+#include "conf/conf.h"
 #include "lib/strbuf.h"
 #include "policy/directory.h"
 

@@ -5,7 +5,7 @@
 #ifndef RM_DIR_STATIC_H
 #define RM_DIR_STATIC_H
 
-#include "conf/config.h"
+#include "conf/conf.h"
 #include "policy/directory.h"
 
 /* A static directory over CF's lists; CF must outlive it. */

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/config.h"
+#include "conf/conf.h"
 #include "conf/keys.h"
 #include "lib/log.h"
 #include "lib/strbuf.h"

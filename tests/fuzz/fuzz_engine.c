@@ -34,7 +34,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "conf/config.h"
+#include "conf/conf.h"
 #include "lib/log.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"

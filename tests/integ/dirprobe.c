@@ -16,7 +16,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "conf/config.h"
+#include "conf/conf.h"
 #include "lib/log.h"
 #include "lib/strbuf.h"
 #include "policy/dir_ldap.h"

@@ -17,7 +17,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "conf/config.h"
+#include "conf/conf.h"
 #include "conf/keys.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf/config.h"
+#include "conf/conf.h"
 #include "lib/xalloc.h"
 #include "policy/dir_static.h"
 #include "policy/engine.h"

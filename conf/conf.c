@@ -22,7 +22,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "conf/config.h"
+#include "conf/conf.h"
 #include "conf/keys.h"
 #include "conf/loader.h"
 #include "lib/xalloc.h"

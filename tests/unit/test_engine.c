@@ -1,8 +1,10 @@
 /*
- * test_engine: the decision engine, one row per case: config variant,
- * client, envelope, and the expected action, reason, source and reply.
- * Configs are loaded from text through the real loader; the failing
- * directory is an in-process fake standing in for an unreachable LDAP.
+ * test_engine: the decision engine against its golden cases, one line each
+ * in tests/unit/engine/cases.txt (config variant, directory state, client,
+ * envelope -> action, reason, source, reply, the trace's deciding line and
+ * the decision log line). Config variants are tests/unit/engine/NAME.conf,
+ * loaded through the real loader; the failing directories are in-process
+ * fakes standing in for an unreachable LDAP.
  */
 #include "config.h"
 
@@ -14,31 +16,23 @@
 
 #include "conf/conf.h"
 #include "lib/xalloc.h"
+#include "milter/declog.h"
 #include "policy/dir_static.h"
 #include "policy/engine.h"
 #include "tests/unit/tap.h"
 
-/* ---- config variants ---- */
-#define BASE                                                                             \
-	"socket = \"unix:/tmp/rm-test.sock\"; user = \"\";\n"                            \
-	"policy = {\n"                                                                   \
-	"  local_domains = [ \"example.org\", \"b\xc3\xbc" "cher.example\", \"[192.0.2.10]\" ];\n" \
-	"  allow_networks = [ \"127.0.0.0/8\", \"::1/128\", \"192.0.2.0/24\", \"2001:db8:1::/48\" ];\n"
-
+/* ---- config variants: tests/unit/engine/NAME.conf ---- */
 enum variant { V_BASE, V_SUBDOM, V_SENDER_REJECT, V_ERR_REJECT, V_LISTENERS, V_NOAUTH,
 	       V_REPLIES, N_VARIANTS };
 
-static const char *const variant_text[N_VARIANTS] = {
-	[V_BASE] = BASE "};\n",
-	[V_SUBDOM] = BASE "  match_subdomains = true;\n};\n",
-	[V_SENDER_REJECT] = BASE "  unauth_local_sender = \"reject\";\n};\n",
-	[V_ERR_REJECT] = BASE "  on_lookup_error = \"reject\";\n};\n",
-	[V_LISTENERS] = BASE "  listeners = ( { name = \"submission\"; require_auth = true; "
-			     "require_tls_auth = true; },\n"
-			     "                { name = \"smtps\"; require_tls_auth = true; } );\n};\n",
-	[V_NOAUTH] = BASE "  allow_authenticated = false;\n};\n",
-	[V_REPLIES] = BASE "  replies = { relay_denied = \"Relay denied for %{client_addr}, "
-			   "see https://help.example.net/%%auth\"; };\n};\n",
+static const char *const variant_name[N_VARIANTS] = {
+	[V_BASE] = "base",
+	[V_SUBDOM] = "subdomains",
+	[V_SENDER_REJECT] = "sender-reject",
+	[V_ERR_REJECT] = "error-reject",
+	[V_LISTENERS] = "listeners",
+	[V_NOAUTH] = "noauth",
+	[V_REPLIES] = "replies",
 };
 
 static struct config *configs[N_VARIANTS];
@@ -93,28 +87,28 @@ static const struct directory_ops netsdown_ops = {"netsdown", netsdown_lookup, n
 
 #define NETS_DOWN 2 /* the failing_dir value selecting netsdown_ops */
 
-static struct config *load_text(const char *text)
+static const char *srcdir(void)
 {
-	char path[] = "/tmp/rm-test-engine-XXXXXX";
-	struct strbuf errors = STRBUF_INIT;
-	struct config *cf;
-	int fd = mkstemp(path);
+	const char *top = getenv("top_srcdir");
 
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (int)strlen(text));
-	close(fd);
-	strbuf_init(&errors);
-	cf = config_load(path, &errors);
-	unlink(path);
-	ck_assert_msg(cf != NULL, "config did not load: %s", errors.data);
-	strbuf_free(&errors);
-	return cf;
+	return top != NULL && *top != '\0' ? top : ".";
 }
 
 static void setup(void)
 {
-	for (int i = 0; i < N_VARIANTS; i++)
-		configs[i] = load_text(variant_text[i]);
+	char path[4096];
+	struct strbuf errors = STRBUF_INIT;
+
+	strbuf_init(&errors);
+	for (int i = 0; i < N_VARIANTS; i++) {
+		snprintf(path, sizeof path, "%s/tests/unit/engine/%s.conf", srcdir(), variant_name[i]);
+		configs[i] = config_load(path, &errors);
+		if (configs[i] == NULL) {
+			fprintf(stderr, "%s: does not load:\n%s", path, errors.data);
+			exit(EXIT_FAILURE);
+		}
+	}
+	strbuf_free(&errors);
 }
 
 static void teardown(void)
@@ -136,159 +130,173 @@ static struct policy *make_policy(enum variant var, int failing_dir)
 	return policy_create_dirs(configs[var], dirs, n);
 }
 
-/* ---- the rows ---- */
-struct row {
-	enum variant var;
-	int failing_dir; /* 0 none, 1 lookups fail, NETS_DOWN networks unknown */
-	const char *client; /* NULL: unknown */
-	const char *auth;
-	const char *listener;
-	const char *tls;
-	const char *from;
-	const char *rcpt; /* NULL: a sender check */
-	enum verdict_action action;
-	enum verdict_reason reason;
-	enum dir_source source;
-	const char *reply; /* expected "CODE XCODE TEXT", NULL for accept */
-};
-
-#define RELAY(r) "550 5.7.1 <" r ">: Relay access denied"
 #define UNAUTH "203.0.113.5"
 
-static const struct row rows[] = {
-	/* rule 1: allowlisted client, any destination */
-	{V_BASE, 0, "127.0.0.1", NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_ACCEPT, REASON_ALLOWLISTED_CLIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, "192.0.2.77", NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_ACCEPT, REASON_ALLOWLISTED_CLIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, "::ffff:192.0.2.77", NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_ACCEPT, REASON_ALLOWLISTED_CLIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, "2001:db8:1:2::5", NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_ACCEPT, REASON_ALLOWLISTED_CLIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, "::1", NULL, NULL, NULL, "<>", "<b@example.net>", VERDICT_ACCEPT, REASON_ALLOWLISTED_CLIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, "127.0.0.1", NULL, NULL, NULL, "<a@x.net>", "<b%c@example.org>", VERDICT_ACCEPT, REASON_ALLOWLISTED_CLIENT, SRC_STATIC, NULL},
-	{V_BASE, 1, "127.0.0.1", NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_ACCEPT, REASON_ALLOWLISTED_CLIENT, SRC_STATIC, NULL},
-	/* not allowlisted: neighbours, other family, unknown */
-	{V_BASE, 0, "192.0.3.1", NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, RELAY("b@example.net")},
-	{V_BASE, 0, "2001:db8:2::1", NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, RELAY("b@example.net")},
-	{V_BASE, 0, NULL, NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, RELAY("b@example.net")},
-	/* rule 2: authenticated */
-	{V_BASE, 0, UNAUTH, "alice", NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_ACCEPT, REASON_AUTHENTICATED, SRC_NONE, NULL},
-	{V_BASE, 0, UNAUTH, "alice@example.org", NULL, NULL, "<a@example.org>", "<b@example.net>", VERDICT_ACCEPT, REASON_AUTHENTICATED, SRC_NONE, NULL},
-	{V_BASE, 1, UNAUTH, "alice", NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_ACCEPT, REASON_AUTHENTICATED, SRC_NONE, NULL},
-	{V_BASE, 0, UNAUTH, "", NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, RELAY("b@example.net")},
-	{V_NOAUTH, 0, UNAUTH, "alice", NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, RELAY("b@example.net")},
-	{V_NOAUTH, 0, UNAUTH, "alice", NULL, NULL, "<a@x.net>", "<b@example.org>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	/* rule 3: local recipients */
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.org>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<B@EXAMPLE.ORG>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.org.>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "b@example.org", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<\"b c\"@example.org>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@xn--bcher-kva.example>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@B\xc3\x9c" "CHER.example>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@[192.0.2.10]>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<>", "<b@example.org>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<postmaster>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<PostMaster>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_BASE, 1, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.org>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	/* subdomains */
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@sub.example.org>", VERDICT_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, RELAY("b@sub.example.org")},
-	{V_SUBDOM, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@sub.example.org>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_SUBDOM, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@a.b.example.org>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_SUBDOM, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@notexample.org>", VERDICT_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, RELAY("b@notexample.org")},
-	{V_SUBDOM, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@org>", VERDICT_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, RELAY("b@org")},
-	/* rule 4: everything else */
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, RELAY("b@example.net")},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@example.org>", "<b@example.com>", VERDICT_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, RELAY("b@example.com")},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@[192.0.2.11]>", VERDICT_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, RELAY("b@[192.0.2.11]")},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.org.example.net>", VERDICT_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, RELAY("b@example.org.example.net")},
-	/* sender-specified routing is never local for the unauthenticated */
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b%example.net@example.org>", VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE, RELAY("b%example.net@example.org")},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<example.net!b@example.org>", VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE, RELAY("example.net!b@example.org")},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<\"b@example.net\"@example.org>", VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE, RELAY("\"b@example.net\"@example.org")},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<@example.org:b@example.net>", VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE, RELAY("@example.org:b@example.net")},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<@example.org,@x.example.org:b@example.org>", VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE, RELAY("@example.org,@x.example.org:b@example.org")},
-	{V_SUBDOM, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b%example.net@sub.example.org>", VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE, RELAY("b%example.net@sub.example.org")},
-	{V_BASE, 0, UNAUTH, "alice", NULL, NULL, "<a@x.net>", "<b%example.net@example.org>", VERDICT_ACCEPT, REASON_AUTHENTICATED, SRC_NONE, NULL},
-	/* malformed: refused, whoever asks */
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.org", VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "501 5.1.3 <<b@example.org>: Bad recipient address syntax"},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@@example.org>", VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "501 5.1.3 <b@@example.org>: Bad recipient address syntax"},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.org@example.net>", VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "501 5.1.3 <b@example.org@example.net>: Bad recipient address syntax"},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<>", VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "501 5.1.3 <>: Bad recipient address syntax"},
-	{V_BASE, 0, "127.0.0.1", NULL, NULL, NULL, "<a@x.net>", "<b@exa mple.org>", VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "501 5.1.3 <b@exa mple.org>: Bad recipient address syntax"},
-	{V_BASE, 0, UNAUTH, "alice", NULL, NULL, "<a@x.net>", "<b@example.org\r\nX>", VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "501 5.1.3 <b@example.org??X>: Bad recipient address syntax"},
-	/* the directory cannot answer: tempfail (or the configured reject), never accept */
-	{V_BASE, 1, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, SRC_LDAP, "451 4.3.0 <b@example.net>: Temporary lookup failure"},
-	{V_BASE, 1, NULL, NULL, NULL, NULL, "<>", "<b@example.net>", VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, SRC_LDAP, "451 4.3.0 <b@example.net>: Temporary lookup failure"},
-	{V_ERR_REJECT, 1, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_REJECT, REASON_LOOKUP_ERROR, SRC_LDAP, RELAY("b@example.net")},
-	{V_BASE, 1, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b%c@example.net>", VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE, RELAY("b%c@example.net")},
-	/* LDAP networks never loaded: a refusal would be a guess, so tempfail */
-	{V_BASE, NETS_DOWN, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, SRC_LDAP, "451 4.3.0 <b@example.net>: Temporary lookup failure"},
-	{V_BASE, NETS_DOWN, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b%c@example.org>", VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, SRC_LDAP, "451 4.3.0 <b%c@example.org>: Temporary lookup failure"},
-	{V_ERR_REJECT, NETS_DOWN, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_REJECT, REASON_LOOKUP_ERROR, SRC_LDAP, RELAY("b@example.net")},
-	{V_BASE, NETS_DOWN, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.org>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_BASE, NETS_DOWN, UNAUTH, "alice", NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_ACCEPT, REASON_AUTHENTICATED, SRC_NONE, NULL},
-	{V_BASE, NETS_DOWN, "192.0.2.9", NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_ACCEPT, REASON_ALLOWLISTED_CLIENT, SRC_STATIC, NULL},
-	{V_BASE, NETS_DOWN, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@@example.net>", VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "501 5.1.3 <b@@example.net>: Bad recipient address syntax"},
-	{V_SENDER_REJECT, NETS_DOWN, UNAUTH, NULL, NULL, NULL, "<a@example.org>", NULL, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, SRC_LDAP, "451 4.3.0 <a@example.org>: Temporary lookup failure"},
-	{V_BASE, NETS_DOWN, UNAUTH, NULL, NULL, NULL, "<a@example.org>", NULL, VERDICT_ACCEPT, REASON_UNAUTH_LOCAL_SENDER, SRC_STATIC, NULL},
-	/* per-listener policy */
-	{V_LISTENERS, 0, UNAUTH, NULL, "submission", NULL, "<a@x.net>", "<b@example.org>", VERDICT_REJECT, REASON_AUTH_REQUIRED, SRC_STATIC, "530 5.7.0 <b@example.org>: Authentication required"},
-	{V_LISTENERS, 0, "127.0.0.1", NULL, "submission", NULL, "<a@x.net>", "<b@example.org>", VERDICT_REJECT, REASON_AUTH_REQUIRED, SRC_STATIC, "530 5.7.0 <b@example.org>: Authentication required"},
-	{V_LISTENERS, 0, UNAUTH, "alice", "submission", NULL, "<a@x.net>", "<b@example.net>", VERDICT_REJECT, REASON_TLS_REQUIRED, SRC_STATIC, "530 5.7.0 <b@example.net>: Must issue a STARTTLS command first"},
-	{V_LISTENERS, 0, UNAUTH, "alice", "submission", "TLSv1.3", "<a@x.net>", "<b@example.net>", VERDICT_ACCEPT, REASON_AUTHENTICATED, SRC_NONE, NULL},
-	{V_LISTENERS, 0, UNAUTH, NULL, "smtps", NULL, "<a@x.net>", "<b@example.org>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_LISTENERS, 0, UNAUTH, NULL, "smtpd", NULL, "<a@x.net>", "<b@example.org>", VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC, NULL},
-	{V_LISTENERS, 0, UNAUTH, NULL, "smtpd", NULL, "<a@x.net>", "<b@example.net>", VERDICT_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, RELAY("b@example.net")},
-	/* reply templates */
-	{V_REPLIES, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", "<b@example.net>", VERDICT_REJECT, REASON_UNAUTH_RELAY, SRC_STATIC, "550 5.7.1 <b@example.net>: Relay denied for 203.0.113.5, see https://help.example.net/%auth"},
-	/* sender checks at MAIL FROM */
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<>", NULL, VERDICT_ACCEPT, REASON_SENDER_OK, SRC_NONE, NULL},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net>", NULL, VERDICT_ACCEPT, REASON_SENDER_OK, SRC_NONE, NULL},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@example.org>", NULL, VERDICT_ACCEPT, REASON_UNAUTH_LOCAL_SENDER, SRC_STATIC, NULL},
-	{V_BASE, 0, UNAUTH, "alice", NULL, NULL, "<a@example.org>", NULL, VERDICT_ACCEPT, REASON_SENDER_OK, SRC_NONE, NULL},
-	{V_BASE, 0, "127.0.0.1", NULL, NULL, NULL, "<a@example.org>", NULL, VERDICT_ACCEPT, REASON_SENDER_OK, SRC_STATIC, NULL},
-	{V_SENDER_REJECT, 0, UNAUTH, NULL, NULL, NULL, "<a@example.org>", NULL, VERDICT_REJECT, REASON_UNAUTH_LOCAL_SENDER, SRC_STATIC, "550 5.7.1 <a@example.org>: Sender address rejected: not logged in"},
-	{V_SENDER_REJECT, 0, UNAUTH, NULL, NULL, NULL, "<A@Example.ORG.>", NULL, VERDICT_REJECT, REASON_UNAUTH_LOCAL_SENDER, SRC_STATIC, "550 5.7.1 <A@Example.ORG.>: Sender address rejected: not logged in"},
-	{V_SENDER_REJECT, 0, UNAUTH, "alice", NULL, NULL, "<a@example.org>", NULL, VERDICT_ACCEPT, REASON_SENDER_OK, SRC_NONE, NULL},
-	{V_SENDER_REJECT, 0, UNAUTH, NULL, NULL, NULL, "<>", NULL, VERDICT_ACCEPT, REASON_SENDER_OK, SRC_NONE, NULL},
-	{V_SENDER_REJECT, 1, UNAUTH, NULL, NULL, NULL, "<a@x.net>", NULL, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, SRC_LDAP, "451 4.3.0 <a@x.net>: Temporary lookup failure"},
-	{V_BASE, 1, UNAUTH, NULL, NULL, NULL, "<a@x.net>", NULL, VERDICT_ACCEPT, REASON_SENDER_OK, SRC_NONE, NULL},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@@x.net>", NULL, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "553 5.1.7 <a@@x.net>: Bad sender address syntax"},
-	{V_BASE, 0, UNAUTH, NULL, NULL, NULL, "<a@x.net", NULL, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "553 5.1.7 <<a@x.net>: Bad sender address syntax"},
+/* ---- the golden cases: tests/unit/engine/cases.txt (format in its header) ---- */
+enum { F_CONFIG, F_DIR, F_CLIENT, F_AUTH, F_LISTENER, F_TLS, F_FROM, F_RCPT, F_ACTION,
+       F_REASON, F_SOURCE, F_REPLY, F_TRACE, F_LOG, N_FIELDS };
+
+struct golden {
+	int line;
+	enum variant var;
+	int failing_dir;
+	char *f[N_FIELDS]; /* unescaped; NULL for "-" */
 };
 
-START_TEST(t_rows)
+static struct golden *cases;
+static int n_cases;
+
+/* Undo the C escapes of one field in place; "-" is NULL, "\"\"" empty. */
+static char *unescape(char *s)
 {
-	const struct row *r = &rows[_i];
-	struct policy *pol = make_policy(r->var, r->failing_dir);
+	char *w = s;
+
+	if (strcmp(s, "-") == 0)
+		return NULL;
+	if (strcmp(s, "\"\"") == 0) {
+		*s = '\0';
+		return s;
+	}
+	for (const char *r = s; *r; r++) {
+		if (*r != '\\' || r[1] == '\0') {
+			*w++ = *r;
+			continue;
+		}
+		switch (*++r) {
+		case 'r': *w++ = '\r'; break;
+		case 'n': *w++ = '\n'; break;
+		case 't': *w++ = '\t'; break;
+		case 'x': {
+			char hex[3] = {r[1], r[1] ? r[2] : '\0', '\0'};
+
+			*w++ = (char)strtoul(hex, NULL, 16);
+			r += 2;
+			break;
+		}
+		default: *w++ = *r; break;
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+static int lookup_name(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static void load_cases(void)
+{
+	static const char *const dir_names[] = {"ok", "failing", "nets-down"};
+	char path[4096], buf[4096];
+	FILE *fp;
+	int line = 0;
+
+	snprintf(path, sizeof path, "%s/tests/unit/engine/cases.txt", srcdir());
+	if ((fp = fopen(path, "r")) == NULL) {
+		perror(path);
+		exit(EXIT_FAILURE);
+	}
+	while (fgets(buf, sizeof buf, fp) != NULL) {
+		struct golden g = {.line = ++line};
+		char *save = NULL, *tok, *p = trim(buf);
+		int n = 0;
+
+		if (*p == '\0' || *p == '#')
+			continue;
+		for (tok = strtok_r(p, "|", &save); tok && n < N_FIELDS;
+		     tok = strtok_r(NULL, "|", &save))
+			g.f[n++] = unescape(xstrdup(trim(tok)));
+		if (n != N_FIELDS || tok != NULL || g.f[F_CONFIG] == NULL || g.f[F_DIR] == NULL ||
+		    (int)(g.var = lookup_name(variant_name, N_VARIANTS, g.f[F_CONFIG])) < 0 ||
+		    (g.failing_dir = lookup_name(dir_names, 3, g.f[F_DIR])) < 0 ||
+		    g.f[F_FROM] == NULL || g.f[F_TRACE] == NULL || g.f[F_LOG] == NULL) {
+			fprintf(stderr, "%s:%d: malformed case (%d fields)\n", path, line, n);
+			exit(EXIT_FAILURE);
+		}
+		cases = xrealloc(cases, (size_t)(n_cases + 1) * sizeof *cases);
+		cases[n_cases++] = g;
+	}
+	fclose(fp);
+}
+
+static const char *or_dash(const char *s)
+{
+	return s != NULL ? s : "-";
+}
+
+START_TEST(t_golden)
+{
+	const struct golden *g = &cases[_i];
+	struct policy *pol = make_policy(g->var, g->failing_dir);
 	struct policy_client pc;
-	struct strbuf trace = STRBUF_INIT;
+	struct strbuf trace = STRBUF_INIT, log = STRBUF_INIT;
 	struct verdict v;
-	char reply[700];
+	char reply[700], *last;
 
 	memset(&pc, 0, sizeof pc);
-	if (r->client) {
-		ck_assert_int_eq(netaddr_parse(r->client, &pc.addr), 0);
+	if (g->f[F_CLIENT]) {
+		ck_assert_int_eq(netaddr_parse(g->f[F_CLIENT], &pc.addr), 0);
 		pc.addr_known = true;
 	}
-	pc.addr_text = r->client;
-	pc.auth_user = r->auth;
-	pc.listener = r->listener;
-	pc.tls_version = r->tls;
+	pc.addr_text = g->f[F_CLIENT];
+	pc.auth_user = g->f[F_AUTH];
+	pc.listener = g->f[F_LISTENER];
+	pc.tls_version = g->f[F_TLS];
 	strbuf_init(&trace);
-	if (r->rcpt)
-		policy_check_recipient(pol, &pc, r->from, r->rcpt, &v, &trace);
+	strbuf_init(&log);
+	if (g->f[F_RCPT])
+		policy_check_recipient(pol, &pc, g->f[F_FROM], g->f[F_RCPT], &v, &trace);
 	else
-		policy_check_sender(pol, &pc, r->from, &v, &trace);
-	ck_assert_msg(v.action == r->action && v.reason == r->reason,
-		      "row %d (%s): got %s/%s, want %s/%s\ntrace:\n%s", _i,
-		      r->rcpt ? r->rcpt : r->from, verdict_action_name(v.action),
-		      verdict_reason_name(v.reason), verdict_action_name(r->action),
-		      verdict_reason_name(r->reason), trace.data);
-	ck_assert_str_eq(dir_source_name(v.source), dir_source_name(r->source));
-	if (r->reply) {
+		policy_check_sender(pol, &pc, g->f[F_FROM], &v, &trace);
+	ck_assert_msg(strcmp(verdict_action_name(v.action), or_dash(g->f[F_ACTION])) == 0 &&
+			      strcmp(verdict_reason_name(v.reason), or_dash(g->f[F_REASON])) == 0 &&
+			      strcmp(dir_source_name(v.source), or_dash(g->f[F_SOURCE])) == 0,
+		      "cases.txt:%d: got %s/%s/%s, want %s/%s/%s\ntrace:\n%s", g->line,
+		      verdict_action_name(v.action), verdict_reason_name(v.reason),
+		      dir_source_name(v.source), or_dash(g->f[F_ACTION]), or_dash(g->f[F_REASON]),
+		      or_dash(g->f[F_SOURCE]), trace.data);
+	if (v.action == VERDICT_ACCEPT)
+		snprintf(reply, sizeof reply, "-");
+	else
 		snprintf(reply, sizeof reply, "%s %s %s", v.reply.code, v.reply.xcode, v.reply.text);
-		ck_assert_str_eq(reply, r->reply);
-	}
-	ck_assert_msg(trace.len > 0, "no trace for row %d", _i);
+	ck_assert_msg(strcmp(reply, or_dash(g->f[F_REPLY])) == 0, "cases.txt:%d: reply %s",
+		      g->line, reply);
+	/* The deciding line is the trace's last. */
+	while (trace.len > 0 && trace.data[trace.len - 1] == '\n')
+		trace.data[--trace.len] = '\0';
+	last = strrchr(trace.data, '\n');
+	last = trim(last != NULL ? last + 1 : trace.data);
+	ck_assert_msg(strcmp(last, g->f[F_TRACE]) == 0, "cases.txt:%d: trace ends with \"%s\"",
+		      g->line, last);
+	declog_format_kv(&log, &(struct declog_entry){
+				       .session = "golden",
+				       .client_addr = g->f[F_CLIENT],
+				       .auth = g->f[F_AUTH],
+				       .from = g->f[F_FROM],
+				       .rcpt = g->f[F_RCPT],
+				       .action = verdict_action_name(v.action),
+				       .reason = verdict_reason_name(v.reason),
+				       .source = dir_source_name(v.source),
+			       });
+	ck_assert_msg(strcmp(log.data, g->f[F_LOG]) == 0, "cases.txt:%d: log line\n%s", g->line,
+		      log.data);
+	strbuf_free(&log);
 	strbuf_free(&trace);
 	policy_free(pol);
 }
@@ -416,11 +424,17 @@ END_TEST
 int main(void)
 {
 	Suite *s = suite_create("engine");
+
+	load_cases();
+	if (n_cases == 0) {
+		fprintf(stderr, "no golden cases\n");
+		return EXIT_FAILURE;
+	}
 	TCase *tc = tcase_create("rows");
 
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, t_allow_memo, 0, N_ROWS(memo_rows));
-	tcase_add_loop_test(tc, t_rows, 0, N_ROWS(rows));
+	tcase_add_loop_test(tc, t_golden, 0, n_cases);
 	tcase_add_test(tc, t_invariant_unauth_never_relays);
 	suite_add_tcase(s, tc);
 	return tap_run(s);

@@ -8,40 +8,7 @@
 #include <string.h>
 
 #include "lib/escape.h"
-
-/* Length of a valid UTF-8 sequence at S (max LEFT bytes), or 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *s, size_t left)
-{
-	size_t n;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates, beyond U+10FFFF */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
+#include "lib/utf8.h"
 
 /* Length of the run at P (at most LEN bytes) that both escapers copy as it
  * is: printable ASCII other than backslash and double quote. Copying a run
@@ -86,7 +53,7 @@ void escape_bytes(struct strbuf *out, const char *s, size_t len)
 			i += n;
 			continue;
 		}
-		n = utf8_seq_len(p + i, len - i);
+		n = utf8_char_len(p + i, len - i);
 		if (n > 1) {
 			strbuf_add(out, s + i, n);
 			i += n;
@@ -136,7 +103,7 @@ void escape_json(struct strbuf *out, const char *s)
 			i += n;
 			continue;
 		}
-		n = utf8_seq_len(p + i, len - i);
+		n = utf8_char_len(p + i, len - i);
 		if (n > 1) {
 			strbuf_add(out, s + i, n);
 			i += n;

@@ -27,8 +27,10 @@
 #include <sys/types.h>
 
 #include "lib/strbuf.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
 #include "policy/address.h"
+#include "policy/netlist.h"
 
 #define ADDRESS_PATH_MAX 256   /* RFC 5321 4.5.3.1.3, brackets included */
 #define ADDRESS_LOCAL_MAX 64   /* RFC 5321 4.5.3.1.1 */
@@ -63,44 +65,6 @@ static bool is_atext(unsigned char c)
 	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
-/*
- * Length (2 to 4) of the well-formed UTF-8 sequence at P, or 0. Overlong
- * forms, surrogates, code points past U+10FFFF and the C1 controls
- * (U+0080..U+009F) are refused. P is NUL-terminated, so a truncated
- * sequence stops at the NUL, which is never a continuation byte.
- */
-static size_t utf8_len(const unsigned char *p)
-{
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t n, i;
-
-	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-		n = 2;
-		if (p[0] == 0xC2)
-			lo = 0xA0; /* U+0080..U+009F are C1 controls */
-	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-		n = 3;
-		if (p[0] == 0xE0)
-			lo = 0xA0; /* overlong */
-		else if (p[0] == 0xED)
-			hi = 0x9F; /* surrogates */
-	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-		n = 4;
-		if (p[0] == 0xF0)
-			lo = 0x90; /* overlong */
-		else if (p[0] == 0xF4)
-			hi = 0x8F; /* past U+10FFFF */
-	} else {
-		return 0;
-	}
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xBF)
-			return 0;
-	return n;
-}
-
 /* Remember the first reason for routing only. */
 static void note_routing(const char **routing_r, const char *why)
 {
@@ -129,7 +93,7 @@ static ssize_t local_dot_string(const char *s, const char **routing_r, const cha
 			after_atom = false;
 			i++;
 		} else if (p[i] >= 0x80) {
-			if ((n = utf8_len(p + i)) == 0) {
+			if ((n = utf8_char_len(p + i, SIZE_MAX)) == 0) {
 				*err_r = "invalid UTF-8 in local part";
 				return -1;
 			}
@@ -200,7 +164,7 @@ static ssize_t local_quoted_string(const char *s, const char **routing_r,
 			note_quoted_routing(p[i + 1], routing_r);
 			i += 2;
 		} else if (p[i] >= 0x80) {
-			if ((n = utf8_len(p + i)) == 0) {
+			if ((n = utf8_char_len(p + i, SIZE_MAX)) == 0) {
 				*err_r = "invalid UTF-8 in local part";
 				return -1;
 			}
@@ -218,29 +182,6 @@ static ssize_t local_quoted_string(const char *s, const char **routing_r,
 		return -1;
 	}
 	return (ssize_t)i + 1;
-}
-
-/* Strict dotted quad: four decimal octets, no leading zeros. */
-static bool ipv4_strict(const char *s, unsigned char octets_r[4])
-{
-	unsigned val, digits;
-	int part;
-
-	for (part = 0; part < 4; part++) {
-		if (part > 0 && *s++ != '.')
-			return false;
-		val = digits = 0;
-		while (is_ascii_digit((unsigned char)*s) && digits < 4) {
-			if (digits > 0 && val == 0)
-				return false; /* leading zero: octal to some */
-			val = val * 10 + (unsigned)(*s++ - '0');
-			digits++;
-		}
-		if (digits == 0 || digits > 3 || val > 255)
-			return false;
-		octets_r[part] = (unsigned char)val;
-	}
-	return *s == '\0';
 }
 
 /*
@@ -268,7 +209,7 @@ static char *literal_normalize(const char *d, const char **err_r)
 			goto out;
 		}
 		strbuf_appendf(&sb, "[ipv6:%s]", text);
-	} else if (ipv4_strict(inner, o)) {
+	} else if (netaddr_parse_ipv4(inner, o)) {
 		strbuf_appendf(&sb, "[%u.%u.%u.%u]", o[0], o[1], o[2], o[3]);
 	} else {
 		*err_r = strchr(inner, ':') ? "unsupported address literal"
@@ -352,7 +293,7 @@ static int label_append(const char *l, size_t len, struct strbuf *out, const cha
 		n = 1;
 		if ((unsigned char)label[i] >= 0x80) {
 			ascii = false;
-			if ((n = utf8_len((unsigned char *)label + i)) == 0) {
+			if ((n = utf8_char_len((unsigned char *)label + i, SIZE_MAX)) == 0) {
 				*err_r = "invalid UTF-8 in domain";
 				goto out;
 			}

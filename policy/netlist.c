@@ -123,7 +123,7 @@ int netaddr_from_sockaddr(const struct sockaddr *sa, struct netaddr *addr_r)
  * inet_pton promises on glibc, enforced here so no libc (or inet_aton habit)
  * can widen it.
  */
-static bool parse_v4(const char *text, uint8_t out[V4_LEN])
+bool netaddr_parse_ipv4(const char *text, uint8_t out[4])
 {
 	const char *p = text;
 
@@ -151,7 +151,7 @@ static bool parse_v4(const char *text, uint8_t out[V4_LEN])
 /*
  * IPv6 through inet_pton, after refusing anything that is not hex digits,
  * colons and dots (zone ids "%eth0", spaces, brackets). An embedded IPv4
- * tail ("::ffff:192.0.2.1") must pass parse_v4 too.
+ * tail ("::ffff:192.0.2.1") must pass netaddr_parse_ipv4 too.
  */
 static bool parse_v6(const char *text, uint8_t out[V6_LEN])
 {
@@ -164,7 +164,7 @@ static bool parse_v6(const char *text, uint8_t out[V6_LEN])
 	colon = strrchr(text, ':');
 	if (colon == NULL)
 		return false;
-	if (strchr(colon, '.') != NULL && !parse_v4(colon + 1, tail))
+	if (strchr(colon, '.') != NULL && !netaddr_parse_ipv4(colon + 1, tail))
 		return false;
 	return inet_pton(AF_INET6, text, out) == 1;
 }
@@ -182,7 +182,7 @@ static int parse_raw(const char *text, struct netaddr *addr_r)
 		addr_r->family = AF_INET6;
 		return 0;
 	}
-	if (!parse_v4(text, addr_r->bytes))
+	if (!netaddr_parse_ipv4(text, addr_r->bytes))
 		goto fail;
 	addr_r->family = AF_INET;
 	return 0;

@@ -27,6 +27,9 @@ int netaddr_from_sockaddr(const struct sockaddr *sa, struct netaddr *addr_r);
 /* Parse a textual address strictly (inet_pton rules, no leading zeros in
  * IPv4 octets); IPv4-mapped IPv6 becomes IPv4. Returns 0 or -1. */
 int netaddr_parse(const char *text, struct netaddr *addr_r);
+/* The strict dotted quad alone: exactly four decimal octets 0-255 without
+ * leading zeros, nothing before or after. True with OCTETS_R filled. */
+bool netaddr_parse_ipv4(const char *text, uint8_t octets_r[4]);
 /* Write ADDR's canonical text form into BUF (SIZE >= NETADDR_STRLEN). */
 void netaddr_format(const struct netaddr *addr, char *buf, size_t size);
 

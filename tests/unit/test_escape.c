@@ -31,6 +31,10 @@ static const struct row rows[] = {
 	{"trunc\xc3", "trunc\\xc3", "trunc\\\\xc3"},
 	{"overlong\xc0\xaf", "overlong\\xc0\\xaf", "overlong\\\\xc0\\\\xaf"},
 	{"surrogate\xed\xa0\x80", "surrogate\\xed\\xa0\\x80", "surrogate\\\\xed\\\\xa0\\\\x80"},
+	/* C1 controls (U+0085 NEL, U+009B CSI) are controls too: escaped */
+	{"nel\xc2\x85x", "nel\\xc2\\x85x", "nel\\\\xc2\\\\x85x"},
+	{"csi\xc2\x9b" "31m", "csi\\xc2\\x9b31m", "csi\\\\xc2\\\\x9b31m"},
+	{"nbsp\xc2\xa0ok", "nbsp\xc2\xa0ok", "nbsp\xc2\xa0ok"},
 	{"\xf0\x9f\x93\xa7", "\xf0\x9f\x93\xa7", "\xf0\x9f\x93\xa7"},
 };
 

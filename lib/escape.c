@@ -123,3 +123,19 @@ void escape_json(struct strbuf *out, const char *s)
 		i++;
 	}
 }
+
+void escape_json_member(struct strbuf *out, const char *key, const char *value)
+{
+	if (out->len > 0 && out->data[out->len - 1] != '{' && out->data[out->len - 1] != '[')
+		strbuf_putc(out, ',');
+	strbuf_putc(out, '"');
+	strbuf_puts(out, key);
+	strbuf_puts(out, "\":");
+	if (value == NULL) {
+		strbuf_puts(out, "null");
+		return;
+	}
+	strbuf_putc(out, '"');
+	escape_json(out, value);
+	strbuf_putc(out, '"');
+}

@@ -19,6 +19,10 @@
 void escape_log_value(struct strbuf *out, const char *s);
 /* Append S as the body of a JSON string (no quotes added); NULL as empty. */
 void escape_json(struct strbuf *out, const char *s);
+/* Append one JSON object member "KEY":"VALUE" (VALUE escaped; NULL is
+ * null), preceded by a comma unless OUT is empty or ends with '{' or '['.
+ * KEY is ours and written as it is. */
+void escape_json_member(struct strbuf *out, const char *key, const char *value);
 /* Append LEN raw bytes (may hold NUL) with every unsafe byte as \xHH. */
 void escape_bytes(struct strbuf *out, const char *s, size_t len);
 

@@ -42,18 +42,6 @@ static void kv_ours(struct strbuf *out, const char *key, const char *value)
 	strbuf_puts(out, value != NULL && value[0] != '\0' ? value : "-");
 }
 
-static void js(struct strbuf *out, const char *key, const char *value)
-{
-	strbuf_appendf(out, "%s\"%s\":", out->data[out->len - 1] == '{' ? "" : ",", key);
-	if (value == NULL) {
-		strbuf_puts(out, "null");
-		return;
-	}
-	strbuf_putc(out, '"');
-	escape_json(out, value);
-	strbuf_putc(out, '"');
-}
-
 /* The string fields of a decision line, in SPEC §4 order (ms follows).
  * DASH: an empty value is written "-" in JSON too (qid, auth). */
 static const struct {
@@ -119,9 +107,9 @@ void declog_format_kv(struct strbuf *out, const struct declog_entry *e)
 void declog_format_json(struct strbuf *out, const struct declog_entry *e, const char *time)
 {
 	strbuf_putc(out, '{');
-	js(out, "time", time);
+	escape_json_member(out, "time", time);
 	for (size_t i = 0; i < N_ENTRY_FIELDS; i++)
-		js(out, entry_fields[i].name, entry_field(e, i));
+		escape_json_member(out, entry_fields[i].name, entry_field(e, i));
 	strbuf_puts(out, ",\"ms\":");
 	put_ms(out, e->ms);
 	strbuf_putc(out, '}');
@@ -144,13 +132,13 @@ void declog_format_summary_json(struct strbuf *out, const struct declog_summary 
 				const char *time)
 {
 	strbuf_putc(out, '{');
-	js(out, "time", time);
-	js(out, "session", s->session);
-	js(out, "qid", s->qid && s->qid[0] ? s->qid : "-");
-	js(out, "client_addr", s->client_addr);
-	js(out, "auth", s->auth && s->auth[0] ? s->auth : "-");
-	js(out, "from", s->from);
-	js(out, "end", s->end);
+	escape_json_member(out, "time", time);
+	escape_json_member(out, "session", s->session);
+	escape_json_member(out, "qid", s->qid && s->qid[0] ? s->qid : "-");
+	escape_json_member(out, "client_addr", s->client_addr);
+	escape_json_member(out, "auth", s->auth && s->auth[0] ? s->auth : "-");
+	escape_json_member(out, "from", s->from);
+	escape_json_member(out, "end", s->end);
 	strbuf_appendf(out, ",\"accepted\":%u,\"rejected\":%u,\"tempfailed\":%u}",
 		       s->accepted, s->rejected, s->tempfailed);
 }

@@ -129,34 +129,18 @@ static void print_human(const struct query *q, const struct config *cf,
 	strbuf_free(&addr);
 }
 
-static void json_str(struct strbuf *out, const char *key, const char *val)
-{
-	strbuf_appendf(out, "\"%s\":", key);
-	if (val == NULL) {
-		strbuf_puts(out, "null");
-		return;
-	}
-	strbuf_putc(out, '"');
-	escape_json(out, val);
-	strbuf_putc(out, '"');
-}
-
 static void json_outcome(struct strbuf *out, const struct outcome *o)
 {
 	char reply[600];
 
 	strbuf_putc(out, '{');
-	json_str(out, o->is_sender ? "sender" : "rcpt", o->addr);
-	strbuf_putc(out, ',');
-	json_str(out, "action", verdict_action_name(o->v.action));
-	strbuf_putc(out, ',');
-	json_str(out, "reason", verdict_reason_name(o->v.reason));
-	strbuf_putc(out, ',');
-	json_str(out, "source", dir_source_name(o->v.source));
-	strbuf_putc(out, ',');
+	escape_json_member(out, o->is_sender ? "sender" : "rcpt", o->addr);
+	escape_json_member(out, "action", verdict_action_name(o->v.action));
+	escape_json_member(out, "reason", verdict_reason_name(o->v.reason));
+	escape_json_member(out, "source", dir_source_name(o->v.source));
 	snprintf(reply, sizeof reply, "%s %s %s", o->v.reply.code, o->v.reply.xcode,
 		 o->v.reply.text);
-	json_str(out, "reply", o->v.action == VERDICT_ACCEPT ? NULL : reply);
+	escape_json_member(out, "reply", o->v.action == VERDICT_ACCEPT ? NULL : reply);
 	strbuf_puts(out, ",\"trace\":[");
 	for (char *p = o->trace.data, *nl; p && *p; p = nl + 1) {
 		nl = strchr(p, '\n');
@@ -178,15 +162,12 @@ static void print_json(const struct query *q, const struct config *cf,
 
 	strbuf_init(&out);
 	strbuf_putc(&out, '{');
-	json_str(&out, "config", cf->path);
-	strbuf_putc(&out, ',');
-	json_str(&out, "mode", cf->report_mode ? "report" : "enforce");
+	escape_json_member(&out, "config", cf->path);
+	escape_json_member(&out, "mode", cf->report_mode ? "report" : "enforce");
 	strbuf_puts(&out, ",\"client\":{");
-	json_str(&out, "addr", q->pc.addr_known ? q->pc.addr_text : NULL);
-	strbuf_putc(&out, ',');
-	json_str(&out, "auth", q->pc.auth_user);
-	strbuf_putc(&out, ',');
-	json_str(&out, "listener", q->pc.listener);
+	escape_json_member(&out, "addr", q->pc.addr_known ? q->pc.addr_text : NULL);
+	escape_json_member(&out, "auth", q->pc.auth_user);
+	escape_json_member(&out, "listener", q->pc.listener);
 	strbuf_puts(&out, "},\"sender\":");
 	json_outcome(&out, &outs[0]);
 	strbuf_puts(&out, ",\"recipients\":[");

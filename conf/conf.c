@@ -504,55 +504,57 @@ struct config *config_load_string(const char *name, const char *text,
 	return load(name, text, errors_r);
 }
 
-static void free_listeners(struct policy_conf *p)
+/* Free what the keys under PREFIX (a group-list's "path." or "" for the top)
+ * stored in BASE: strings and string lists, and group-list elements with
+ * their own members. The key table knows every field; nothing is listed
+ * twice. */
+static void free_keys(void *base, const char *prefix, bool elements)
 {
-	for (size_t i = 0; i < p->n_listeners; i++)
-		free(p->listeners[i].name);
-	free(p->listeners);
-}
+	size_t plen = strlen(prefix);
 
-static void free_search(struct ldap_search_conf *s)
-{
-	free(s->base);
-	free(s->filter);
-	free(s->attribute);
+	for (size_t i = 0; i < conf_n_keys; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		char *field = (char *)base + k->offset;
+
+		if (((k->flags & KF_ELEMENT) != 0) != elements || strncmp(k->path, prefix, plen) != 0)
+			continue;
+		switch (k->type) {
+		case CT_STRING:
+			if ((k->flags & KF_CONVERTED) == 0)
+				free(*(char **)field);
+			break;
+		case CT_STRING_LIST:
+			conf_free_strings(*(char ***)field, *(size_t *)((char *)base + k->offset_n));
+			break;
+		case CT_GROUP_LIST: {
+			char *elems = *(char **)field;
+			size_t n = *(size_t *)((char *)base + k->offset_n);
+			char sub[PATH_MAX_KEY];
+
+			snprintf(sub, sizeof sub, "%s.", k->path);
+			for (size_t e = 0; e < n; e++)
+				free_keys(elems + e * k->elem_size, sub, true);
+			free(elems);
+			break;
+		}
+		default:
+			break;
+		}
+	}
 }
 
 void config_free(struct config *cf)
 {
-	struct replies_conf *r;
-
 	if (cf == NULL)
 		return;
 	if (cf->ldap.bind_password) {
 		explicit_bzero(cf->ldap.bind_password, strlen(cf->ldap.bind_password));
 		free(cf->ldap.bind_password);
 	}
+	/* Not keys: the file's name, and the networks parsed from their text. */
 	free(cf->path);
-	free(cf->socket);
-	free(cf->user);
-	free(cf->group);
-	free(cf->pidfile);
-	conf_free_strings(cf->policy.local_domains, cf->policy.n_local_domains);
 	netlist_free(cf->policy.allow_networks);
-	conf_free_strings(cf->policy.allow_networks_text, cf->policy.n_allow_networks);
-	free_listeners(&cf->policy);
-	r = &cf->policy.replies;
-	free(r->relay_denied);
-	free(r->unauth_local_sender);
-	free(r->lookup_error);
-	free(r->bad_recipient);
-	free(r->bad_sender);
-	free(r->auth_required);
-	free(r->tls_required);
-	conf_free_strings(cf->ldap.uris, cf->ldap.n_uris);
-	free(cf->ldap.bind_dn);
-	free(cf->ldap.bind_password_file);
-	free(cf->ldap.tls_ca_file);
-	free_search(&cf->ldap.domains);
-	free_search(&cf->ldap.networks);
-	free(cf->log.json);
-	free(cf->stats.textfile);
+	free_keys(cf, "", false);
 	free(cf);
 }
 

@@ -29,6 +29,7 @@ enum conf_type {
 #define KF_EMPTY_NULL 0x02 /* "" means unset: stored as NULL */
 #define KF_ELEMENT 0x04    /* member of a group-list element, not of struct config */
 #define KF_UNIQUE 0x08     /* element key: no two elements share the value */
+#define KF_CONVERTED 0x10  /* CT_STRING whose store keeps a number, not the text */
 
 /* One value headed for a key: from the file, or the table's default. */
 struct conf_value {

@@ -146,13 +146,15 @@ struct golden {
 static struct golden *cases;
 static int n_cases;
 
-/* Undo the C escapes of one field in place; "-" is NULL, "\"\"" empty. */
+/* Undo the C escapes of the allocated field S in place; "-" is NULL (S freed), "\"\"" empty. */
 static char *unescape(char *s)
 {
 	char *w = s;
 
-	if (strcmp(s, "-") == 0)
+	if (strcmp(s, "-") == 0) {
+		free(s);
 		return NULL;
+	}
 	if (strcmp(s, "\"\"") == 0) {
 		*s = '\0';
 		return s;

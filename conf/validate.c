@@ -22,6 +22,7 @@
 #include "conf/keys.h"
 #include "conf/loader.h"
 #include "lib/xalloc.h"
+#include "policy/ldap_filter.h"
 
 /* Longest reply text we accept (smfi_setreply allows 980 per line). */
 #define REPLY_MAX 400
@@ -223,57 +224,22 @@ const char *conf_check_dn(const char *s, char *buf, size_t size)
 	return NULL;
 }
 
-/* One parenthesised filter, balanced, RFC 4515 escapes well-formed. */
-static const char *check_filter_shape(const char *s)
-{
-	int depth = 0;
-
-	if (s[0] != '(')
-		return "must be enclosed in parentheses";
-	for (const char *p = s; *p; p++) {
-		if (*p == '\\') {
-			if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
-				return "a backslash must be followed by two hex digits (RFC 4515)";
-			p += 2;
-		} else if (*p == '(') {
-			depth++;
-		} else if (*p == ')' && --depth == 0 && p[1] != '\0') {
-			return "must be one filter: text follows its closing parenthesis";
-		} else if (depth < 0) {
-			return "unbalanced parentheses";
-		}
-	}
-	return depth == 0 ? NULL : "unbalanced parentheses";
-}
-
 const char *conf_check_lookup_filter(const char *s, char *buf, size_t size)
 {
-	const char *why = check_filter_shape(s);
-	int n = 0;
+	const char *why = NULL;
 
-	if (why != NULL)
-		return why;
-	for (const char *p = s; *p; p++) {
-		if (*p != '%')
-			continue;
-		if (p[1] == 's')
-			n++;
-		else if (p[1] != '%')
-			return "'%' must be followed by 's' (the value) or '%' (a percent sign)";
-		p++;
-	}
-	return n == 1 ? NULL : "must contain exactly one %s (the looked-up value)";
+	(void)buf;
+	(void)size;
+	return ldap_filter_check(s, LDAP_FILTER_LOOKUP, &why) == 0 ? NULL : why;
 }
 
 const char *conf_check_bulk_filter(const char *s, char *buf, size_t size)
 {
-	const char *why = check_filter_shape(s);
+	const char *why = NULL;
 
-	if (why != NULL)
-		return why;
-	if (strchr(s, '%') != NULL)
-		return "is used as is and takes no %s; write \\25 for a percent sign";
-	return NULL;
+	(void)buf;
+	(void)size;
+	return ldap_filter_check(s, LDAP_FILTER_BULK, &why) == 0 ? NULL : why;
 }
 
 const char *conf_check_attribute(const char *s, char *buf, size_t size)

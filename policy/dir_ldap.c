@@ -230,19 +230,15 @@ static int validate(const struct ldap_conf *lc, char *errbuf, size_t size)
 		snprintf(errbuf, size, "ldap.uri: no server given");
 	else if (lc->domains.base == NULL || lc->domains.filter == NULL)
 		snprintf(errbuf, size, "ldap.domains: base and filter are required");
-	else if (ldap_filter_check(lc->domains.filter, &why) != 0)
+	else if (ldap_filter_check(lc->domains.filter, LDAP_FILTER_LOOKUP, &why) != 0)
 		snprintf(errbuf, size, "ldap.domains.filter: %s", why);
-	else if (strstr(lc->domains.filter, "%s") == NULL)
-		snprintf(errbuf, size, "ldap.domains.filter: no %%s for the domain");
 	else if (lc->networks.base != NULL && lc->networks.attribute == NULL)
 		snprintf(errbuf, size, "ldap.networks.attribute is required");
 	else if (lc->networks.base != NULL &&
 		 ldap_filter_check(lc->networks.filter ? lc->networks.filter
 						       : "(objectClass=*)",
-				   &why) != 0)
+				   LDAP_FILTER_BULK, &why) != 0)
 		snprintf(errbuf, size, "ldap.networks.filter: %s", why);
-	else if (lc->networks.filter != NULL && strstr(lc->networks.filter, "%s") != NULL)
-		snprintf(errbuf, size, "ldap.networks.filter: %%s has no meaning here");
 	else
 		return 0;
 	return -1;

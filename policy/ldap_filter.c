@@ -4,9 +4,11 @@
  * Entry points: ldap_filter_escape, ldap_filter_check, ldap_filter_expand,
  * ldap_filter_expand_parents, ldap_filter_expand_any. The caller owns the
  * output strbuf. Nothing here fails at run time: templates are checked once
- * at load with ldap_filter_check.
+ * at load with ldap_filter_check (the only filter check: conf/ calls it too).
  */
 #include "config.h"
+
+#include <ctype.h>
 
 #include <string.h>
 
@@ -34,35 +36,49 @@ void ldap_filter_escape(struct strbuf *out, const char *value, size_t len)
 	}
 }
 
-int ldap_filter_check(const char *tmpl, const char **err_r)
+/* One parenthesised filter, balanced, RFC 4515 escapes well-formed. */
+static const char *check_shape(const char *s)
 {
-	const char *p;
 	int depth = 0;
 
-	if (tmpl == NULL || *tmpl == '\0') {
-		*err_r = "empty filter";
-		return -1;
-	}
-	for (p = tmpl; *p != '\0'; p++) {
-		if (*p == '%') {
-			if (p[1] != 's' && p[1] != '%') {
-				*err_r = "only %s and %% may follow a '%' in a filter";
-				return -1;
-			}
-			p++;
+	if (s[0] != '(')
+		return "must be enclosed in parentheses";
+	for (const char *p = s; *p; p++) {
+		if (*p == '\\') {
+			if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
+				return "a backslash must be followed by two hex digits (RFC 4515)";
+			p += 2;
 		} else if (*p == '(') {
 			depth++;
-		} else if (*p == ')') {
-			if (--depth < 0)
-				break;
+		} else if (*p == ')' && --depth == 0 && p[1] != '\0') {
+			return "must be one filter: text follows its closing parenthesis";
+		} else if (depth < 0) {
+			return "unbalanced parentheses";
 		}
 	}
-	if (depth != 0) {
-		*err_r = "unbalanced parentheses in filter";
-		return -1;
+	return depth == 0 ? NULL : "unbalanced parentheses";
+}
+
+int ldap_filter_check(const char *tmpl, enum ldap_filter_kind kind, const char **err_r)
+{
+	const char *why = tmpl == NULL ? "must be enclosed in parentheses" : check_shape(tmpl);
+	int values = 0;
+
+	if (why == NULL && kind == LDAP_FILTER_BULK && strchr(tmpl, '%') != NULL)
+		why = "is used as is and takes no %s; write \\25 for a percent sign";
+	for (const char *p = tmpl; why == NULL && *p; p++) {
+		if (*p != '%')
+			continue;
+		if (p[1] == 's')
+			values++;
+		else if (p[1] != '%')
+			why = "'%' must be followed by 's' (the value) or '%' (a percent sign)";
+		p++;
 	}
-	if (tmpl[0] != '(') {
-		*err_r = "a filter must be enclosed in parentheses";
+	if (why == NULL && kind == LDAP_FILTER_LOOKUP && values != 1)
+		why = "must contain exactly one %s (the looked-up value)";
+	if (why != NULL) {
+		*err_r = why;
 		return -1;
 	}
 	return 0;

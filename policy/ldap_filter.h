@@ -15,10 +15,18 @@
  * ASCII become \XX (lower-case hex). */
 void ldap_filter_escape(struct strbuf *out, const char *value, size_t len);
 
-/* Check a filter template: "%s" (value) and "%%" (a '%') are the only
- * sequences allowed, the parentheses balance. Returns 0, or -1 with *ERR_R
- * set to a static English message. */
-int ldap_filter_check(const char *tmpl, const char **err_r);
+/* What a filter template must hold. */
+enum ldap_filter_kind {
+	LDAP_FILTER_LOOKUP, /* exactly one %s: the looked-up value */
+	LDAP_FILTER_BULK,   /* no '%' at all: sent as it is */
+};
+
+/* The one check of a filter template (the config loader's and the
+ * backend's): one parenthesised filter, balanced, RFC 4515 escapes (\XX)
+ * well-formed, "%s" (the value) and "%%" (a '%') the only '%' sequences, as
+ * many "%s" as KIND wants. Returns 0, or -1 with *ERR_R set to a static
+ * English message. */
+int ldap_filter_check(const char *tmpl, enum ldap_filter_kind kind, const char **err_r);
 
 /* Append TMPL to OUT with every "%s" replaced by the escaped VALUE (LEN
  * bytes) and "%%" by '%'. TMPL must have passed ldap_filter_check. */

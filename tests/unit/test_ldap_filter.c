@@ -107,30 +107,45 @@ END_TEST
 
 static const struct {
 	const char *tmpl;
-	int want; /* 0 ok, -1 error */
+	enum ldap_filter_kind kind;
+	const char *want; /* NULL ok, else the message */
 } check_rows[] = {
-	{T_DOM, 0},
-	{"(objectClass=relayClient)", 0},
-	{"(cn=50%%)", 0},
-	{"", -1},
-	{"(cn=%d)", -1},
-	{"(cn=%s", -1},
-	{"(cn=%s))", -1},
-	{")(cn=%s(", -1},
-	{"cn=%s", -1},
-	{"(cn=%", -1},
+	{T_DOM, LDAP_FILTER_LOOKUP, NULL},
+	{"(&(dc=%s)(note=100%%))", LDAP_FILTER_LOOKUP, NULL},
+	{"(cn=a\\2a%s)", LDAP_FILTER_LOOKUP, NULL},
+	{"(objectClass=relayClient)", LDAP_FILTER_BULK, NULL},
+	{"(cn=50\\25)", LDAP_FILTER_BULK, NULL},
+	{"(cn=50%%)", LDAP_FILTER_LOOKUP, "must contain exactly one %s (the looked-up value)"},
+	{"(cn=50%%)", LDAP_FILTER_BULK, "is used as is and takes no %s; write \\25 for a percent sign"},
+	{"(cn=%s)", LDAP_FILTER_BULK, "is used as is and takes no %s; write \\25 for a percent sign"},
+	{"(&(cn=%s)(sn=%s))", LDAP_FILTER_LOOKUP, "must contain exactly one %s (the looked-up value)"},
+	{"(objectClass=x)", LDAP_FILTER_LOOKUP, "must contain exactly one %s (the looked-up value)"},
+	{"", LDAP_FILTER_LOOKUP, "must be enclosed in parentheses"},
+	{"(cn=%d)", LDAP_FILTER_LOOKUP, "'%' must be followed by 's' (the value) or '%' (a percent sign)"},
+	{"(cn=%s", LDAP_FILTER_LOOKUP, "unbalanced parentheses"},
+	{"(cn=%s))", LDAP_FILTER_LOOKUP, "must be one filter: text follows its closing parenthesis"},
+	{"(cn=%s)(x=y)", LDAP_FILTER_LOOKUP, "must be one filter: text follows its closing parenthesis"},
+	{")(cn=%s(", LDAP_FILTER_LOOKUP, "must be enclosed in parentheses"},
+	{"cn=%s", LDAP_FILTER_LOOKUP, "must be enclosed in parentheses"},
+	{"(cn=%)", LDAP_FILTER_LOOKUP, "'%' must be followed by 's' (the value) or '%' (a percent sign)"},
+	{"(cn=%", LDAP_FILTER_LOOKUP, "unbalanced parentheses"},
+	{"(cn=\\zz%s)", LDAP_FILTER_LOOKUP, "a backslash must be followed by two hex digits (RFC 4515)"},
 };
 
 START_TEST(test_check)
 {
 	const char *err = NULL;
-	int rc = ldap_filter_check(check_rows[_i].tmpl, &err);
+	int rc = ldap_filter_check(check_rows[_i].tmpl, check_rows[_i].kind, &err);
 
-	ck_assert_int_eq(rc, check_rows[_i].want);
-	if (rc != 0)
-		ck_assert_ptr_nonnull(err);
+	if (check_rows[_i].want == NULL) {
+		ck_assert_int_eq(rc, 0);
+	} else {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_str_eq(err, check_rows[_i].want);
+	}
 }
 END_TEST
+
 
 int main(void)
 {

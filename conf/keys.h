@@ -85,7 +85,9 @@ size_t conf_path_parent_len(const char *path);
 /* The user-facing name of a type ("string", "list of strings", ...). */
 const char *conf_type_name(enum conf_type t);
 
-/* Stores and checks used by the table, implemented in conf/validate.c. */
+/* Checks used by the table are in conf/validate.c (or call the owning
+ * module's own check, as conf_check_reply and the filter checks do); stores
+ * that convert a value are in conf/convert.c, the generic one in conf/store.c. */
 conf_store_fn conf_store_socket_mode;
 conf_store_fn conf_store_facility;
 conf_store_fn conf_store_lookup_error;

@@ -23,9 +23,7 @@
 #include "conf/loader.h"
 #include "lib/xalloc.h"
 #include "policy/ldap_filter.h"
-
-/* Longest reply text we accept (smfi_setreply allows 980 per line). */
-#define REPLY_MAX 400
+#include "policy/reply.h"
 
 /* Decimal port 1-65535 up to '@' or the end; *END_R after the digits. */
 static const char *check_port(const char *p, const char **end_r)
@@ -154,47 +152,9 @@ const char *conf_check_nonempty(const char *s, char *buf, size_t size)
 	return s[0] ? NULL : "must not be empty";
 }
 
-/* The %{name} expansions a reply template may use (policy/reply.h). */
-static bool reply_name_known(const char *name, size_t len)
-{
-	static const char *const names[] = {"rcpt", "sender", "client_addr",
-					    "client_name", "auth", "listener"};
-
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strlen(names[i]) == len && strncmp(names[i], name, len) == 0)
-			return true;
-	return false;
-}
-
 const char *conf_check_reply(const char *s, char *buf, size_t size)
 {
-	if (s[0] == '\0')
-		return "must not be empty";
-	if (strlen(s) > REPLY_MAX) {
-		snprintf(buf, size, "longer than %d characters", REPLY_MAX);
-		return buf;
-	}
-	for (const char *p = s; *p; p++) {
-		const char *close;
-
-		if (*p == '\r' || *p == '\n')
-			return "must be one line (no CR or LF)";
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
-			return "must be printable ASCII (SMTP replies are)";
-		if (p[0] != '%' || p[1] != '{')
-			continue;
-		if ((close = strchr(p, '}')) == NULL)
-			return "a %{ lacks its closing }";
-		if (!reply_name_known(p + 2, (size_t)(close - p - 2))) {
-			snprintf(buf, size,
-				 "unknown expansion %%{%.*s} (known: rcpt, sender, client_addr, "
-				 "client_name, auth, listener)",
-				 (int)(close - p - 2 > 40 ? 40 : close - p - 2), p + 2);
-			return buf;
-		}
-		p = close;
-	}
-	return NULL;
+	return reply_template_check(s, buf, size);
 }
 
 const char *conf_check_ldap_uri(const char *s, char *buf, size_t size)

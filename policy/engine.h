@@ -37,7 +37,6 @@ enum verdict_reason {
 	REASON_SENDER_OK, /* plain sender accept: not logged */
 };
 
-/* What is known of the SMTP client; strings may be NULL. */
 /* The allowlist answer for one transaction. The engine fills it on the
  * first check that needs it and reuses it on the next ones: every recipient
  * of a transaction is judged against the same answer, and the networks are
@@ -50,6 +49,7 @@ struct policy_allow_memo {
 	enum dir_source source;
 };
 
+/* What is known of the SMTP client; strings may be NULL. */
 struct policy_client {
 	bool addr_known; /* false: no socket address, never allowlisted */
 	struct netaddr addr;

@@ -1,7 +1,8 @@
 /*
  * reply: template expansion for SMTP reply texts. Entry points: reply_set,
- * reply_template_check (used by the config loader). No failure modes: an
- * unknown expansion is kept literally (the loader refuses such templates).
+ * and reply_template_check, the one check of a template, which the config
+ * loader runs on every policy.replies key. No failure modes: an unknown
+ * expansion is kept literally (the loader refuses such templates).
  */
 #include "config.h"
 
@@ -34,31 +35,37 @@ static const char *var_value(const struct reply_vars *v, const char *name, size_
 	return NULL;
 }
 
-int reply_template_check(const char *tmpl, const char **err_r)
+const char *reply_template_check(const char *tmpl, char *buf, size_t size)
 {
 	static const struct reply_vars probe;
 
-	for (const char *p = tmpl; *p; p++) {
-		const char *end;
-
-		if (*p != '%')
-			continue;
-		if (p[1] == '%') {
-			p++;
-			continue;
-		}
-		if (p[1] != '{' || (end = strchr(p + 2, '}')) == NULL) {
-			*err_r = "a '%' must start %{name} or be written %%";
-			return -1;
-		}
-		if (var_value(&probe, p + 2, (size_t)(end - p - 2)) == NULL) {
-			*err_r = "unknown expansion (known: %{rcpt} %{sender} %{client_addr} "
-				 "%{client_name} %{auth} %{listener})";
-			return -1;
-		}
-		p = end;
+	if (tmpl[0] == '\0')
+		return "must not be empty";
+	if (strlen(tmpl) > REPLY_TEMPLATE_MAX) {
+		snprintf(buf, size, "longer than %d characters", REPLY_TEMPLATE_MAX);
+		return buf;
 	}
-	return 0;
+	for (const char *p = tmpl; *p; p++) {
+		const char *close;
+
+		if (*p == '\r' || *p == '\n')
+			return "must be one line (no CR or LF)";
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			return "must be printable ASCII (SMTP replies are)";
+		if (p[0] != '%' || p[1] != '{')
+			continue;
+		if ((close = strchr(p, '}')) == NULL)
+			return "a %{ lacks its closing }";
+		if (var_value(&probe, p + 2, (size_t)(close - p - 2)) == NULL) {
+			snprintf(buf, size,
+				 "unknown expansion %%{%.*s} (known: rcpt, sender, client_addr, "
+				 "client_name, auth, listener)",
+				 (int)(close - p - 2 > 40 ? 40 : close - p - 2), p + 2);
+			return buf;
+		}
+		p = close;
+	}
+	return NULL;
 }
 
 /* Append S to BUF at *POS (SIZE bytes), control characters as '?'. */

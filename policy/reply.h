@@ -24,7 +24,12 @@ struct reply_vars {
  * (ADDR without brackets, NULL for none). */
 void reply_set(struct reply *r, const char *code, const char *xcode, const char *addr,
 	       const char *tmpl, const struct reply_vars *vars);
-/* 0 if TMPL only uses known expansions, else -1 with *ERR_R set. */
-int reply_template_check(const char *tmpl, const char **err_r);
+/* Longest template the config accepts (smfi_setreply allows 980 per line). */
+#define REPLY_TEMPLATE_MAX 400
+
+/* The one check of a template: not empty, one line of printable ASCII of at
+ * most REPLY_TEMPLATE_MAX characters, every %{name} known. NULL if fine,
+ * else an English reason (static, or formatted into BUF of SIZE bytes). */
+const char *reply_template_check(const char *tmpl, char *buf, size_t size);
 
 #endif

@@ -3,6 +3,8 @@ librelaymilter_a_SOURCES += \
 	policy/engine.c policy/engine.h \
 	policy/directory.c policy/directory.h \
 	policy/dir_static.c policy/dir_static.h \
+	policy/dir_set.c policy/dir_set.h \
+	policy/domainset.c policy/domainset.h \
 	policy/reply.c policy/reply.h
 
 check_PROGRAMS += tests/unit/test_engine tests/unit/test_escape
@@ -17,3 +19,9 @@ tests_unit_test_engine_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)
 tests_unit_test_escape_SOURCES = tests/unit/test_escape.c tests/unit/tap.h
 tests_unit_test_escape_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_escape_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test_sets
+TESTS += tests/unit/test_sets
+tests_unit_test_sets_SOURCES = tests/unit/test_sets.c tests/unit/tap.h
+tests_unit_test_sets_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_sets_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)

@@ -1,14 +1,28 @@
 /*
  * dir_static: the directory backend over the config file's static lists
- * (policy.local_domains, policy.allow_networks). Always answers; never errs.
+ * (policy.local_domains, policy.allow_networks): a dir_set whose sets are
+ * built once. Always answers; never errs.
  */
 #ifndef RM_DIR_STATIC_H
 #define RM_DIR_STATIC_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "conf/conf.h"
 #include "policy/directory.h"
 
-/* A static directory over CF's lists; CF must outlive it. */
+struct dir_static_params {
+	const char *const *local_domains; /* normalised (address_normalize_domain) */
+	size_t n_local_domains;
+	const char *const *allow_networks; /* CIDR text, already checked */
+	size_t n_allow_networks;
+	bool match_subdomains;
+};
+
+/* A static directory over copies of P's lists (P may go away after). */
+struct directory *dir_static_create_params(const struct dir_static_params *p);
+/* The same over CF's policy section. */
 struct directory *dir_static_create(const struct config *cf);
 
 #endif

@@ -31,14 +31,18 @@ BENCH_PROGS = tests/bench/loadgen$(EXEEXT) tests/bench/nullmilter$(EXEEXT) \
 BENCH_ENV = top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)'
 
 dist_noinst_SCRIPTS += tests/bench/run-bench.sh tests/bench/soak.sh tests/bench/lib_bench.sh \
-	tests/bench/report.sh tests/bench/e2e-bench.sh
+	tests/bench/report.sh tests/bench/e2e-bench.sh tests/bench/ab.sh
 dist_noinst_DATA += tests/bench/README.md tests/bench/envelopes.txt tests/bench/lookups.txt tests/bench/bench.gp
 
 bench: $(BENCH_PROGS)
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/tests/bench/run-bench.sh
 
+# This build against an earlier revision and the null milter, same run.
+bench-ab: $(BENCH_PROGS)
+	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/tests/bench/ab.sh
+
 soak: $(BENCH_PROGS)
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/tests/bench/soak.sh
 
 CLEANFILES += $(EXTRA_PROGRAMS)
-.PHONY: bench soak
+.PHONY: bench bench-ab soak

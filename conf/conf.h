@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "lib/strbuf.h"
-#include "policy/netlist.h"
+#include "lib/netlist.h"
 
 enum sender_action { SENDER_ACCEPT, SENDER_LOG, SENDER_REJECT };
 enum lookup_error_action { LOOKUP_ERROR_TEMPFAIL, LOOKUP_ERROR_REJECT };

@@ -19,8 +19,8 @@
 #include "conf/loader.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
-#include "policy/address.h"
-#include "policy/netlist.h"
+#include "lib/address.h"
+#include "lib/netlist.h"
 
 /* Largest bind password file we read. */
 #define PASSWORD_MAX 4096

@@ -22,7 +22,7 @@
 #include "conf/keys.h"
 #include "conf/loader.h"
 #include "lib/xalloc.h"
-#include "policy/ldap_filter.h"
+#include "policy/ldap/ldap_filter.h"
 #include "policy/reply.h"
 
 /* Decimal port 1-65535 up to '@' or the end; *END_R after the digits. */

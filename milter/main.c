@@ -35,7 +35,7 @@
 #include "milter/socket.h"
 #include "milter/stats.h"
 #include "milter/textfile.h"
-#include "policy/dir_ldap.h"
+#include "policy/ldap/dir_ldap.h"
 
 struct options {
 	const char *config_path;

@@ -17,7 +17,7 @@
 #include "lib/xalloc.h"
 #include "milter/snapshot.h"
 #include "milter/stats.h"
-#include "policy/dir_ldap.h"
+#include "policy/ldap/dir_ldap.h"
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct snapshot *current;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "milter/stats.h"
-#include "policy/dir_ldap.h"
+#include "policy/ldap/dir_ldap.h"
 
 #define N_REASONS (REASON_SENDER_OK + 1)
 #define N_SOURCES (SRC_STALE_CACHE + 1)

@@ -1,5 +1,5 @@
-# address: RFC 5321 envelope address parser (policy/address.c) and its tests
-librelaymilter_a_SOURCES += policy/address.c policy/address.h
+# address: RFC 5321 envelope address parser (lib/address.c) and its tests
+librelaymilter_a_SOURCES += lib/address.c lib/address.h
 check_PROGRAMS += tests/unit/test_address
 TESTS += tests/unit/test_address
 tests_unit_test_address_SOURCES = tests/unit/test_address.c tests/unit/tap.h

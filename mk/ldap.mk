@@ -1,13 +1,13 @@
-# ldap: the LDAP directory backend (policy/dir_ldap.c), its handle pool,
+# ldap: the LDAP directory backend (policy/ldap/dir_ldap.c), its handle pool,
 # filter escaping, the answer cache, contrib/ldap and the slapd tests.
 librelaymilter_a_SOURCES += \
-	policy/monotime.h \
-	policy/ldap_filter.c policy/ldap_filter.h \
+	lib/monotime.h \
+	policy/ldap/ldap_filter.c policy/ldap/ldap_filter.h \
 	policy/cache.c policy/cache.h \
-	policy/ldap_conn.c policy/ldap_conn.h \
-	policy/ldap_pool.c policy/ldap_pool.h \
-	policy/ldap_networks.c policy/ldap_networks.h \
-	policy/dir_ldap.c policy/dir_ldap.h
+	policy/ldap/ldap_conn.c policy/ldap/ldap_conn.h \
+	policy/ldap/ldap_pool.c policy/ldap/ldap_pool.h \
+	policy/ldap/ldap_networks.c policy/ldap/ldap_networks.h \
+	policy/ldap/dir_ldap.c policy/ldap/dir_ldap.h
 
 check_PROGRAMS += tests/unit/test_ldap_filter tests/unit/test_cache
 TESTS += tests/unit/test_ldap_filter tests/unit/test_cache

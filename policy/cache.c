@@ -25,7 +25,7 @@
 
 #include "lib/xalloc.h"
 #include "policy/cache.h"
-#include "policy/monotime.h"
+#include "lib/monotime.h"
 
 #define MAX_SHARDS 64
 #define MIN_PER_SHARD 16

@@ -13,7 +13,7 @@
 
 #include "policy/directory.h"
 #include "policy/domainset.h"
-#include "policy/netlist.h"
+#include "lib/netlist.h"
 
 /* The published sets, shared by the backend and the publisher (refcounted). */
 struct policy_sets;

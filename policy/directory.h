@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-#include "policy/netlist.h"
+#include "lib/netlist.h"
 
 enum dir_status {
 	DIR_NOTFOUND = 0,

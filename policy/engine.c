@@ -16,7 +16,7 @@
 
 #include "lib/log.h"
 #include "lib/xalloc.h"
-#include "policy/dir_ldap.h"
+#include "policy/ldap/dir_ldap.h"
 #include "policy/dir_static.h"
 #include "policy/engine.h"
 #include "policy/reply.h"

@@ -12,9 +12,9 @@
 
 #include "conf/conf.h"
 #include "lib/strbuf.h"
-#include "policy/address.h"
+#include "lib/address.h"
 #include "policy/directory.h"
-#include "policy/netlist.h"
+#include "lib/netlist.h"
 
 enum verdict_action {
 	VERDICT_ACCEPT,

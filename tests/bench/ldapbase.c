@@ -11,7 +11,7 @@
  * FILTER holds one "%s"; DOMAIN-TEMPLATE holds "{n}" (0..RANGE-1, random);
  * with several -x, each search draws one of them at random, as the load
  * generator draws the lines of an envelope file. The filter is expanded by
- * relaymilter's own code (policy/ldap_filter.c), with the same size limit:
+ * relaymilter's own code (policy/ldap/ldap_filter.c), with the same size limit:
  * with -S as relaymilter does with match_subdomains (one OR filter over the
  * domain and its parents), so the baseline sends the very search
  * relaymilter sends and the ratio measures relaymilter, not the query.
@@ -33,7 +33,7 @@
 #include <ldap.h>
 
 #include "lib/strbuf.h"
-#include "policy/ldap_filter.h"
+#include "policy/ldap/ldap_filter.h"
 #include "tests/bench/latency.h"
 
 #define MAX_CONNS 256

@@ -1,11 +1,11 @@
 /*
- * fuzz_address: libFuzzer target for policy/address.c. Parses every input in
+ * fuzz_address: libFuzzer target for lib/address.c. Parses every input in
  * both roles and as a config domain, and aborts when an invariant breaks:
  * a parsed address has a domain unless it is the null sender or a bare
  * postmaster; a domain is lower case, has no trailing dot and normalises to
  * itself; a refused input leaves a zeroed struct and a reason.
  * Build (not wired into make): clang -g -fsanitize=fuzzer,address,undefined
- * -I. -I$builddir tests/fuzz/fuzz_address.c policy/address.c lib/(*).c -lidn2
+ * -I. -I$builddir tests/fuzz/fuzz_address.c lib/address.c lib/(*).c -lidn2
  */
 #include "config.h"
 
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/address.h"
+#include "lib/address.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_cidr: libFuzzer target for policy/netlist.c's parsers. The input,
+ * fuzz_cidr: libFuzzer target for lib/netlist.c's parsers. The input,
  * NUL-terminated, goes through netaddr_parse and netlist_add; whatever is
  * accepted must hold the module's invariants, checked with abort():
  *   - a parsed address is IPv4 or IPv6 (never IPv4-mapped IPv6), its
@@ -10,7 +10,7 @@
  *     text is accepted again as the same network;
  *   - a refusal comes with a message and leaves the list empty.
  * Build (not wired into make): clang -g -fsanitize=fuzzer,address,undefined
- *   -I$(top_srcdir) -I$(top_builddir) tests/fuzz/fuzz_cidr.c policy/netlist.c lib/[a-z]*.c
+ *   -I$(top_srcdir) -I$(top_builddir) tests/fuzz/fuzz_cidr.c lib/netlist.c lib/[a-z]*.c
  */
 #include "config.h"
 
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy/netlist.h"
+#include "lib/netlist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

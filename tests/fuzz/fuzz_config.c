@@ -29,7 +29,7 @@
 #include "conf/keys.h"
 #include "lib/log.h"
 #include "lib/strbuf.h"
-#include "policy/address.h"
+#include "lib/address.h"
 #include "policy/dir_static.h"
 #include "policy/engine.h"
 #include "tests/fuzz/oracle.h"

@@ -1,5 +1,5 @@
 /*
- * fuzz_ldap_filter: libFuzzer target for policy/ldap_filter.c, the RFC 4515
+ * fuzz_ldap_filter: libFuzzer target for policy/ldap/ldap_filter.c, the RFC 4515
  * escaping and "%s" expansion of LDAP filter templates.
  *
  * Input: byte 0 chooses the template: odd, the template is the input up to
@@ -26,7 +26,7 @@
 #include <string.h>
 
 #include "lib/strbuf.h"
-#include "policy/ldap_filter.h"
+#include "policy/ldap/ldap_filter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

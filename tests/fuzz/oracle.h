@@ -1,6 +1,6 @@
 /*
  * oracle: the fuzz harnesses' own, deliberately simple and conservative idea
- * of a "local recipient", written without policy/address.c so that the
+ * of a "local recipient", written without lib/address.c so that the
  * engine's accepts can be checked against something independent. It may
  * call a local address non-local (the engine may always refuse more); it
  * must never call a relay local. Header-only, included by one target each.

@@ -19,8 +19,8 @@
 #include "conf/conf.h"
 #include "lib/log.h"
 #include "lib/strbuf.h"
-#include "policy/dir_ldap.h"
-#include "policy/monotime.h"
+#include "policy/ldap/dir_ldap.h"
+#include "lib/monotime.h"
 
 static const char *status_name(enum dir_status st)
 {

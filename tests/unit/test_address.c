@@ -1,5 +1,5 @@
 /*
- * test_address: table-driven tests of policy/address.c. One row per case,
+ * test_address: table-driven tests of lib/address.c. One row per case,
  * the input and the expected result side by side; every row is one TAP line.
  */
 #include "config.h"
@@ -10,7 +10,7 @@
 #include "lib/escape.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
-#include "policy/address.h"
+#include "lib/address.h"
 #include "tests/unit/tap.h"
 
 #define S ADDRESS_SENDER

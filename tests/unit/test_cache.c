@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "policy/cache.h"
-#include "policy/monotime.h"
+#include "lib/monotime.h"
 #include "tests/unit/tap.h"
 
 #define F CACHE_FOUND

@@ -1,10 +1,10 @@
-/* Unit tests for policy/ldap_filter.c: RFC 4515 escaping with injection
+/* Unit tests for policy/ldap/ldap_filter.c: RFC 4515 escaping with injection
  * shaped values, template checks, and the single-query subdomain filter. */
 #include "config.h"
 
 #include <string.h>
 
-#include "policy/ldap_filter.h"
+#include "policy/ldap/ldap_filter.h"
 #include "tests/unit/tap.h"
 
 #define T_DOM "(&(objectClass=domainRelatedObject)(associatedDomain=%s))"

@@ -1,5 +1,5 @@
 /*
- * test_netlist: table-driven tests of policy/netlist.c: strict address
+ * test_netlist: table-driven tests of lib/netlist.c: strict address
  * parsing, network validation, matching at boundaries, socket addresses,
  * canonical text, plus a randomized cross-check against a linear scan.
  */
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "policy/netlist.h"
+#include "lib/netlist.h"
 #include "tests/unit/tap.h"
 
 #define OK 0

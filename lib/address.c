@@ -1,7 +1,7 @@
 /*
  * address: RFC 5321 envelope address parser for the relay policy.
  *
- * Entry points (policy/address.h): address_parse() turns a MAIL FROM or RCPT
+ * Entry points (lib/address.h): address_parse() turns a MAIL FROM or RCPT
  * TO argument into a struct address, address_clear() frees it, and
  * address_normalize_domain() gives a domain from the config or the
  * directory the same canonical form (lower-case A-labels, no trailing dot,
@@ -29,8 +29,8 @@
 #include "lib/strbuf.h"
 #include "lib/utf8.h"
 #include "lib/xalloc.h"
-#include "policy/address.h"
-#include "policy/netlist.h"
+#include "lib/address.h"
+#include "lib/netlist.h"
 
 #define ADDRESS_PATH_MAX 256   /* RFC 5321 4.5.3.1.3, brackets included */
 #define ADDRESS_LOCAL_MAX 64   /* RFC 5321 4.5.3.1.1 */

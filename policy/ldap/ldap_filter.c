@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "policy/ldap_filter.h"
+#include "policy/ldap/ldap_filter.h"
 
 void ldap_filter_escape(struct strbuf *out, const char *value, size_t len)
 {

@@ -23,8 +23,8 @@
 #include "lib/escape.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
-#include "policy/ldap_networks.h"
-#include "policy/monotime.h"
+#include "policy/ldap/ldap_networks.h"
+#include "lib/monotime.h"
 
 #define RETRY_MIN 1.0
 #define RETRY_MAX 30.0

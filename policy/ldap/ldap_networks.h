@@ -14,8 +14,8 @@
 
 #include "lib/strbuf.h"
 #include "policy/directory.h"
-#include "policy/ldap_pool.h"
-#include "policy/netlist.h"
+#include "policy/ldap/ldap_pool.h"
+#include "lib/netlist.h"
 
 struct ldap_networks_params {
 	const char *base;

@@ -41,7 +41,7 @@
 
 #include "lib/log.h"
 #include "lib/xalloc.h"
-#include "policy/netlist.h"
+#include "lib/netlist.h"
 
 #define V4_LEN 4
 #define V6_LEN 16

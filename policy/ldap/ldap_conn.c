@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "policy/ldap_conn.h"
-#include "policy/monotime.h"
+#include "policy/ldap/ldap_conn.h"
+#include "lib/monotime.h"
 
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 

@@ -21,12 +21,12 @@
 
 #include "lib/xalloc.h"
 #include "policy/cache.h"
-#include "policy/dir_ldap.h"
-#include "policy/ldap_conn.h"
-#include "policy/ldap_filter.h"
-#include "policy/ldap_networks.h"
-#include "policy/ldap_pool.h"
-#include "policy/monotime.h"
+#include "policy/ldap/dir_ldap.h"
+#include "policy/ldap/ldap_conn.h"
+#include "policy/ldap/ldap_filter.h"
+#include "policy/ldap/ldap_networks.h"
+#include "policy/ldap/ldap_pool.h"
+#include "lib/monotime.h"
 
 #define DEFAULT_TIMEOUT 2.0
 #define DEFAULT_POOL 4

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "lib/strbuf.h"
-#include "policy/ldap_conn.h"
+#include "policy/ldap/ldap_conn.h"
 
 struct ldap_pool_params {
 	char **uris; /* tried in this order */

@@ -25,8 +25,8 @@
 
 #include "lib/log.h"
 #include "lib/xalloc.h"
-#include "policy/ldap_pool.h"
-#include "policy/monotime.h"
+#include "policy/ldap/ldap_pool.h"
+#include "lib/monotime.h"
 
 #define BACKOFF_INITIAL 0.25 /* seconds before the first probe */
 #define BACKOFF_MAX 5.0      /* cap: recovery is noticed within this */

@@ -25,6 +25,7 @@
 #include "conf/conf.h"
 #include "conf/keys.h"
 #include "conf/loader.h"
+#include "lib/error.h"
 #include "lib/xalloc.h"
 
 #ifndef SYSCONFDIR
@@ -384,7 +385,7 @@ static void check_required_groups(struct conf_ctx *ctx)
 	check_required(ctx, "", NULL, 0);
 }
 
-static bool has_ldaps_uri(const struct ldap_conf *l)
+static bool has_ldaps_uri(const struct dir_ldap_params *l)
 {
 	for (size_t i = 0; i < l->n_uris; i++)
 		if (strncasecmp(l->uris[i], "ldaps://", 8) == 0)
@@ -393,7 +394,7 @@ static bool has_ldaps_uri(const struct ldap_conf *l)
 }
 
 /* Checks that involve several keys; reported at the line of the later. */
-static void check_ldap(struct conf_ctx *ctx, struct ldap_conf *l)
+static void check_ldap(struct conf_ctx *ctx, struct dir_ldap_params *l)
 {
 	int budget_line = seen_line(ctx, "ldap.budget");
 	int line = seen_line(ctx, "ldap");
@@ -466,16 +467,18 @@ static bool read_string(struct conf_ctx *ctx, config_t *lc, const char *path,
 
 /* The loader behind config_load and config_load_string: TEXT NULL reads
  * the file PATH, else TEXT is the file's content and PATH only its name. */
-static struct config *load(const char *path, const char *text, struct strbuf *errors_r)
+static struct config *load(const char *path, const char *text, const char **error_r)
 {
 	struct config *cf = xcalloc(1, sizeof *cf);
-	struct conf_ctx ctx = {.path = path, .errors = errors_r};
+	struct strbuf errors;
+	struct conf_ctx ctx = {.path = path, .errors = &errors};
 	config_t lc;
 	bool parsed;
 
+	strbuf_init(&errors);
 	ctx.seen = xcalloc(conf_n_keys, sizeof *ctx.seen);
 	cf->path = xstrdup(path);
-	cf->policy.allow_networks = netlist_create();
+	cf->lists.allow_networks = netlist_create();
 	conf_apply_defaults(&ctx, cf, false);
 	config_init(&lc);
 	parsed = text ? read_string(&ctx, &lc, path, text) : read_file(&ctx, &lc, path);
@@ -487,21 +490,26 @@ static struct config *load(const char *path, const char *text, struct strbuf *er
 	config_destroy(&lc);
 	free(ctx.seen);
 	if (ctx.n_errors > 0) {
+		/* One line per problem, without the last newline. */
+		while (errors.len > 0 && errors.data[errors.len - 1] == '\n')
+			errors.data[--errors.len] = '\0';
+		*error_r = error_copy(errors.data);
+		strbuf_free(&errors);
 		config_free(cf);
 		return NULL;
 	}
+	strbuf_free(&errors);
 	return cf;
 }
 
-struct config *config_load(const char *path, struct strbuf *errors_r)
+struct config *config_load(const char *path, const char **error_r)
 {
-	return load(path, NULL, errors_r);
+	return load(path, NULL, error_r);
 }
 
-struct config *config_load_string(const char *name, const char *text,
-				  struct strbuf *errors_r)
+struct config *config_load_string(const char *name, const char *text, const char **error_r)
 {
-	return load(name, text, errors_r);
+	return load(name, text, error_r);
 }
 
 /* Free what the keys under PREFIX (a group-list's "path." or "" for the top)
@@ -553,7 +561,7 @@ void config_free(struct config *cf)
 	}
 	/* Not keys: the file's name, and the networks parsed from their text. */
 	free(cf->path);
-	netlist_free(cf->policy.allow_networks);
+	netlist_free(cf->lists.allow_networks);
 	free_keys(cf, "", false);
 	free(cf);
 }

@@ -121,11 +121,11 @@ void conf_store_local_domains(struct conf_ctx *ctx, const struct conf_key *k,
 	*(size_t *)((char *)base + k->offset_n) = n;
 }
 
-/* The netlist lives next to the text list, in struct policy_conf. */
+/* The netlist lives next to the text list, in struct policy_params. */
 void conf_store_allow_networks(struct conf_ctx *ctx, const struct conf_key *k,
 			       const struct conf_value *v, void *base)
 {
-	struct policy_conf *pol = &((struct config *)base)->policy;
+	struct lists_conf *pol = &((struct config *)base)->lists;
 	struct netlist *list = netlist_create();
 	bool ok = true;
 
@@ -179,7 +179,7 @@ static char *read_password(struct conf_ctx *ctx, const struct conf_key *k,
 void conf_store_password_file(struct conf_ctx *ctx, const struct conf_key *k,
 			      const struct conf_value *v, void *base)
 {
-	struct ldap_conf *l = &((struct config *)base)->ldap;
+	struct dir_ldap_params *l = &((struct config *)base)->ldap;
 	struct stat st;
 	char *pw = NULL;
 	int fd;

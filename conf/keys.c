@@ -18,8 +18,8 @@
 #define FIELD(m) .offset = offsetof(struct config, m), .size = sizeof(((struct config *)0)->m)
 #define COUNT(m) .offset_n = offsetof(struct config, m)
 #define LFIELD(m)                                                                        \
-	.offset = offsetof(struct listener_conf, m),                                     \
-	.size = sizeof(((struct listener_conf *)0)->m)
+	.offset = offsetof(struct listener_params, m),                                     \
+	.size = sizeof(((struct listener_params *)0)->m)
 
 static const char *const mode_words[] = {"enforce", "report", NULL};
 static const char *const sender_words[] = {"accept", "log", "reject", NULL};
@@ -58,13 +58,13 @@ const struct conf_key conf_keys[] = {
 	{.path = "policy", .type = CT_GROUP, .doc = "the relay policy"},
 	{.path = "policy.local_domains", .type = CT_STRING_LIST, .def_list = empty_list,
 	 .doc = "domains we receive mail for (U-labels or A-labels)",
-	 FIELD(policy.local_domains), COUNT(policy.n_local_domains),
+	 FIELD(lists.local_domains), COUNT(lists.n_local_domains),
 	 .store = conf_store_local_domains},
 	{.path = "policy.match_subdomains", .type = CT_BOOL, .def = "false",
-	 .doc = "a subdomain of a local domain is local too", FIELD(policy.match_subdomains)},
+	 .doc = "a subdomain of a local domain is local too", FIELD(lists.match_subdomains)},
 	{.path = "policy.allow_networks", .type = CT_STRING_LIST, .def_list = allow_default,
 	 .doc = "client networks (CIDR) that may relay",
-	 FIELD(policy.allow_networks_text), COUNT(policy.n_allow_networks),
+	 FIELD(lists.allow_networks_text), COUNT(lists.n_allow_networks),
 	 .store = conf_store_allow_networks},
 	{.path = "policy.allow_authenticated", .type = CT_BOOL, .def = "true",
 	 .doc = "clients logged in with SMTP AUTH may relay",
@@ -80,7 +80,7 @@ const struct conf_key conf_keys[] = {
 	{.path = "policy.listeners", .type = CT_GROUP_LIST,
 	 .doc = "rules per MTA listener ({daemon_name}), a list of groups",
 	 FIELD(policy.listeners), COUNT(policy.n_listeners),
-	 .elem_size = sizeof(struct listener_conf)},
+	 .elem_size = sizeof(struct listener_params)},
 	{.path = "policy.listeners.name", .type = CT_STRING,
 	 .flags = KF_REQUIRED | KF_ELEMENT | KF_UNIQUE, .doc = "the listener's {daemon_name}",
 	 LFIELD(name), .check = conf_check_nonempty},
@@ -154,14 +154,14 @@ const struct conf_key conf_keys[] = {
 
 	{.path = "cache", .type = CT_GROUP, .doc = "the cache of directory answers"},
 	{.path = "cache.positive_ttl", .type = CT_INT, .def = "300", .min = 0, .max = 604800,
-	 .doc = "seconds a found domain stays cached", FIELD(cache.positive_ttl)},
+	 .doc = "seconds a found domain stays cached", FIELD(ldap.cache.positive_ttl)},
 	{.path = "cache.negative_ttl", .type = CT_INT, .def = "60", .min = 0, .max = 604800,
-	 .doc = "seconds a domain not found stays cached", FIELD(cache.negative_ttl)},
+	 .doc = "seconds a domain not found stays cached", FIELD(ldap.cache.negative_ttl)},
 	{.path = "cache.stale_ttl", .type = CT_INT, .def = "3600", .min = 0, .max = 604800,
 	 .doc = "seconds past expiry an answer may serve while the directory is down",
-	 FIELD(cache.stale_ttl)},
+	 FIELD(ldap.cache.stale_ttl)},
 	{.path = "cache.max_entries", .type = CT_INT, .def = "100000", .min = 0,
-	 .max = 10000000, .doc = "cache size; 0 disables the cache", FIELD(cache.max_entries)},
+	 .max = 10000000, .doc = "cache size; 0 disables the cache", FIELD(ldap.cache.max_entries)},
 
 	{.path = "log", .type = CT_GROUP, .doc = "the decision log"},
 	{.path = "log.syslog", .type = CT_BOOL, .def = "true", .doc = "log to syslog",

@@ -423,6 +423,28 @@ bool netlist_match(const struct netlist *list, const struct netaddr *addr,
 	return false;
 }
 
+static void bucket_copy(struct netbucket *dst, const struct netbucket *src, size_t width)
+{
+	dst->count = dst->cap = src->count;
+	dst->keys = NULL;
+	if (src->count > 0) {
+		dst->keys = xmalloc(src->count * width);
+		memcpy(dst->keys, src->keys, src->count * width);
+	}
+}
+
+struct netlist *netlist_copy(const struct netlist *list)
+{
+	struct netlist *copy = netlist_create();
+
+	for (size_t i = 0; i <= V4_BITS; i++)
+		bucket_copy(&copy->v4[i], &list->v4[i], V4_LEN);
+	for (size_t i = 0; i <= V6_BITS; i++)
+		bucket_copy(&copy->v6[i], &list->v6[i], V6_LEN);
+	copy->count = list->count;
+	return copy;
+}
+
 size_t netlist_count(const struct netlist *list)
 {
 	return list ? list->count : 0;

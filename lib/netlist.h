@@ -48,6 +48,8 @@ int netlist_add(struct netlist *list, const char *cidr, const char **err_r);
  * the matching network's canonical text is written there (SIZE bytes). */
 bool netlist_match(const struct netlist *list, const struct netaddr *addr,
 		   char *matched_r, size_t size);
+/* A copy of LIST that shares nothing with it. */
+struct netlist *netlist_copy(const struct netlist *list);
 /* Number of networks in LIST. */
 size_t netlist_count(const struct netlist *list);
 /* Free LIST (NULL is fine). */

@@ -35,7 +35,7 @@
 #include "milter/socket.h"
 #include "milter/stats.h"
 #include "milter/textfile.h"
-#include "policy/ldap/dir_ldap.h"
+#include "conf/build.h"
 
 struct options {
 	const char *config_path;
@@ -122,31 +122,47 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 }
 
-/* -n and -n -n: report and exit 0 (good) or 78 (bad). */
+/*
+ * -n and -n -n. Exit 0 when the config is good and (-n -n) every directory
+ * is usable: a server that does not answer while another does is a
+ * "warning:" line, not a failure. EX_UNAVAILABLE (69) when a directory is
+ * unusable (no server answers, or its searches fail): the config may be
+ * right and the network wrong. EX_CONFIG (78) is for config errors only.
+ */
 static int check_only(const struct options *o, struct config *cf)
 {
 	struct strbuf report = STRBUF_INIT;
-	char err[512] = "";
+	const char *error = NULL;
+	struct directory *const *dirs;
 	struct policy *pol;
-	int rc = 0;
+	enum dir_check worst = DIR_CHECK_OK;
+	size_t n;
 
 	if (o->check < 2 || !cf->ldap.enabled) {
 		printf("%s: configuration OK%s\n", cf->path,
 		       o->check >= 2 ? " (no ldap section: static lists only)" : "");
 		return 0;
 	}
-	if ((pol = policy_create(cf, err, sizeof err)) == NULL) {
-		fprintf(stderr, "%s: %s\n", cf->path, err);
+	if ((pol = conf_policy_create(cf, NULL, &error)) == NULL) {
+		fprintf(stderr, "%s: %s\n", cf->path, error);
 		return EX_CONFIG;
 	}
 	strbuf_init(&report);
-	if (dir_ldap_check(policy_ldap_directory(pol), &report) < 0)
-		rc = EX_CONFIG;
-	fputs(report.data, rc ? stderr : stdout);
-	printf("%s: configuration %s\n", cf->path, rc ? "loads, directory check FAILED" : "OK");
+	dirs = policy_directories(pol, &n);
+	for (size_t i = 0; i < n; i++) {
+		enum dir_check c = dir_check(dirs[i], &report);
+
+		if (c > worst)
+			worst = c;
+	}
+	fputs(report.data, worst == DIR_CHECK_FAILED ? stderr : stdout);
+	printf("%s: configuration %s\n", cf->path,
+	       worst == DIR_CHECK_OK       ? "OK"
+	       : worst == DIR_CHECK_DEGRADED ? "OK, directory usable with warnings"
+					     : "loads, directory UNAVAILABLE");
 	strbuf_free(&report);
 	policy_free(pol);
-	return rc;
+	return worst == DIR_CHECK_FAILED ? EX_UNAVAILABLE : 0;
 }
 
 static void *signal_thread(void *arg)
@@ -202,20 +218,14 @@ static void daemonize(void)
 
 static struct config *load_or_exit(const char *path)
 {
-	struct strbuf errors = STRBUF_INIT;
+	const char *error = NULL;
 	struct config *cf;
 
-	strbuf_init(&errors);
-	cf = config_load(path, &errors);
-	if (cf == NULL) {
-		fputs(errors.data, stderr);
-		if (errors.len == 0 || errors.data[errors.len - 1] != '\n')
-			fputc('\n', stderr);
+	if ((cf = config_load(path, &error)) == NULL) {
+		fprintf(stderr, "%s\n", error);
 		msg_error("%s: configuration has errors; not starting", path);
-		strbuf_free(&errors);
 		exit(EX_CONFIG);
 	}
-	strbuf_free(&errors);
 	return cf;
 }
 
@@ -266,14 +276,12 @@ static void block_signals(void)
  * until libmilter stops. Returns smfi_main's result. */
 static int serve(const struct options *o, struct config *cf, int json_fd)
 {
-	struct strbuf errors = STRBUF_INIT;
+	const char *error = NULL;
 	struct snapshot *snap;
 	pthread_t sig_tid;
 
-	strbuf_init(&errors);
-	if ((snap = snapshot_create(cf, json_fd, &errors)) == NULL)
-		msg_fatal_status(EX_CONFIG, "%s", errors.data);
-	strbuf_free(&errors);
+	if ((snap = snapshot_create(cf, json_fd, NULL, &error)) == NULL)
+		msg_fatal_status(EX_CONFIG, "%s", error);
 	snapshot_install(snap);
 	callbacks_init();
 	if ((errno = pthread_create(&sig_tid, NULL, signal_thread, (void *)o->config_path)))
@@ -287,7 +295,7 @@ static int serve(const struct options *o, struct config *cf, int json_fd)
 int main(int argc, char **argv)
 {
 	struct options o;
-	struct strbuf errors = STRBUF_INIT;
+	const char *error = NULL;
 	struct config *cf;
 	char *pidfile;
 	int json_fd, rc;
@@ -310,10 +318,8 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	log_set_sinks(cf->log.facility, cf->log.syslog, true);
-	strbuf_init(&errors);
-	if ((json_fd = snapshot_open_json(cf, &errors)) == -2)
-		msg_fatal_status(EX_CANTCREAT, "%s", errors.data);
-	strbuf_free(&errors);
+	if ((json_fd = snapshot_open_json(cf, &error)) == -2)
+		msg_fatal_status(EX_CANTCREAT, "%s", error);
 	setup_privileged(&o, cf, json_fd, o.socket ? o.socket : cf->socket);
 	/* Under systemd, stderr is the journal, which syslog feeds already. */
 	if (o.foreground)

@@ -16,14 +16,15 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "milter/snapshot.h"
+#include "conf/build.h"
+#include "lib/error.h"
 #include "milter/stats.h"
-#include "policy/ldap/dir_ldap.h"
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct snapshot *current;
 static unsigned generations;
 
-int snapshot_open_json(const struct config *cf, struct strbuf *errors_r)
+int snapshot_open_json(const struct config *cf, const char **error_r)
 {
 	int fd;
 
@@ -31,42 +32,44 @@ int snapshot_open_json(const struct config *cf, struct strbuf *errors_r)
 		return -1;
 	fd = open(cf->log.json, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0) {
-		strbuf_appendf(errors_r, "%s: cannot open JSON log: %s\n", cf->log.json,
-			       strerror(errno));
+		*error_r = error_printf("%s: cannot open JSON log: %s", cf->log.json,
+					strerror(errno));
 		return -2;
 	}
 	return fd;
 }
 
-struct snapshot *snapshot_create(struct config *cf, int json_fd, struct strbuf *errors_r)
+struct snapshot *snapshot_create(struct config *cf, int json_fd, const struct snapshot *prev,
+				 const char **error_r)
 {
 	struct snapshot *snap = xcalloc(1, sizeof *snap);
-	char err[512] = "";
+	const char *error = NULL;
 
 	snap->cf = cf;
 	snap->json_fd = json_fd;
 	snap->refcnt = 1;
-	snap->pol = policy_create(cf, err, sizeof err);
+	snap->pol = conf_policy_create(cf, prev != NULL ? prev->pol : NULL, &error);
 	if (snap->pol == NULL) {
-		strbuf_appendf(errors_r, "%s: %s\n", cf->path, err);
+		*error_r = error_printf("%s: %s", cf->path, error);
 		snapshot_release(snap);
 		return NULL;
 	}
 	return snap;
 }
 
-struct snapshot *snapshot_load(const char *path, struct strbuf *errors_r)
+struct snapshot *snapshot_load(const char *path, const struct snapshot *prev,
+			       const char **error_r)
 {
-	struct config *cf = config_load(path, errors_r);
+	struct config *cf = config_load(path, error_r);
 	int fd;
 
 	if (cf == NULL)
 		return NULL;
-	if ((fd = snapshot_open_json(cf, errors_r)) == -2) {
+	if ((fd = snapshot_open_json(cf, error_r)) == -2) {
 		config_free(cf);
 		return NULL;
 	}
-	return snapshot_create(cf, fd, errors_r);
+	return snapshot_create(cf, fd, prev, error_r);
 }
 
 void snapshot_install(struct snapshot *snap)
@@ -122,32 +125,30 @@ static void warn_restart_only(const struct config *old, const struct config *cf)
 
 int snapshot_reload(const char *path)
 {
-	struct snapshot *old;
-	struct strbuf errors = STRBUF_INIT;
+	struct snapshot *old = snapshot_acquire();
 	struct snapshot *snap;
+	const char *error = NULL;
 
-	strbuf_init(&errors);
-	snap = snapshot_load(path, &errors);
+	/* Only this (signal) thread reloads: OLD stays current meanwhile. */
+	snap = snapshot_load(path, old, &error);
 	if (snap == NULL) {
 		/* One log line per problem, and say plainly nothing changed. */
-		char *save = NULL;
+		char *copy = xstrdup(error), *save = NULL;
 
-		for (char *line = strtok_r(errors.data, "\n", &save); line;
+		for (char *line = strtok_r(copy, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save))
 			msg_error("reload: %s", line);
+		free(copy);
 		msg_error("reload failed: still running the previous configuration");
-		strbuf_free(&errors);
+		snapshot_release(old);
 		return -1;
 	}
-	strbuf_free(&errors);
-	if ((old = snapshot_acquire()) != NULL) {
+	if (old != NULL)
 		warn_restart_only(old->cf, snap->cf);
-		snapshot_release(old);
-	}
+	snapshot_release(old);
 	log_set_syslog(snap->cf->log.facility, snap->cf->log.syslog);
 	snapshot_install(snap);
-	msg_info("reload: configuration %s loaded (generation %u), cache flushed", path,
-		 snap->generation);
+	msg_info("reload: configuration %s loaded (generation %u)", path, snap->generation);
 	return 0;
 }
 
@@ -165,19 +166,24 @@ void snapshot_shutdown(void)
 void snapshot_format_stats(struct strbuf *out, bool prometheus)
 {
 	struct snapshot *snap = snapshot_acquire();
-	struct directory *ldap = snap ? policy_ldap_directory(snap->pol) : NULL;
-	struct dir_ldap_stats st;
+	struct directory *const *dirs = NULL;
+	size_t n = 0;
 
 	if (prometheus)
 		stats_format_prometheus(out);
 	else
 		stats_format_line(out);
-	if (ldap != NULL) {
-		dir_ldap_get_stats(ldap, &st);
+	if (snap != NULL)
+		dirs = policy_directories(snap->pol, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct dir_stats st = {0};
+
+		if (!dir_stats(dirs[i], &st))
+			continue;
 		if (prometheus)
-			stats_format_ldap_prometheus(out, &st);
+			stats_format_dir_prometheus(out, &st);
 		else
-			stats_format_ldap_line(out, &st);
+			stats_format_dir_line(out, &st);
 	}
 	snapshot_release(snap);
 }

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "milter/stats.h"
-#include "policy/ldap/dir_ldap.h"
+#include "policy/directory.h"
 
 #define N_REASONS (REASON_SENDER_OK + 1)
 #define N_SOURCES (SRC_STALE_CACHE + 1)
@@ -120,7 +120,7 @@ void stats_format_prometheus(struct strbuf *out)
 	strbuf_appendf(out, "relaymilter_decision_seconds_count %llu\n", (unsigned long long)cum);
 }
 
-void stats_format_ldap_line(struct strbuf *out, const struct dir_ldap_stats *st)
+void stats_format_dir_line(struct strbuf *out, const struct dir_stats *st)
 {
 	unsigned long asked = st->cache_hits + st->cache_misses;
 
@@ -141,7 +141,7 @@ static void prom(struct strbuf *out, const char *name, const char *type, const c
 		       name, help, name, type, name, value);
 }
 
-void stats_format_ldap_prometheus(struct strbuf *out, const struct dir_ldap_stats *st)
+void stats_format_dir_prometheus(struct strbuf *out, const struct dir_stats *st)
 {
 	prom(out, "cache_entries", "gauge", "Directory answers held in the cache.",
 	     (double)st->cache_entries);

@@ -28,11 +28,11 @@ void stats_session(void);
 void stats_format_line(struct strbuf *out);
 /* Append the counters in Prometheus text exposition format. */
 void stats_format_prometheus(struct strbuf *out);
-struct dir_ldap_stats;
+struct dir_stats;
 /* Append the directory's cache and LDAP counters to the SIGUSR2 line. */
-void stats_format_ldap_line(struct strbuf *out, const struct dir_ldap_stats *st);
+void stats_format_dir_line(struct strbuf *out, const struct dir_stats *st);
 /* ... and in Prometheus text format. */
-void stats_format_ldap_prometheus(struct strbuf *out, const struct dir_ldap_stats *st);
+void stats_format_dir_prometheus(struct strbuf *out, const struct dir_stats *st);
 /* The name of an action for logs. */
 const char *stats_action_name(enum stats_action action);
 

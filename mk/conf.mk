@@ -3,7 +3,8 @@ librelaymilter_a_SOURCES += \
 	conf/conf.c conf/conf.h \
 	conf/keys.c conf/keys.h \
 	conf/loader.h conf/store.c \
-	conf/validate.c conf/convert.c
+	conf/validate.c conf/convert.c \
+	conf/build.c conf/build.h
 
 check_PROGRAMS += tests/unit/test_config
 TESTS += tests/unit/test_config

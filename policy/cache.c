@@ -1,8 +1,8 @@
 /*
  * cache: sharded LRU cache of directory answers with coalesced misses.
  *
- * Entry points: cache_create, cache_lookup, cache_flush, cache_get_stats,
- * cache_free. The cache owns copies of its keys. Allocation failure ends the
+ * Entry points: cache_create, cache_lookup, cache_expire, cache_import,
+ * cache_get_stats, cache_free. The cache owns copies of its keys. Allocation failure ends the
  * process (xalloc); nothing else fails.
  *
  * A key hashes to one of up to 64 shards (fewer for small caches, so that
@@ -81,9 +81,11 @@ static double default_clock(void *ctx)
 	return monotime_now();
 }
 
-static uint32_t hash_key(const char *key)
+static uint32_t hash_key(const struct cache *c, const char *key)
 {
 	uint32_t h = 2166136261u; /* FNV-1a */
+
+	(void)c;
 
 	for (; *key != '\0'; key++) {
 		h ^= (unsigned char)*key;
@@ -333,7 +335,7 @@ void cache_lookup(struct cache *c, const char *key, double deadline,
 		  cache_fetch_fn fetch, void *ctx, char *detail, size_t size,
 		  struct cache_result *res_r)
 {
-	uint32_t hash = hash_key(key);
+	uint32_t hash = hash_key(c, key);
 	struct shard *s = &c->shards[hash & (c->n_shards - 1)];
 	struct centry *e;
 	double now;
@@ -380,23 +382,78 @@ out:
 	pthread_mutex_unlock(&s->lock);
 }
 
-void cache_flush(struct cache *c)
+void cache_expire(struct cache *c)
 {
-	int i;
+	double now = c->p.clock(c->p.clock_ctx);
 
-	for (i = 0; i < (int)c->n_shards; i++) {
+	for (unsigned i = 0; i < c->n_shards; i++) {
 		struct shard *s = &c->shards[i];
-		struct centry *e, *next;
 
 		pthread_mutex_lock(&s->lock);
-		for (e = s->head; e != NULL; e = next) {
-			next = e->next;
-			if (entry_busy(e))
-				e->has_value = false; /* its fetch will refill it */
-			else
-				shard_remove(s, e);
-		}
+		for (struct centry *e = s->head; e != NULL; e = e->next)
+			if (e->has_value && e->expires > now)
+				e->expires = now; /* STORED stays: stale_ttl still counts */
 		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+/* One answer carried from one cache to another. */
+struct carried {
+	char *key;
+	int status;
+	double stored;
+};
+
+/* Copy S's answers, oldest first, into a new array of *N_R. */
+static struct carried *shard_carry(struct shard *s, size_t *n_r)
+{
+	struct carried *out;
+	size_t n = 0;
+
+	pthread_mutex_lock(&s->lock);
+	out = xcalloc((size_t)s->count + 1, sizeof *out);
+	for (struct centry *e = s->tail; e != NULL; e = e->prev)
+		if (e->has_value)
+			out[n++] = (struct carried){xstrdup(e->key), e->status, e->stored};
+	pthread_mutex_unlock(&s->lock);
+	*n_r = n;
+	return out;
+}
+
+/* Store one carried answer in C as expired, unless C knows the key. */
+static void import_one(struct cache *c, const struct carried *a, double now)
+{
+	uint32_t hash = hash_key(c, a->key);
+	struct shard *s = &c->shards[hash & (c->n_shards - 1)];
+	struct centry *e;
+
+	pthread_mutex_lock(&s->lock);
+	if (shard_find(s, a->key, hash) == NULL) {
+		e = shard_insert(c, s, a->key, hash);
+		e->pending = false;
+		e->has_value = true;
+		e->status = e->last_status = a->status;
+		e->stored = a->stored;
+		e->expires = now;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+void cache_import(struct cache *dst, struct cache *src)
+{
+	double now = dst->p.clock(dst->p.clock_ctx);
+
+	if (dst->p.max_entries == 0)
+		return;
+	for (unsigned i = 0; i < src->n_shards; i++) {
+		size_t n;
+		struct carried *a = shard_carry(&src->shards[i], &n);
+
+		for (size_t j = 0; j < n; j++) {
+			import_one(dst, &a[j], now);
+			free(a[j].key);
+		}
+		free(a);
 	}
 }
 

@@ -77,8 +77,16 @@ void cache_lookup(struct cache *c, const char *key, double deadline,
 		  cache_fetch_fn fetch, void *ctx, char *detail, size_t size,
 		  struct cache_result *res_r);
 
-/* Drop every entry (reload): fetches in flight complete normally. */
-void cache_flush(struct cache *c);
+/* Expire every entry (reload): the next lookup of each key asks the
+ * backend, and while the backend cannot answer the expired entry still
+ * serves as a stale one within stale_ttl of when it was stored. Nothing is
+ * forgotten; fetches in flight complete normally. */
+void cache_expire(struct cache *c);
+/* Copy SRC's answers into DST as expired entries (a reload that replaces a
+ * cache): DST then serves them as stale ones while its backend cannot
+ * answer. Keys DST already holds are kept; DST's bound holds. Both caches
+ * must use the same clock. */
+void cache_import(struct cache *dst, struct cache *src);
 
 /* A snapshot of the counters. */
 void cache_get_stats(struct cache *c, struct cache_stats *st_r);

@@ -161,7 +161,7 @@ struct directory *dir_set_create(const struct dir_set_params *params, struct pol
 
 	ds->ops = set_ops;
 	ds->ops.name = params->name;
-	ds->dir.ops = &ds->ops;
+	dir_init(&ds->dir, &ds->ops);
 	ds->params = *params;
 	ds->sets = policy_sets_ref(sets);
 	return &ds->dir;

@@ -1,9 +1,8 @@
 /*
- * dir_static: the config file's lists (policy.local_domains,
- * policy.allow_networks) as a dir_set (policy/dir_set.h) whose sets are
- * built once, here, and never replaced. Entry points: dir_static_create,
- * dir_static_create_params; the rest is reached through the directory
- * table. Always answers; never errs.
+ * dir_static: the config file's lists (lists.local_domains,
+ * lists.allow_networks) as a dir_set (policy/dir_set.h) whose sets are
+ * built once, here, and never replaced. Entry point: dir_static_create;
+ * the rest is reached through the directory table. Always answers; never errs.
  */
 #include "config.h"
 
@@ -11,7 +10,7 @@
 #include "policy/dir_set.h"
 #include "policy/dir_static.h"
 
-struct directory *dir_static_create_params(const struct dir_static_params *p)
+struct directory *dir_static_create(const struct dir_static_params *p)
 {
 	static const struct dir_set_params set_params = {
 		.name = "static",
@@ -37,17 +36,4 @@ struct directory *dir_static_create_params(const struct dir_static_params *p)
 	dir = dir_set_create(&sp, sets);
 	policy_sets_unref(sets);
 	return dir;
-}
-
-struct directory *dir_static_create(const struct config *cf)
-{
-	const struct dir_static_params p = {
-		.local_domains = (const char *const *)cf->policy.local_domains,
-		.n_local_domains = cf->policy.n_local_domains,
-		.allow_networks = (const char *const *)cf->policy.allow_networks_text,
-		.n_allow_networks = cf->policy.n_allow_networks,
-		.match_subdomains = cf->policy.match_subdomains,
-	};
-
-	return dir_static_create_params(&p);
 }

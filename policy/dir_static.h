@@ -1,6 +1,6 @@
 /*
  * dir_static: the directory backend over the config file's static lists
- * (policy.local_domains, policy.allow_networks): a dir_set whose sets are
+ * (lists.local_domains, lists.allow_networks): a dir_set whose sets are
  * built once. Always answers; never errs.
  */
 #ifndef RM_DIR_STATIC_H
@@ -9,7 +9,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "conf/conf.h"
 #include "policy/directory.h"
 
 struct dir_static_params {
@@ -21,8 +20,6 @@ struct dir_static_params {
 };
 
 /* A static directory over copies of P's lists (P may go away after). */
-struct directory *dir_static_create_params(const struct dir_static_params *p);
-/* The same over CF's policy section. */
-struct directory *dir_static_create(const struct config *cf);
+struct directory *dir_static_create(const struct dir_static_params *p);
 
 #endif

@@ -1,10 +1,70 @@
 /*
- * directory: what is common to every backend: the names of answer sources
- * for logs. The dispatch itself is the inline table calls in directory.h.
+ * directory: what is common to every backend: references, the wrappers for
+ * the optional parts of the table, and the names of answer sources for logs.
+ * The lookups themselves are the inline table calls in directory.h.
  */
 #include "config.h"
 
 #include "policy/directory.h"
+
+void dir_init(struct directory *dir, const struct directory_ops *ops)
+{
+	dir->ops = ops;
+	dir->refs = 1;
+	dir->started = false;
+}
+
+struct directory *dir_ref(struct directory *dir)
+{
+	__atomic_add_fetch(&dir->refs, 1, __ATOMIC_RELAXED);
+	return dir;
+}
+
+void dir_free(struct directory *dir)
+{
+	if (dir == NULL || __atomic_sub_fetch(&dir->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	dir->ops->free(dir);
+}
+
+enum dir_check dir_check(struct directory *dir, struct strbuf *report)
+{
+	if (dir->ops->check == NULL) {
+		strbuf_appendf(report, "%s directory: in memory, nothing to reach\n",
+			       dir->ops->name);
+		return DIR_CHECK_OK;
+	}
+	return dir->ops->check(dir, report);
+}
+
+bool dir_stats(struct directory *dir, struct dir_stats *st_r)
+{
+	return dir->ops->stats != NULL && dir->ops->stats(dir, st_r);
+}
+
+void dir_expire(struct directory *dir)
+{
+	if (dir->ops->expire != NULL)
+		dir->ops->expire(dir);
+}
+
+void dir_start(struct directory *dir)
+{
+	if (dir->started)
+		return;
+	dir->started = true;
+	if (dir->ops->start != NULL)
+		dir->ops->start(dir);
+}
+
+struct directory *dir_handover(struct directory *prev, struct directory *next)
+{
+	if (prev == NULL || prev->ops != next->ops || prev->ops->handover == NULL) {
+		dir_start(next);
+		return next;
+	}
+	return prev->ops->handover(prev, next);
+}
 
 const char *dir_source_name(enum dir_source src)
 {

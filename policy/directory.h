@@ -1,14 +1,22 @@
 /*
  * directory: where policy data lives, behind a table of function pointers
- * (Postfix's DICT, OpenSMTPD's table_backend). Backends: dir_static (the
- * config's lists) and dir_ldap (cached LDAP). A lookup distinguishes "found",
- * "not found" and "could not ask": an error travels up and becomes a
- * tempfail, never "not local".
+ * (Postfix's DICT, OpenSMTPD's table_backend). Backends: dir_set (answers
+ * from published in-memory sets; dir_static is one, built from the config's
+ * lists) and dir_ldap (policy/ldap/: cached LDAP lookups). A lookup
+ * distinguishes "found", "not found" and "could not ask": an error travels
+ * up and becomes a tempfail, never "not local".
+ *
+ * What a backend implements: lookup_domain, match_client and free (always);
+ * check, stats, expire, start and handover when it has the matching state
+ * (NULL otherwise; the dir_* wrappers below then do the neutral thing).
+ * Nobody reaches a backend but through this table.
  */
 #ifndef RM_DIRECTORY_H
 #define RM_DIRECTORY_H
 
 #include <stdbool.h>
+
+#include "lib/strbuf.h"
 
 #include "lib/netlist.h"
 
@@ -37,12 +45,42 @@ struct dir_answer {
 	char detail[320]; /* out, when WANT_DETAIL; else left as it was */
 };
 
+/* What `relaymilter -n -n` learned of a directory. */
+enum dir_check {
+	DIR_CHECK_OK,       /* every server answered */
+	DIR_CHECK_DEGRADED, /* usable (some server answered), others did not */
+	DIR_CHECK_FAILED,   /* nothing answered: the directory is unusable */
+};
+
+/* A backend's counters (SIGUSR2, the stats file). They count from the
+ * daemon's start: a reload's successor carries its predecessor's on. */
+struct dir_stats {
+	unsigned long cache_hits;
+	unsigned long cache_misses;    /* lookups that went to the server */
+	unsigned long cache_coalesced; /* lookups that shared another's query */
+	unsigned long cache_stale;     /* answered from an expired entry */
+	unsigned long cache_errors;    /* lookups answered DIR_ERROR */
+	unsigned long cache_evictions;
+	unsigned long cache_entries;
+	unsigned long ldap_queries;  /* searches sent */
+	unsigned long ldap_errors;   /* searches that failed */
+	unsigned long ldap_timeouts; /* ... timed out and abandoned */
+	unsigned long ldap_connects; /* handles opened */
+	unsigned long ldap_connect_failures;
+	unsigned long ldap_fast_failures; /* refused at once: all servers down */
+	int ldap_servers_up;
+	unsigned long networks;         /* allowlisted networks in memory */
+	unsigned long network_loads;    /* successful bulk loads */
+	unsigned long network_failures; /* failed bulk loads */
+	double networks_age;            /* seconds since the last load; -1 never */
+};
+
 struct directory;
 
 struct directory_ops {
-	const char *name; /* "static", "ldap" */
+	const char *name; /* "static", "ldap": one name per backend */
 	/* Is DOMAIN (normalised, see address_normalize_domain) local? With
-	 * match_subdomains in the backend's config, a parent domain counts. */
+	 * match_subdomains in the backend's params, a parent domain counts. */
 	void (*lookup_domain)(struct directory *dir, const char *domain,
 			      struct dir_answer *ans_r);
 	/* Is ADDR in an allowlisted network this backend holds? Answered from
@@ -50,13 +88,35 @@ struct directory_ops {
 	 * managed to load its networks (then nobody can say "not allowlisted"). */
 	void (*match_client)(struct directory *dir, const struct netaddr *addr,
 			     struct dir_answer *ans_r);
-	/* Release everything (stops background threads). */
+	/* Release everything (stops background threads); called when the
+	 * last reference goes. */
 	void (*free)(struct directory *dir);
+	/* -n -n: reach the servers now, append a human report to REPORT (one
+	 * line per finding; a problem that leaves the directory usable starts
+	 * with "warning: "). */
+	enum dir_check (*check)(struct directory *dir, struct strbuf *report);
+	/* Fill ST_R (zeroed by the caller); false: this backend has none. */
+	bool (*stats)(struct directory *dir, struct dir_stats *st_r);
+	/* Reload: everything remembered is expired, not forgotten. An edit in
+	 * the directory is seen by the next lookup; while the server cannot
+	 * answer, the expired answers still serve as stale ones. */
+	void (*expire)(struct directory *dir);
+	/* Go into service: start background work (connections, loads). */
+	void (*start)(struct directory *dir);
+	/* Reload: DIR is running, NEXT is the same backend's directory for the
+	 * new configuration, not started. Return what the new policy uses in
+	 * DIR's place: DIR itself (a new reference; NEXT released) when the
+	 * backend's parameters are unchanged, or NEXT started with what DIR
+	 * knows (its last good networks, its cached answers as expired ones,
+	 * its counters). */
+	struct directory *(*handover)(struct directory *dir, struct directory *next);
 };
 
-/* Every backend embeds this as its first member. */
+/* Every backend embeds this as its first member; dir_init sets it up. */
 struct directory {
 	const struct directory_ops *ops;
+	unsigned refs;
+	bool started;
 };
 
 /* The text form of a source for logs: "static", "cache", "ldap", "stale-cache", "-". */
@@ -74,10 +134,22 @@ static inline void dir_match_client(struct directory *dir, const struct netaddr 
 	dir->ops->match_client(dir, addr, ans_r);
 }
 
-static inline void dir_free(struct directory *dir)
-{
-	if (dir != NULL)
-		dir->ops->free(dir);
-}
+/* A directory of OPS with one reference (backends call it on create). */
+void dir_init(struct directory *dir, const struct directory_ops *ops);
+/* One more reference to DIR. */
+struct directory *dir_ref(struct directory *dir);
+/* Drop a reference (NULL is fine); the last one frees DIR. */
+void dir_free(struct directory *dir);
+/* The ops wrappers for what a backend may lack: a backend without check
+ * reports that it needs no server and is OK; without stats, false. */
+enum dir_check dir_check(struct directory *dir, struct strbuf *report);
+bool dir_stats(struct directory *dir, struct dir_stats *st_r);
+void dir_expire(struct directory *dir);
+/* Start DIR once (later calls do nothing). */
+void dir_start(struct directory *dir);
+/* Reload: what the next policy uses in PREV's place, NEXT being the same
+ * backend's new directory (see directory_ops.handover). Without handover,
+ * NEXT, started. Takes NEXT's reference; returns one reference. */
+struct directory *dir_handover(struct directory *prev, struct directory *next);
 
 #endif

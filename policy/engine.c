@@ -1,7 +1,7 @@
 /*
  * engine: the relay decision of SPEC §1. Entry points: policy_create,
- * policy_free, policy_check_sender, policy_check_recipient. One small
- * function per rule, in the order of the spec; each returns true when it
+ * policy_free, policy_directory, policy_directories, policy_check_sender,
+ * policy_check_recipient. One small function per rule, in the order of the spec; each returns true when it
  * decided (filling the verdict) and false to pass on. A directory error is
  * carried up as REASON_LOOKUP_ERROR and becomes a tempfail (or the configured
  * reject), never "not local". The engine holds no mutable state of its own:
@@ -16,16 +16,14 @@
 
 #include "lib/log.h"
 #include "lib/xalloc.h"
-#include "policy/ldap/dir_ldap.h"
-#include "policy/dir_static.h"
 #include "policy/engine.h"
 #include "policy/reply.h"
 
 #define MAX_DIRS 2
 
 struct policy {
-	const struct config *cf;
-	struct directory *dirs[MAX_DIRS]; /* static first, then ldap */
+	const struct policy_params *p;
+	struct directory *dirs[MAX_DIRS]; /* asked in order: static first, then ldap */
 	size_t n_dirs;
 };
 
@@ -97,14 +95,14 @@ static void decide_reply(struct decision *d, enum verdict_action action,
 static void decide_lookup_error(struct decision *d, enum dir_source source,
 				const char *raw_addr)
 {
-	const struct config *cf = d->pol->cf;
+	const struct policy_params *pp = d->pol->p;
 
-	if (cf->policy.on_lookup_error == LOOKUP_ERROR_REJECT)
+	if (pp->on_lookup_error == LOOKUP_ERROR_REJECT)
 		decide_reply(d, VERDICT_REJECT, REASON_LOOKUP_ERROR, source, "550", "5.7.1",
-			     raw_addr, cf->policy.replies.relay_denied);
+			     raw_addr, pp->replies.relay_denied);
 	else
 		decide_reply(d, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, source, "451",
-			     "4.3.0", raw_addr, cf->policy.replies.lookup_error);
+			     "4.3.0", raw_addr, pp->replies.lookup_error);
 }
 
 /* Ask every directory whether the client is allowlisted. */
@@ -184,20 +182,20 @@ static enum dir_status domain_is_local(struct decision *d, const char *domain,
 }
 
 /* policy.listeners: rules of the MTA listener the client came in on. */
-static const struct listener_conf *find_listener(const struct config *cf, const char *name)
+static const struct listener_params *find_listener(const struct policy_params *pp, const char *name)
 {
 	if (name == NULL || name[0] == '\0')
 		return NULL;
-	for (size_t i = 0; i < cf->policy.n_listeners; i++)
-		if (strcmp(cf->policy.listeners[i].name, name) == 0)
-			return &cf->policy.listeners[i];
+	for (size_t i = 0; i < pp->n_listeners; i++)
+		if (strcmp(pp->listeners[i].name, name) == 0)
+			return &pp->listeners[i];
 	return NULL;
 }
 
 static bool rule_listener(struct decision *d)
 {
-	const struct config *cf = d->pol->cf;
-	const struct listener_conf *lc = find_listener(cf, d->client->listener);
+	const struct policy_params *pp = d->pol->p;
+	const struct listener_params *lc = find_listener(pp, d->client->listener);
 	bool encrypted = d->client->tls_version && d->client->tls_version[0];
 
 	if (lc == NULL)
@@ -206,14 +204,14 @@ static bool rule_listener(struct decision *d)
 		trace(d, "rule_listener: %s requires TLS for authenticated sessions: "
 			 "not encrypted", lc->name);
 		decide_reply(d, VERDICT_REJECT, REASON_TLS_REQUIRED, SRC_STATIC, "530",
-			     "5.7.0", d->raw_rcpt, cf->policy.replies.tls_required);
+			     "5.7.0", d->raw_rcpt, pp->replies.tls_required);
 		return true;
 	}
 	if (lc->require_auth && !is_authenticated(d->client)) {
 		trace(d, "rule_listener: %s requires authentication: not authenticated",
 		      lc->name);
 		decide_reply(d, VERDICT_REJECT, REASON_AUTH_REQUIRED, SRC_STATIC, "530",
-			     "5.7.0", d->raw_rcpt, cf->policy.replies.auth_required);
+			     "5.7.0", d->raw_rcpt, pp->replies.auth_required);
 		return true;
 	}
 	trace(d, "rule_listener: %s requirements met", lc->name);
@@ -230,7 +228,7 @@ static bool reject_needs_allowlist(struct decision *d)
 	if (!d->allowlist_unknown)
 		return false;
 	trace(d, "the allowlist could not be consulted: %s instead of a refusal",
-	      d->pol->cf->policy.on_lookup_error == LOOKUP_ERROR_REJECT ? "reject"
+	      d->pol->p->on_lookup_error == LOOKUP_ERROR_REJECT ? "reject"
 								     : "tempfail");
 	decide_lookup_error(d, SRC_LDAP, d->rcpt_or_from);
 	return true;
@@ -252,7 +250,7 @@ static bool rule_authenticated(struct decision *d)
 		trace(d, "rule_authenticated: no SMTP AUTH");
 		return false;
 	}
-	if (!d->pol->cf->policy.allow_authenticated) {
+	if (!d->pol->p->allow_authenticated) {
 		trace(d, "rule_authenticated: authenticated as %s, but "
 			 "allow_authenticated = false", d->client->auth_user);
 		return false;
@@ -264,7 +262,7 @@ static bool rule_authenticated(struct decision *d)
 
 static bool rule_local_recipient(struct decision *d)
 {
-	const struct config *cf = d->pol->cf;
+	const struct policy_params *pp = d->pol->p;
 	enum dir_source source;
 
 	if (d->addr.routed) {
@@ -273,7 +271,7 @@ static bool rule_local_recipient(struct decision *d)
 		if (!reject_needs_allowlist(d))
 			decide_reply(d, VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE,
 				     "550", "5.7.1", d->raw_rcpt,
-				     cf->policy.replies.relay_denied);
+				     pp->replies.relay_denied);
 		return true;
 	}
 	if (d->addr.is_postmaster) {
@@ -287,7 +285,7 @@ static bool rule_local_recipient(struct decision *d)
 		return true;
 	case DIR_ERROR:
 		trace(d, "rule_local_recipient: a directory could not answer: %s",
-		      cf->policy.on_lookup_error == LOOKUP_ERROR_REJECT ? "reject"
+		      pp->on_lookup_error == LOOKUP_ERROR_REJECT ? "reject"
 									 : "tempfail");
 		decide_lookup_error(d, source, d->raw_rcpt);
 		return true;
@@ -307,7 +305,7 @@ static void rule_unauth_relay(struct decision *d)
 		return;
 	trace(d, "rule_unauth_relay: relay access denied");
 	decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_RELAY, source, "550", "5.7.1",
-		     d->raw_rcpt, d->pol->cf->policy.replies.relay_denied);
+		     d->raw_rcpt, d->pol->p->replies.relay_denied);
 }
 
 static void decision_init(struct decision *d, struct policy *pol,
@@ -342,7 +340,7 @@ void policy_check_recipient(struct policy *pol, const struct policy_client *clie
 	if (address_parse(d.raw_rcpt, ADDRESS_RECIPIENT, &d.addr, &err) < 0) {
 		trace(&d, "parse recipient: %s: refused", err);
 		decide_reply(&d, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "501",
-			     "5.1.3", d.raw_rcpt, pol->cf->policy.replies.bad_recipient);
+			     "5.1.3", d.raw_rcpt, pol->p->replies.bad_recipient);
 		return;
 	}
 	if (!rule_listener(&d) && !rule_allowlisted_client(&d) &&
@@ -354,15 +352,15 @@ void policy_check_recipient(struct policy *pol, const struct policy_client *clie
 /* The unauthenticated client claims one of our domains as sender. */
 static void sender_local_claimed(struct decision *d, enum dir_source source)
 {
-	const struct config *cf = d->pol->cf;
+	const struct policy_params *pp = d->pol->p;
 
-	switch (cf->policy.unauth_local_sender) {
+	switch (pp->unauth_local_sender) {
 	case SENDER_REJECT:
 		trace(d, "unauth_local_sender = reject");
 		if (reject_needs_allowlist(d))
 			break;
 		decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_LOCAL_SENDER, source, "550",
-			     "5.7.1", d->raw_from, cf->policy.replies.unauth_local_sender);
+			     "5.7.1", d->raw_from, pp->replies.unauth_local_sender);
 		break;
 	case SENDER_LOG:
 		trace(d, "unauth_local_sender = log: accepted, logged");
@@ -378,7 +376,7 @@ static void sender_local_claimed(struct decision *d, enum dir_source source)
  * local sender domain are of interest. */
 static void sender_rules(struct decision *d)
 {
-	const struct config *cf = d->pol->cf;
+	const struct policy_params *pp = d->pol->p;
 	enum dir_source source;
 
 	if (d->addr.is_null) {
@@ -389,7 +387,7 @@ static void sender_rules(struct decision *d)
 		d->v->reason = REASON_SENDER_OK;
 		return;
 	}
-	if (cf->policy.unauth_local_sender == SENDER_ACCEPT || d->addr.domain == NULL) {
+	if (pp->unauth_local_sender == SENDER_ACCEPT || d->addr.domain == NULL) {
 		trace(d, "sender: unauth_local_sender = accept: not looked up");
 		return;
 	}
@@ -401,7 +399,7 @@ static void sender_rules(struct decision *d)
 		break;
 	case DIR_ERROR:
 		/* Only a reject needs the answer; logging can do without. */
-		if (cf->policy.unauth_local_sender == SENDER_REJECT)
+		if (pp->unauth_local_sender == SENDER_REJECT)
 			decide_lookup_error(d, source, d->raw_from);
 		else
 			trace(d, "sender: lookup failed; unauth_local_sender = log: accepted");
@@ -423,45 +421,38 @@ void policy_check_sender(struct policy *pol, const struct policy_client *client,
 	if (address_parse(d.raw_from, ADDRESS_SENDER, &d.addr, &err) < 0) {
 		trace(&d, "parse sender: %s: refused", err);
 		decide_reply(&d, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "553",
-			     "5.1.7", d.raw_from, pol->cf->policy.replies.bad_sender);
+			     "5.1.7", d.raw_from, pol->p->replies.bad_sender);
 		return;
 	}
 	sender_rules(&d);
 	address_clear(&d.addr);
 }
 
-struct policy *policy_create_dirs(const struct config *cf, struct directory *const *dirs,
-				  size_t n)
+struct policy *policy_create(const struct policy_params *params,
+			     struct directory *const *dirs, size_t n)
 {
 	struct policy *pol = xcalloc(1, sizeof *pol);
 
 	if (n > MAX_DIRS)
-		msg_panic("policy_create_dirs: %zu directories, at most %d", n, MAX_DIRS);
-	pol->cf = cf;
+		msg_panic("policy_create: %zu directories, at most %d", n, MAX_DIRS);
+	pol->p = params;
 	for (size_t i = 0; i < n; i++)
 		pol->dirs[pol->n_dirs++] = dirs[i];
 	return pol;
 }
 
-struct policy *policy_create(const struct config *cf, char *errbuf, size_t size)
+struct directory *policy_directory(const struct policy *pol, const char *name)
 {
-	struct directory *dirs[MAX_DIRS];
-	size_t n = 0;
-
-	dirs[n++] = dir_static_create(cf);
-	if (cf->ldap.enabled) {
-		if ((dirs[n] = dir_ldap_create(cf, errbuf, size)) == NULL) {
-			dir_free(dirs[0]);
-			return NULL;
-		}
-		n++;
-	}
-	return policy_create_dirs(cf, dirs, n);
+	for (size_t i = 0; pol != NULL && i < pol->n_dirs; i++)
+		if (strcmp(pol->dirs[i]->ops->name, name) == 0)
+			return pol->dirs[i];
+	return NULL;
 }
 
-struct directory *policy_ldap_directory(struct policy *pol)
+struct directory *const *policy_directories(const struct policy *pol, size_t *n_r)
 {
-	return pol->n_dirs > 1 ? pol->dirs[1] : NULL;
+	*n_r = pol->n_dirs;
+	return pol->dirs;
 }
 
 void policy_free(struct policy *pol)

@@ -9,12 +9,46 @@
 #define RM_ENGINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
-#include "conf/conf.h"
 #include "lib/strbuf.h"
 #include "lib/address.h"
 #include "policy/directory.h"
 #include "lib/netlist.h"
+
+enum sender_action { SENDER_ACCEPT, SENDER_LOG, SENDER_REJECT };
+enum lookup_error_action { LOOKUP_ERROR_TEMPFAIL, LOOKUP_ERROR_REJECT };
+
+/* Per-MTA-listener rules ({daemon_name}), policy.listeners. */
+struct listener_params {
+	char *name;
+	bool require_auth;     /* every recipient needs SMTP AUTH */
+	bool require_tls_auth; /* an authenticated session must be encrypted */
+};
+
+/* Reply texts; templates with %{rcpt}, %{sender}, %{client_addr},
+ * %{client_name}, %{auth}, %{listener} expansions (see policy/reply.h). */
+struct reply_templates {
+	char *relay_denied;        /* 550 5.7.1 */
+	char *unauth_local_sender; /* 550 5.7.1 */
+	char *lookup_error;        /* 451 4.3.0 */
+	char *bad_recipient;       /* 501 5.1.3 */
+	char *bad_sender;          /* 553 5.1.7 */
+	char *auth_required;       /* 530 5.7.0 */
+	char *tls_required;        /* 530 5.7.0 */
+};
+
+/* What the engine is told by its configuration (conf/ fills it from the
+ * policy section). The static lists are not here: they are the static
+ * directory's (policy/dir_static.h). */
+struct policy_params {
+	bool allow_authenticated;
+	enum sender_action unauth_local_sender;
+	enum lookup_error_action on_lookup_error;
+	struct listener_params *listeners;
+	size_t n_listeners;
+	struct reply_templates replies;
+};
 
 enum verdict_action {
 	VERDICT_ACCEPT,
@@ -78,18 +112,18 @@ struct verdict {
 
 struct policy;
 
-/* Build the engine for CF: the static directory, then LDAP when configured.
- * Returns NULL with a message written into ERRBUF (SIZE bytes). CF must
- * outlive the policy. */
-struct policy *policy_create(const struct config *cf, char *errbuf, size_t size);
-/* Build the engine over DIRS (N of them, asked in order; POL takes
- * ownership). For tests and tools that bring their own directories. */
-struct policy *policy_create_dirs(const struct config *cf, struct directory *const *dirs,
-				  size_t n);
-/* Free POL and its directories. */
+/* The engine for PARAMS over DIRS (N of them, asked in order; POL takes
+ * ownership of the references). PARAMS must outlive the policy. conf/build.h
+ * composes the directories a config names. */
+struct policy *policy_create(const struct policy_params *params,
+			     struct directory *const *dirs, size_t n);
+/* Release POL and its references to its directories. */
 void policy_free(struct policy *pol);
-/* The LDAP directory of POL, or NULL when the config has none. */
-struct directory *policy_ldap_directory(struct policy *pol);
+/* The directory of POL whose backend is NAME ("static", "ldap"), or NULL:
+ * a reload hands it to its successor. */
+struct directory *policy_directory(const struct policy *pol, const char *name);
+/* POL's directories, in the order they are asked: *N_R of them. */
+struct directory *const *policy_directories(const struct policy *pol, size_t *n_r);
 
 /*
  * Decide the sender at MAIL FROM. FROM is the raw envelope sender. When TRACE

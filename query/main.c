@@ -14,6 +14,7 @@
 #include <sysexits.h>
 #include <syslog.h>
 
+#include "conf/build.h"
 #include "lib/escape.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
@@ -197,11 +198,10 @@ static int exit_status(const struct outcome *outs, size_t n)
 int main(int argc, char **argv)
 {
 	struct query q;
-	struct strbuf errors = STRBUF_INIT;
+	const char *error = NULL;
 	struct config *cf;
 	struct policy *pol;
 	struct outcome *outs;
-	char err[512] = "";
 	int status;
 
 	memset(&q, 0, sizeof q);
@@ -209,15 +209,12 @@ int main(int argc, char **argv)
 	parse_args(argc, argv, &q);
 	set_client(&q);
 	log_setup("relaymilter-query", LOG_MAIL, false, true);
-	strbuf_init(&errors);
-	if ((cf = config_load(q.config_path, &errors)) == NULL) {
-		fputs(errors.data, stderr);
-		strbuf_free(&errors);
+	if ((cf = config_load(q.config_path, &error)) == NULL) {
+		fprintf(stderr, "%s\n", error);
 		return EX_CONFIG;
 	}
-	strbuf_free(&errors);
-	if ((pol = policy_create(cf, err, sizeof err)) == NULL) {
-		fprintf(stderr, "%s: %s\n", cf->path, err);
+	if ((pol = conf_policy_create(cf, NULL, &error)) == NULL) {
+		fprintf(stderr, "%s: %s\n", cf->path, error);
 		config_free(cf);
 		return EX_CONFIG;
 	}

@@ -1,10 +1,12 @@
 /*
  * dir_ldap: the LDAP directory backend.
  *
- * Entry points: dir_ldap_create (and the ops table behind it),
- * dir_ldap_check, dir_ldap_get_stats, dir_ldap_flush_cache. The directory
- * borrows the strings of the config it was made from; it owns its pool,
- * cache, networks and threads, all stopped by dir_free.
+ * Entry point: dir_ldap_create; everything else through the ops table
+ * (lookups, check, stats, expire, start, handover). The directory owns a
+ * copy of its parameters, its pool, cache, networks and threads, all
+ * stopped when its last reference goes: a reload that changes nothing the
+ * backend uses keeps the running directory (handover), so the old
+ * configuration may go away before it.
  *
  * A domain lookup has one deadline, now + ldap.budget, for everything it
  * may do: wait for a pooled handle, wait for a concurrent lookup of the same
@@ -19,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/error.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
 #include "policy/cache.h"
 #include "policy/ldap/dir_ldap.h"
@@ -35,7 +39,7 @@
 
 struct dir_ldap {
 	struct directory dir; /* first: the directory.h contract */
-	const struct config *cf;
+	struct dir_ldap_params p; /* our own copy */
 	struct ldap_conn_params conn;
 	struct ldap_pool *pool;
 	struct cache *cache;
@@ -44,6 +48,8 @@ struct dir_ldap {
 	double timeout;
 	double budget;
 	bool match_subdomains;
+	struct dir_stats base; /* counted by the directories this one replaced */
+	struct dir_ldap *seed; /* a reload's predecessor, until started */
 };
 
 /* One domain lookup's state, handed to the cache's fetch callback. */
@@ -52,7 +58,6 @@ struct fetch_ctx {
 	double deadline;
 };
 
-static const struct directory_ops dir_ldap_ops;
 
 /* Copy SRC into DST (SIZE bytes), marking a cut with "..." rather than
  * truncating silently. */
@@ -68,7 +73,7 @@ static void copy_detail(char *dst, size_t size, const char *src)
 	memcpy(dst + size - 4, "...", 4);
 }
 
-static int scope_of(enum ldap_scope_conf scope)
+static int scope_of(enum ldap_scope scope)
 {
 	switch (scope) {
 	case SCOPE_BASE:
@@ -86,21 +91,20 @@ static int fetch_domain(void *ctx, const char *domain, char *detail, size_t size
 {
 	struct fetch_ctx *fc = ctx;
 	struct dir_ldap *dl = fc->dl;
-	const struct ldap_search_conf *dc = &dl->cf->ldap.domains;
+	const struct ldap_search_params *dc = &dl->p.domains;
 	char *attrs[2] = {(char *)LDAP_NO_ATTRS, NULL};
-	struct strbuf filter, err, out;
-	const char *uri = NULL;
+	struct strbuf filter, out;
+	const char *uri = NULL, *error = NULL;
 	int n = 0, rc, status;
 
 	strbuf_init(&filter);
-	strbuf_init(&err);
 	strbuf_init(&out);
 	if (dl->match_subdomains)
 		ldap_filter_expand_parents(&filter, dc->filter, domain);
 	else
 		ldap_filter_expand(&filter, dc->filter, domain, strlen(domain));
 	rc = ldap_pool_search(dl->pool, dc->base, dl->domain_scope, filter.data, attrs,
-			      DOMAIN_SIZELIMIT, fc->deadline, NULL, NULL, &n, &uri, &err);
+			      DOMAIN_SIZELIMIT, fc->deadline, NULL, NULL, &n, &uri, &error);
 	if (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED) {
 		status = n > 0 ? CACHE_FOUND : CACHE_NOTFOUND;
 		strbuf_appendf(&out, "%s %s -> %d entr%s%s", uri, filter.data, n,
@@ -109,11 +113,10 @@ static int fetch_domain(void *ctx, const char *domain, char *detail, size_t size
 	} else {
 		status = CACHE_ERROR;
 		strbuf_appendf(&out, "%s %s: %s", uri != NULL ? uri : "ldap", filter.data,
-			       err.data);
+			       error);
 	}
 	copy_detail(detail, size, out.data);
 	strbuf_free(&filter);
-	strbuf_free(&err);
 	strbuf_free(&out);
 	return status;
 }
@@ -161,7 +164,7 @@ static void make_answer(struct dir_ldap *dl, const char *domain,
 		strbuf_appendf(&out, "stale cache: %s %s (LDAP answer %.0fs old, "
 				     "stale_ttl %ds) because %s",
 			       key.data, found_text(res->status), res->age,
-			       dl->cf->cache.stale_ttl,
+			       dl->p.cache.stale_ttl,
 			       *fetched ? fetched : "a concurrent lookup failed");
 		break;
 	case CACHE_NONE:
@@ -204,56 +207,123 @@ static void dir_ldap_match_client(struct directory *dir, const struct netaddr *a
 	ldap_networks_match(dl->nets, addr, ans_r);
 }
 
-static void dir_ldap_free(struct directory *dir)
-{
-	struct dir_ldap *dl = (struct dir_ldap *)dir;
+/* --- parameters: our own copy ------------------------------------------ */
 
-	ldap_networks_free(dl->nets); /* first: it searches through the pool */
-	ldap_pool_free(dl->pool);
-	cache_free(dl->cache);
-	free(dl);
+static char *dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
 }
 
-static const struct directory_ops dir_ldap_ops = {
-	.name = "ldap",
-	.lookup_domain = dir_ldap_lookup_domain,
-	.match_client = dir_ldap_match_client,
-	.free = dir_ldap_free,
-};
+static void search_copy(struct ldap_search_params *dst, const struct ldap_search_params *src)
+{
+	*dst = *src;
+	dst->base = dup_or_null(src->base);
+	dst->filter = dup_or_null(src->filter);
+	dst->attribute = dup_or_null(src->attribute);
+}
 
-/* Check what the config loader may not have; 0 or -1 with ERRBUF set. */
-static int validate(const struct ldap_conf *lc, char *errbuf, size_t size)
+static void params_copy(struct dir_ldap_params *dst, const struct dir_ldap_params *src)
+{
+	*dst = *src;
+	dst->uris = xcalloc(src->n_uris + 1, sizeof *dst->uris);
+	for (size_t i = 0; i < src->n_uris; i++)
+		dst->uris[i] = xstrdup(src->uris[i]);
+	dst->bind_dn = dup_or_null(src->bind_dn);
+	dst->bind_password_file = dup_or_null(src->bind_password_file);
+	dst->bind_password = dup_or_null(src->bind_password);
+	dst->tls_ca_file = dup_or_null(src->tls_ca_file);
+	search_copy(&dst->domains, &src->domains);
+	search_copy(&dst->networks, &src->networks);
+}
+
+static void search_free(struct ldap_search_params *sp)
+{
+	free(sp->base);
+	free(sp->filter);
+	free(sp->attribute);
+}
+
+static void params_free(struct dir_ldap_params *p)
+{
+	for (size_t i = 0; i < p->n_uris; i++)
+		free(p->uris[i]);
+	free(p->uris);
+	free(p->bind_dn);
+	free(p->bind_password_file);
+	if (p->bind_password != NULL) {
+		explicit_bzero(p->bind_password, strlen(p->bind_password));
+		free(p->bind_password);
+	}
+	free(p->tls_ca_file);
+	search_free(&p->domains);
+	search_free(&p->networks);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+static bool same_search(const struct ldap_search_params *a, const struct ldap_search_params *b)
+{
+	return same_str(a->base, b->base) && same_str(a->filter, b->filter) &&
+	       a->scope == b->scope && same_str(a->attribute, b->attribute) &&
+	       a->refresh == b->refresh;
+}
+
+/* Would a directory for B behave exactly as one for A? (The password
+ * counts: the file may have been rewritten under the same name.) */
+static bool same_params(const struct dir_ldap_params *a, const struct dir_ldap_params *b)
+{
+	if (a->n_uris != b->n_uris)
+		return false;
+	for (size_t i = 0; i < a->n_uris; i++)
+		if (strcmp(a->uris[i], b->uris[i]) != 0)
+			return false;
+	return same_str(a->bind_dn, b->bind_dn) && same_str(a->bind_password, b->bind_password) &&
+	       a->starttls == b->starttls && same_str(a->tls_ca_file, b->tls_ca_file) &&
+	       a->timeout == b->timeout && a->budget == b->budget &&
+	       a->pool_size == b->pool_size && same_search(&a->domains, &b->domains) &&
+	       same_search(&a->networks, &b->networks) &&
+	       a->cache.max_entries == b->cache.max_entries &&
+	       a->cache.positive_ttl == b->cache.positive_ttl &&
+	       a->cache.negative_ttl == b->cache.negative_ttl &&
+	       a->cache.stale_ttl == b->cache.stale_ttl &&
+	       a->match_subdomains == b->match_subdomains;
+}
+
+/* Refuse what the config loader may not have caught; 0 or -1. */
+static int validate(const struct dir_ldap_params *lc, const char **error_r)
 {
 	const char *why = NULL;
 
-	if (lc->n_uris == 0)
-		snprintf(errbuf, size, "ldap.uri: no server given");
+	if (!lc->enabled)
+		*error_r = "ldap: not configured";
+	else if (lc->n_uris == 0)
+		*error_r = "ldap.uri: no server given";
 	else if (lc->domains.base == NULL || lc->domains.filter == NULL)
-		snprintf(errbuf, size, "ldap.domains: base and filter are required");
+		*error_r = "ldap.domains: base and filter are required";
 	else if (ldap_filter_check(lc->domains.filter, LDAP_FILTER_LOOKUP, &why) != 0)
-		snprintf(errbuf, size, "ldap.domains.filter: %s", why);
+		*error_r = error_printf("ldap.domains.filter: %s", why);
 	else if (lc->networks.base != NULL && lc->networks.attribute == NULL)
-		snprintf(errbuf, size, "ldap.networks.attribute is required");
+		*error_r = "ldap.networks.attribute is required";
 	else if (lc->networks.base != NULL &&
 		 ldap_filter_check(lc->networks.filter ? lc->networks.filter
 						       : "(objectClass=*)",
 				   LDAP_FILTER_BULK, &why) != 0)
-		snprintf(errbuf, size, "ldap.networks.filter: %s", why);
+		*error_r = error_printf("ldap.networks.filter: %s", why);
 	else
 		return 0;
 	return -1;
 }
 
-static struct ldap_pool *make_pool(struct dir_ldap *dl, const struct ldap_conf *lc)
+/* --- the parts ------------------------------------------------------- */
+
+static struct ldap_pool *make_pool(struct dir_ldap *dl)
 {
+	const struct dir_ldap_params *lc = &dl->p;
 	struct ldap_pool_params pp;
 
-	dl->conn.bind_dn = lc->bind_dn;
-	dl->conn.bind_password = lc->bind_password;
-	dl->conn.starttls = lc->starttls;
-	dl->conn.tls_ca_file =
-		lc->tls_ca_file != NULL && *lc->tls_ca_file != '\0' ? lc->tls_ca_file : NULL;
-	dl->conn.timeout = dl->timeout;
 	pp.uris = lc->uris;
 	pp.n_uris = lc->n_uris;
 	pp.conn = dl->conn;
@@ -261,19 +331,18 @@ static struct ldap_pool *make_pool(struct dir_ldap *dl, const struct ldap_conf *
 	return ldap_pool_create(&pp);
 }
 
-static struct cache *make_cache(const struct cache_conf *cc)
+static struct cache *make_cache(const struct cache_params *cc)
 {
-	struct cache_params cp = {.max_entries = cc->max_entries,
-				  .positive_ttl = cc->positive_ttl,
-				  .negative_ttl = cc->negative_ttl,
-				  .stale_ttl = cc->stale_ttl};
+	struct cache_params cp = *cc;
 
+	cp.clock = NULL; /* the monotonic clock: imported answers keep their age */
+	cp.clock_ctx = NULL;
 	return cache_create(&cp);
 }
 
-static struct ldap_networks *make_networks(struct dir_ldap *dl,
-					   const struct ldap_search_conf *nc)
+static struct ldap_networks *make_networks(struct dir_ldap *dl, struct ldap_networks *seed)
 {
+	const struct ldap_search_params *nc = &dl->p.networks;
 	struct ldap_networks_params np;
 
 	if (nc->base == NULL || *nc->base == '\0')
@@ -285,56 +354,81 @@ static struct ldap_networks *make_networks(struct dir_ldap *dl,
 	np.refresh = nc->refresh > 0 ? nc->refresh : DEFAULT_REFRESH;
 	/* A bulk load may take longer than one decision's budget. */
 	np.budget = dl->budget > 2 * dl->timeout ? dl->budget : 2 * dl->timeout;
-	return ldap_networks_create(dl->pool, &np);
+	return ldap_networks_create(dl->pool, &np, seed);
 }
 
-struct directory *dir_ldap_create(const struct config *cf, char *errbuf, size_t size)
-{
-	const struct ldap_conf *lc = &cf->ldap;
-	struct dir_ldap *dl;
+/* --- the table ------------------------------------------------------- */
 
-	if (!lc->enabled) {
-		snprintf(errbuf, size, "ldap: not configured");
-		return NULL;
+static void dir_ldap_free(struct directory *dir)
+{
+	struct dir_ldap *dl = (struct dir_ldap *)dir;
+
+	ldap_networks_free(dl->nets); /* first: it searches through the pool */
+	ldap_pool_free(dl->pool);
+	cache_free(dl->cache);
+	params_free(&dl->p);
+	free(dl);
+}
+
+static void dir_ldap_start(struct directory *dir)
+{
+	struct dir_ldap *dl = (struct dir_ldap *)dir;
+
+	dl->pool = make_pool(dl);
+	dl->nets = make_networks(dl, dl->seed != NULL ? dl->seed->nets : NULL);
+	dl->seed = NULL;
+}
+
+static void dir_ldap_expire(struct directory *dir)
+{
+	struct dir_ldap *dl = (struct dir_ldap *)dir;
+
+	cache_expire(dl->cache);
+	if (dl->nets != NULL)
+		ldap_networks_refresh(dl->nets);
+}
+
+static bool dir_ldap_stats(struct directory *dir, struct dir_stats *st_r);
+
+static struct directory *dir_ldap_handover(struct directory *dir, struct directory *next)
+{
+	struct dir_ldap *old = (struct dir_ldap *)dir;
+	struct dir_ldap *dl = (struct dir_ldap *)next;
+
+	if (same_params(&old->p, &dl->p)) {
+		dir_free(next);
+		dir_ldap_expire(dir);
+		msg_info("reload: LDAP directory kept (ldap and cache unchanged); cached "
+			 "answers expired, networks reloading");
+		return dir_ref(dir);
 	}
-	if (validate(lc, errbuf, size) != 0)
-		return NULL;
-	ldap_conn_global_init();
-	dl = xcalloc(1, sizeof *dl);
-	dl->dir.ops = &dir_ldap_ops;
-	dl->cf = cf;
-	dl->timeout = lc->timeout > 0 ? lc->timeout : DEFAULT_TIMEOUT;
-	dl->budget = lc->budget > 0 ? lc->budget : 2 * dl->timeout;
-	dl->domain_scope = scope_of(lc->domains.scope);
-	dl->match_subdomains = cf->policy.match_subdomains;
-	dl->pool = make_pool(dl, lc);
-	dl->cache = make_cache(&cf->cache);
-	dl->nets = make_networks(dl, &lc->networks);
-	return &dl->dir;
+	dir_ldap_stats(dir, &dl->base);
+	dl->base.cache_entries = 0; /* gauges are the new directory's own */
+	dl->base.ldap_servers_up = 0;
+	dl->base.networks = 0;
+	dl->base.networks_age = 0;
+	cache_import(dl->cache, old->cache);
+	dl->seed = old;
+	dir_start(next);
+	msg_info("reload: new LDAP directory (ldap or cache changed), starting from the "
+		 "previous one's networks and cached answers");
+	return next;
 }
 
-static struct dir_ldap *as_ldap(struct directory *dir)
+/* -n -n: open one handle to each URI and say how it went; the count of
+ * servers that answered. */
+static size_t check_servers(struct dir_ldap *dl, struct strbuf *report)
 {
-	if (dir == NULL || dir->ops != &dir_ldap_ops)
-		msg_panic("dir_ldap: not an LDAP directory");
-	return (struct dir_ldap *)dir;
-}
+	const struct dir_ldap_params *lc = &dl->p;
+	size_t ok = 0;
 
-/* -n -n: open one handle to each URI and say how it went. */
-static int check_servers(struct dir_ldap *dl, struct strbuf *report)
-{
-	const struct ldap_conf *lc = &dl->cf->ldap;
-	int failed = 0;
-	size_t i;
-
-	for (i = 0; i < lc->n_uris; i++) {
+	for (size_t i = 0; i < lc->n_uris; i++) {
 		struct ldap_conn_info info;
-		struct strbuf err;
+		const char *error = NULL;
 		LDAP *ld;
 
-		strbuf_init(&err);
 		ld = ldap_conn_open(lc->uris[i], &dl->conn, monotime_now() + dl->timeout,
-				    &info, &err);
+				    &info, &error);
 		if (ld != NULL)
 			strbuf_appendf(report, "  %s: OK in %.0f ms; TLS %s; bind %s\n",
 				       lc->uris[i], info.ms,
@@ -343,90 +437,129 @@ static int check_servers(struct dir_ldap *dl, struct strbuf *report)
 						      : "OK (ldaps, certificate verified)",
 				       info.bound ? lc->bind_dn : "anonymous");
 		else
-			strbuf_appendf(report, "  %s: FAILED: %s\n", lc->uris[i], err.data);
-		failed += ld == NULL;
+			strbuf_appendf(report, "  warning: %s: FAILED: %s\n", lc->uris[i],
+				       error);
+		ok += ld != NULL;
 		ldap_conn_close(ld);
-		strbuf_free(&err);
 	}
-	return failed ? -1 : 0;
+	return ok;
 }
 
 /* -n -n: count the entries the domain filter can match. */
 static int check_domains(struct dir_ldap *dl, struct strbuf *report)
 {
-	const struct ldap_search_conf *dc = &dl->cf->ldap.domains;
+	const struct ldap_search_params *dc = &dl->p.domains;
 	char *attrs[2] = {(char *)LDAP_NO_ATTRS, NULL};
-	struct strbuf filter, err;
-	const char *uri;
+	struct strbuf filter;
+	const char *uri, *error = NULL;
 	int n, rc;
 
 	strbuf_init(&filter);
-	strbuf_init(&err);
 	ldap_filter_expand_any(&filter, dc->filter);
 	rc = ldap_pool_search(dl->pool, dc->base, dl->domain_scope, filter.data, attrs, 0,
-			      monotime_now() + 2 * dl->budget, NULL, NULL, &n, &uri, &err);
+			      monotime_now() + 2 * dl->budget, NULL, NULL, &n, &uri, &error);
 	if (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED)
 		strbuf_appendf(report, "  domains: %d%s entries (%s under %s)\n", n,
 			       rc == LDAP_SIZELIMIT_EXCEEDED ? "+ (server size limit)" : "",
 			       filter.data, dc->base);
 	else
-		strbuf_appendf(report, "  domains: FAILED: %s\n", err.data);
+		strbuf_appendf(report, "  domains: FAILED: %s\n", error);
 	strbuf_free(&filter);
-	strbuf_free(&err);
 	return rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED ? 0 : -1;
 }
 
-int dir_ldap_check(struct directory *dir, struct strbuf *report)
+/* OK when every server answered and both searches worked; DEGRADED when a
+ * server failed but the searches worked through another; FAILED when no
+ * search could be done (no server, or the searches themselves fail). */
+static enum dir_check dir_ldap_check(struct directory *dir, struct strbuf *report)
 {
-	struct dir_ldap *dl = as_ldap(dir);
-	int rc = 0;
+	struct dir_ldap *dl = (struct dir_ldap *)dir;
+	size_t up;
+	bool searched = true;
 
 	strbuf_appendf(report, "LDAP directory (%zu server%s, timeout %.1fs, budget %.1fs):\n",
-		       dl->cf->ldap.n_uris, dl->cf->ldap.n_uris == 1 ? "" : "s",
-		       dl->timeout, dl->budget);
-	if (check_servers(dl, report) != 0)
-		rc = -1;
+		       dl->p.n_uris, dl->p.n_uris == 1 ? "" : "s", dl->timeout, dl->budget);
+	up = check_servers(dl, report);
+	if (up == 0)
+		return DIR_CHECK_FAILED;
 	if (check_domains(dl, report) != 0)
-		rc = -1;
+		searched = false;
 	if (dl->nets != NULL && ldap_networks_check(dl->nets, report) != 0)
-		rc = -1;
+		searched = false;
 	else if (dl->nets == NULL)
 		strbuf_puts(report, "  networks: not configured\n");
-	return rc;
+	if (!searched)
+		return DIR_CHECK_FAILED;
+	return up == dl->p.n_uris ? DIR_CHECK_OK : DIR_CHECK_DEGRADED;
 }
 
-void dir_ldap_get_stats(struct directory *dir, struct dir_ldap_stats *st_r)
+static bool dir_ldap_stats(struct directory *dir, struct dir_stats *st_r)
 {
-	struct dir_ldap *dl = as_ldap(dir);
+	struct dir_ldap *dl = (struct dir_ldap *)dir;
+	const struct dir_stats *b = &dl->base;
 	struct cache_stats cs;
-	struct ldap_pool_stats ps;
+	struct ldap_pool_stats ps = {0};
 	struct ldap_networks_stats ns = {0, 0, 0, 0, -1};
 
 	cache_get_stats(dl->cache, &cs);
-	ldap_pool_get_stats(dl->pool, &ps);
+	if (dl->pool != NULL)
+		ldap_pool_get_stats(dl->pool, &ps);
 	if (dl->nets != NULL)
 		ldap_networks_get_stats(dl->nets, &ns);
-	st_r->cache_hits = cs.hits;
-	st_r->cache_misses = cs.misses;
-	st_r->cache_coalesced = cs.coalesced;
-	st_r->cache_stale = cs.stale;
-	st_r->cache_errors = cs.errors;
-	st_r->cache_evictions = cs.evictions;
+	st_r->cache_hits = b->cache_hits + cs.hits;
+	st_r->cache_misses = b->cache_misses + cs.misses;
+	st_r->cache_coalesced = b->cache_coalesced + cs.coalesced;
+	st_r->cache_stale = b->cache_stale + cs.stale;
+	st_r->cache_errors = b->cache_errors + cs.errors;
+	st_r->cache_evictions = b->cache_evictions + cs.evictions;
 	st_r->cache_entries = cs.entries;
-	st_r->ldap_queries = ps.queries;
-	st_r->ldap_errors = ps.errors;
-	st_r->ldap_timeouts = ps.timeouts;
-	st_r->ldap_connects = ps.connects;
-	st_r->ldap_connect_failures = ps.connect_failures;
-	st_r->ldap_fast_failures = ps.fast_failures;
+	st_r->ldap_queries = b->ldap_queries + ps.queries;
+	st_r->ldap_errors = b->ldap_errors + ps.errors;
+	st_r->ldap_timeouts = b->ldap_timeouts + ps.timeouts;
+	st_r->ldap_connects = b->ldap_connects + ps.connects;
+	st_r->ldap_connect_failures = b->ldap_connect_failures + ps.connect_failures;
+	st_r->ldap_fast_failures = b->ldap_fast_failures + ps.fast_failures;
 	st_r->ldap_servers_up = ps.servers_up;
 	st_r->networks = ns.networks;
-	st_r->network_loads = ns.loads;
-	st_r->network_failures = ns.failures;
+	st_r->network_loads = b->network_loads + ns.loads;
+	st_r->network_failures = b->network_failures + ns.failures;
 	st_r->networks_age = ns.age;
+	return true;
 }
 
-void dir_ldap_flush_cache(struct directory *dir)
+static const struct directory_ops dir_ldap_ops = {
+	.name = "ldap",
+	.lookup_domain = dir_ldap_lookup_domain,
+	.match_client = dir_ldap_match_client,
+	.free = dir_ldap_free,
+	.check = dir_ldap_check,
+	.stats = dir_ldap_stats,
+	.expire = dir_ldap_expire,
+	.start = dir_ldap_start,
+	.handover = dir_ldap_handover,
+};
+
+struct directory *dir_ldap_create(const struct dir_ldap_params *p, const char **error_r)
 {
-	cache_flush(as_ldap(dir)->cache);
+	struct dir_ldap *dl;
+
+	if (validate(p, error_r) != 0)
+		return NULL;
+	ldap_conn_global_init();
+	dl = xcalloc(1, sizeof *dl);
+	dir_init(&dl->dir, &dir_ldap_ops);
+	params_copy(&dl->p, p);
+	dl->timeout = p->timeout > 0 ? p->timeout : DEFAULT_TIMEOUT;
+	dl->budget = p->budget > 0 ? p->budget : 2 * dl->timeout;
+	dl->domain_scope = scope_of(p->domains.scope);
+	dl->match_subdomains = p->match_subdomains;
+	dl->conn.bind_dn = dl->p.bind_dn;
+	dl->conn.bind_password = dl->p.bind_password;
+	dl->conn.starttls = dl->p.starttls;
+	dl->conn.tls_ca_file = dl->p.tls_ca_file != NULL && *dl->p.tls_ca_file != '\0'
+				       ? dl->p.tls_ca_file
+				       : NULL;
+	dl->conn.timeout = dl->timeout;
+	dl->cache = make_cache(&dl->p.cache);
+	return &dl->dir;
 }

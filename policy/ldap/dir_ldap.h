@@ -3,53 +3,52 @@
  * looked up through a cache and a pool of LDAP handles, allowlisted networks
  * loaded in bulk and held in memory. A directory that is down never blocks
  * the daemon: lookups answer DIR_ERROR (or a stale cached answer) quickly
- * while it reconnects in the background.
+ * while it reconnects in the background. Everything else (counters, the
+ * -n -n check, reload) is reached through the directory table.
  */
 #ifndef RM_DIR_LDAP_H
 #define RM_DIR_LDAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
-#include "conf/conf.h"
-#include "lib/strbuf.h"
+#include "policy/cache.h"
 #include "policy/directory.h"
 
-/* Create the LDAP directory for CF (cf->ldap.enabled). Fails only for
- * configuration problems, never because the server is down (then it starts,
- * answers DIR_ERROR, and reconnects in the background with backoff). CF
- * must outlive the directory. Returns NULL with a message in ERRBUF. */
-struct directory *dir_ldap_create(const struct config *cf, char *errbuf, size_t size);
+enum ldap_scope { SCOPE_BASE, SCOPE_ONE, SCOPE_SUB };
 
-/* For `relaymilter -n -n`: connect/bind/TLS now to every URI, count domains
- * and networks, append a human report to REPORT; 0 if all good, -1 if not. */
-int dir_ldap_check(struct directory *dir, struct strbuf *report);
-
-/* Counters of one LDAP directory (SIGUSR2, stats file). */
-struct dir_ldap_stats {
-	unsigned long cache_hits;
-	unsigned long cache_misses;    /* lookups that went to LDAP */
-	unsigned long cache_coalesced; /* lookups that shared another's query */
-	unsigned long cache_stale;     /* answered from an expired entry */
-	unsigned long cache_errors;    /* lookups answered DIR_ERROR */
-	unsigned long cache_evictions;
-	unsigned long cache_entries;
-	unsigned long ldap_queries;  /* searches sent */
-	unsigned long ldap_errors;   /* searches that failed */
-	unsigned long ldap_timeouts; /* ... timed out and abandoned */
-	unsigned long ldap_connects; /* handles opened */
-	unsigned long ldap_connect_failures;
-	unsigned long ldap_fast_failures; /* refused at once: all servers down */
-	int ldap_servers_up;
-	unsigned long networks;         /* allowlisted networks in memory */
-	unsigned long network_loads;    /* successful bulk loads */
-	unsigned long network_failures; /* failed bulk loads */
-	double networks_age;            /* seconds since the last load; -1 never */
+struct ldap_search_params {
+	char *base;
+	char *filter; /* with one %s for lookups; plain for bulk loads */
+	enum ldap_scope scope;
+	char *attribute; /* networks: the attribute holding CIDR strings */
+	double refresh;  /* networks: seconds between bulk reloads */
 };
 
-/* Fill ST_R with DIR's counters; DIR must come from dir_ldap_create. */
-void dir_ldap_get_stats(struct directory *dir, struct dir_ldap_stats *st_r);
+/* The backend's parameters: conf/ fills them from the ldap and cache
+ * sections. The directory keeps its own copy. */
+struct dir_ldap_params {
+	bool enabled; /* the ldap section is present */
+	char **uris;
+	size_t n_uris;
+	char *bind_dn;            /* NULL: anonymous */
+	char *bind_password_file; /* NULL: none */
+	char *bind_password;      /* read at load; NEVER logged or printed */
+	bool starttls;
+	char *tls_ca_file; /* NULL: system CAs */
+	double timeout;    /* seconds, network and each operation */
+	double budget;     /* seconds, all directory work for one decision */
+	int pool_size;     /* LDAP handles */
+	struct ldap_search_params domains;
+	struct ldap_search_params networks; /* base NULL: no networks in LDAP */
+	struct cache_params cache;          /* the answer cache (clock unused) */
+	bool match_subdomains;              /* lists.match_subdomains */
+};
 
-/* Drop every cached answer (SIGUSR1 when the directory is kept). */
-void dir_ldap_flush_cache(struct directory *dir);
+/* An LDAP directory for P (copied). Fails only for parameter problems
+ * (NULL with *ERROR_R set), never because a server is down: it starts
+ * (dir_start), answers DIR_ERROR, and reconnects in the background with
+ * backoff. */
+struct directory *dir_ldap_create(const struct dir_ldap_params *p, const char **error_r);
 
 #endif

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/error.h"
 #include "policy/ldap/ldap_conn.h"
 #include "lib/monotime.h"
 
@@ -208,7 +209,7 @@ static int simple_bind(LDAP *ld, const struct ldap_conn_params *p, double deadli
 	return rc;
 }
 
-LDAP *ldap_conn_open(const char *uri, const struct ldap_conn_params *p, double deadline,
+static LDAP *conn_open(const char *uri, const struct ldap_conn_params *p, double deadline,
 		     struct ldap_conn_info *info_r, struct strbuf *err)
 {
 	LDAP *ld = NULL;
@@ -283,7 +284,7 @@ static int search_message(LDAP *ld, LDAPMessage *msg, ldap_entry_fn fn, void *ct
 	}
 }
 
-int ldap_conn_search(LDAP *ld, const char *base, int scope, const char *filter,
+static int conn_search(LDAP *ld, const char *base, int scope, const char *filter,
 		     char **attrs, int sizelimit, double deadline, ldap_entry_fn fn,
 		     void *ctx, int *n_entries_r, struct strbuf *err)
 {
@@ -342,4 +343,33 @@ void ldap_conn_close(LDAP *ld)
 {
 	if (ld != NULL)
 		ldap_unbind_ext(ld, NULL, NULL);
+}
+
+LDAP *ldap_conn_open(const char *uri, const struct ldap_conn_params *p, double deadline,
+		     struct ldap_conn_info *info_r, const char **error_r)
+{
+	struct strbuf err;
+	LDAP *ld;
+
+	strbuf_init(&err);
+	if ((ld = conn_open(uri, p, deadline, info_r, &err)) == NULL)
+		*error_r = error_copy(err.data);
+	strbuf_free(&err);
+	return ld;
+}
+
+int ldap_conn_search(LDAP *ld, const char *base, int scope, const char *filter,
+		     char **attrs, int sizelimit, double deadline, ldap_entry_fn fn,
+		     void *ctx, int *n_entries_r, const char **error_r)
+{
+	struct strbuf err;
+	int rc;
+
+	strbuf_init(&err);
+	rc = conn_search(ld, base, scope, filter, attrs, sizelimit, deadline, fn, ctx,
+			 n_entries_r, &err);
+	if (err.len > 0)
+		*error_r = error_copy(err.data);
+	strbuf_free(&err);
+	return rc;
 }

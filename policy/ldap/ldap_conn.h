@@ -41,11 +41,11 @@ void ldap_conn_global_init(void);
 /*
  * Open a handle to URI: options, connect, StartTLS when asked (ldaps://
  * speaks TLS from the start), bind. Gives up at DEADLINE (monotonic
- * seconds). Returns the handle, or NULL with "what failed: why" appended
- * to ERR (without the URI: the caller names the server once).
+ * seconds). Returns the handle, or NULL with *ERROR_R set to "what failed:
+ * why" (without the URI: the caller names the server once).
  */
 LDAP *ldap_conn_open(const char *uri, const struct ldap_conn_params *p, double deadline,
-		     struct ldap_conn_info *info_r, struct strbuf *err);
+		     struct ldap_conn_info *info_r, const char **error_r);
 
 /*
  * Search BASE/SCOPE/FILTER for ATTRS (NULL-terminated; {"1.1", NULL} for
@@ -53,11 +53,11 @@ LDAP *ldap_conn_open(const char *uri, const struct ldap_conn_params *p, double d
  * FN. Gives up at DEADLINE (then abandons the operation and returns
  * LDAP_TIMEOUT). Returns an LDAP result code (LDAP_SUCCESS, or
  * LDAP_SIZELIMIT_EXCEEDED with entries), with *N_ENTRIES_R set and, on
- * failure, a reason appended to ERR.
+ * failure, *ERROR_R set to the reason.
  */
 int ldap_conn_search(LDAP *ld, const char *base, int scope, const char *filter,
 		     char **attrs, int sizelimit, double deadline, ldap_entry_fn fn,
-		     void *ctx, int *n_entries_r, struct strbuf *err);
+		     void *ctx, int *n_entries_r, const char **error_r);
 
 /* Does RC mean the connection is unusable (reconnect, try the next URI)? */
 bool ldap_conn_broken(int rc);

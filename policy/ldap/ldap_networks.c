@@ -2,7 +2,7 @@
  * ldap_networks: bulk load of allowlisted networks from LDAP.
  *
  * Entry points: ldap_networks_create, ldap_networks_match,
- * ldap_networks_check, ldap_networks_get_stats, ldap_networks_free. The
+ * ldap_networks_refresh, ldap_networks_check, ldap_networks_get_stats, ldap_networks_free. The
  * object owns its netlists and its thread; the pool and the strings of the
  * params belong to the caller.
  *
@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/error.h"
 #include "lib/escape.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
@@ -38,9 +39,10 @@ struct ldap_networks {
 	size_t count;
 	double loaded_at;
 	const char *uri;
-	pthread_mutex_t lock; /* guards STOP, FIRST_DONE */
+	pthread_mutex_t lock; /* guards STOP, FIRST_DONE, REFRESH_NOW */
 	pthread_cond_t wake;
 	bool stop;
+	bool refresh_now; /* load again at once (a reload) */
 	bool first_done;
 	pthread_t thread;
 	unsigned long loads, failures, skipped;
@@ -99,16 +101,16 @@ static void collect_entry(void *ctx, LDAP *ld, LDAPMessage *entry)
 /* Run the bulk search into C. Returns an LDAP code; a size limit is a
  * failure here (a partial allowlist would silently drop clients). */
 static int load(struct ldap_networks *nets, struct collect *c, const char **uri_r,
-		struct strbuf *err)
+		const char **error_r)
 {
 	char *attrs[2] = {(char *)nets->p.attribute, NULL};
 	int n, rc;
 
 	rc = ldap_pool_search(nets->pool, nets->p.base, nets->p.scope, nets->p.filter,
 			      attrs, 0, monotime_now() + nets->p.budget, collect_entry, c,
-			      &n, uri_r, err);
+			      &n, uri_r, error_r);
 	if (rc == LDAP_SIZELIMIT_EXCEEDED)
-		strbuf_appendf(err, "size limit exceeded after %d entries", n);
+		*error_r = error_printf("size limit exceeded after %d entries", n);
 	return rc;
 }
 
@@ -139,15 +141,13 @@ static void install(struct ldap_networks *nets, struct collect *c, const char *u
 static bool refresh_once(struct ldap_networks *nets)
 {
 	struct collect c = {netlist_create(), nets->p.attribute, 0, 0, NULL};
-	struct strbuf err;
+	const char *error = NULL;
 	const char *uri = NULL;
 	size_t count;
 	double at;
 
-	strbuf_init(&err);
-	if (load(nets, &c, &uri, &err) == LDAP_SUCCESS) {
+	if (load(nets, &c, &uri, &error) == LDAP_SUCCESS) {
 		install(nets, &c, uri);
-		strbuf_free(&err);
 		return true;
 	}
 	netlist_free(c.list);
@@ -159,11 +159,10 @@ static bool refresh_once(struct ldap_networks *nets)
 	if (at > 0)
 		msg_warn("LDAP networks: refresh failed (%s); keeping the %zu networks "
 			 "loaded %.0fs ago",
-			 err.data, count, monotime_now() - at);
+			 error, count, monotime_now() - at);
 	else
 		msg_warn("LDAP networks: load failed (%s); none loaded yet, retrying",
-			 err.data);
-	strbuf_free(&err);
+			 error);
 	return false;
 }
 
@@ -191,16 +190,31 @@ static void *refresh_main(void *arg)
 									: nets->p.refresh));
 			retry = retry * 2 > RETRY_MAX ? RETRY_MAX : retry * 2;
 		}
-		while (!nets->stop &&
+		while (!nets->stop && !nets->refresh_now &&
 		       pthread_cond_timedwait(&nets->wake, &nets->lock, &ts) != ETIMEDOUT)
 			;
+		nets->refresh_now = false;
 	}
 	pthread_mutex_unlock(&nets->lock);
 	return NULL;
 }
 
+/* Start NETS with a copy of SEED's current set (a reload's predecessor). */
+static void take_seed(struct ldap_networks *nets, struct ldap_networks *seed)
+{
+	pthread_rwlock_rdlock(&seed->rw);
+	if (seed->set != NULL) {
+		nets->set = netlist_copy(seed->set);
+		nets->count = seed->count;
+		nets->loaded_at = seed->loaded_at;
+		nets->uri = "the previous configuration";
+	}
+	pthread_rwlock_unlock(&seed->rw);
+}
+
 struct ldap_networks *ldap_networks_create(struct ldap_pool *pool,
-					   const struct ldap_networks_params *params)
+					   const struct ldap_networks_params *params,
+					   struct ldap_networks *seed)
 {
 	struct ldap_networks *nets = xcalloc(1, sizeof *nets);
 	struct timespec ts;
@@ -211,9 +225,13 @@ struct ldap_networks *ldap_networks_create(struct ldap_pool *pool,
 	pthread_rwlock_init(&nets->rw, NULL);
 	pthread_mutex_init(&nets->lock, NULL);
 	monotime_cond_init(&nets->wake);
+	if (seed != NULL)
+		take_seed(nets, seed);
 	rc = pthread_create(&nets->thread, NULL, refresh_main, nets);
 	if (rc != 0)
 		msg_fatal("cannot start the LDAP networks thread: %s", strerror(rc));
+	if (nets->set != NULL)
+		return nets; /* the seed answers until the first load replaces it */
 	/* Wait for the first attempt, so a client is matched against the
 	 * directory's networks from the first connection on; bounded. */
 	ts = monotime_timespec(monotime_now() + nets->p.budget + 1);
@@ -223,6 +241,14 @@ struct ldap_networks *ldap_networks_create(struct ldap_pool *pool,
 		;
 	pthread_mutex_unlock(&nets->lock);
 	return nets;
+}
+
+void ldap_networks_refresh(struct ldap_networks *nets)
+{
+	pthread_mutex_lock(&nets->lock);
+	nets->refresh_now = true;
+	pthread_cond_broadcast(&nets->wake);
+	pthread_mutex_unlock(&nets->lock);
 }
 
 void ldap_networks_free(struct ldap_networks *nets)
@@ -278,26 +304,25 @@ void ldap_networks_match(struct ldap_networks *nets, const struct netaddr *addr,
 
 int ldap_networks_check(struct ldap_networks *nets, struct strbuf *report)
 {
-	struct strbuf skipped, err;
+	struct strbuf skipped;
+	const char *error = NULL;
 	struct collect c = {netlist_create(), nets->p.attribute, 0, 0, NULL};
 	const char *uri = NULL;
 	int rc;
 
 	strbuf_init(&skipped);
-	strbuf_init(&err);
 	c.report = &skipped;
-	rc = load(nets, &c, &uri, &err);
+	rc = load(nets, &c, &uri, &error);
 	if (rc == LDAP_SUCCESS) {
 		strbuf_appendf(report, "  networks: %zu valid, %zu invalid skipped (%s, %s"
 				       " under %s)\n%s",
 			       c.valid, c.skipped, nets->p.attribute, nets->p.filter,
 			       nets->p.base, skipped.data);
 	} else {
-		strbuf_appendf(report, "  networks: FAILED: %s\n", err.data);
+		strbuf_appendf(report, "  networks: FAILED: %s\n", error);
 	}
 	netlist_free(c.list);
 	strbuf_free(&skipped);
-	strbuf_free(&err);
 	return rc == LDAP_SUCCESS ? 0 : -1;
 }
 

@@ -36,11 +36,18 @@ struct ldap_networks_stats {
 
 struct ldap_networks;
 
-/* Start loading from POOL (which must outlive the result): the first load
- * is attempted before this returns (bounded by the budget); its failure is
- * logged, not fatal. Strings in PARAMS must outlive the result. */
+/* Start loading from POOL (which must outlive the result). Without SEED,
+ * the first load is attempted before this returns (bounded by the budget);
+ * its failure is logged, not fatal. With SEED (the running networks of a
+ * directory being replaced by a reload), a copy of SEED's set answers at
+ * once until a load replaces it, so an outage at reload time loses no
+ * allowlisted client. Strings in PARAMS must outlive the result. */
 struct ldap_networks *ldap_networks_create(struct ldap_pool *pool,
-					   const struct ldap_networks_params *params);
+					   const struct ldap_networks_params *params,
+					   struct ldap_networks *seed);
+/* Load again now, in the background (a reload that kept the directory:
+ * an edit in LDAP is seen at once). The current set stays until then. */
+void ldap_networks_refresh(struct ldap_networks *nets);
 /* Stop the refresh thread and free everything. */
 void ldap_networks_free(struct ldap_networks *nets);
 

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/error.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "policy/ldap/ldap_pool.h"
@@ -181,7 +182,7 @@ static int ensure_connected(struct ldap_pool *pool, int i, double deadline,
 {
 	struct slot *s = &pool->slots[i];
 	struct ldap_conn_info info;
-	struct strbuf why;
+	const char *why = NULL;
 	LDAP *stale = NULL;
 	size_t idx = 0;
 	int tried = 0;
@@ -196,7 +197,6 @@ static int ensure_connected(struct ldap_pool *pool, int i, double deadline,
 	ldap_conn_close(stale);
 	if (s->ld != NULL)
 		return LDAP_SUCCESS;
-	strbuf_init(&why);
 	while (monotime_now() < deadline) {
 		unsigned gen;
 		LDAP *ld;
@@ -208,7 +208,6 @@ static int ensure_connected(struct ldap_pool *pool, int i, double deadline,
 		if (idx >= pool->n_servers)
 			break;
 		tried++;
-		strbuf_reset(&why);
 		ld = ldap_conn_open(pool->servers[idx].uri, &pool->conn, deadline, &info, &why);
 		if (ld != NULL) {
 			COUNT(pool, connects);
@@ -219,9 +218,9 @@ static int ensure_connected(struct ldap_pool *pool, int i, double deadline,
 			goto out;
 		}
 		COUNT(pool, connect_failures);
-		mark_down(pool, idx, gen, why.data);
+		mark_down(pool, idx, gen, why);
 		err_separate(err);
-		strbuf_appendf(err, "%s: %s", pool->servers[idx].uri, why.data);
+		strbuf_appendf(err, "%s: %s", pool->servers[idx].uri, why);
 		idx++;
 	}
 	if (tried == 0) {
@@ -229,7 +228,6 @@ static int ensure_connected(struct ldap_pool *pool, int i, double deadline,
 		explain_all_down(pool, err);
 	}
 out:
-	strbuf_free(&why);
 	return rc;
 }
 
@@ -245,13 +243,16 @@ static int search_on_slot(struct ldap_pool *pool, int i, const char *base, int s
 	double now = monotime_now();
 	double op_deadline = now + pool->conn.timeout;
 	bool full = op_deadline <= deadline;
+	const char *why = NULL;
 	int rc;
 
 	if (!full)
 		op_deadline = deadline;
 	COUNT(pool, queries);
 	rc = ldap_conn_search(s->ld, base, scope, filter, attrs, sizelimit, op_deadline,
-			      fn, ctx, n_r, err);
+			      fn, ctx, n_r, &why);
+	if (why != NULL)
+		strbuf_puts(err, why);
 	*drop_r = false;
 	if (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED)
 		return rc;
@@ -265,18 +266,13 @@ static int search_on_slot(struct ldap_pool *pool, int i, const char *base, int s
 	if (rc == LDAP_TIMEOUT && !full)
 		return rc;
 	*drop_r = true;
-	if (rc == LDAP_TIMEOUT) {
-		struct strbuf why;
-
-		strbuf_init(&why);
-		strbuf_appendf(&why, "no answer within %.1fs", pool->conn.timeout);
-		mark_down(pool, s->server, s->gen, why.data);
-		strbuf_free(&why);
-	}
+	if (rc == LDAP_TIMEOUT)
+		mark_down(pool, s->server, s->gen,
+			  error_printf("no answer within %.1fs", pool->conn.timeout));
 	return rc;
 }
 
-int ldap_pool_search(struct ldap_pool *pool, const char *base, int scope,
+static int pool_search(struct ldap_pool *pool, const char *base, int scope,
 		     const char *filter, char **attrs, int sizelimit, double deadline,
 		     ldap_entry_fn fn, void *ctx, int *n_entries_r, const char **uri_r,
 		     struct strbuf *err)
@@ -318,21 +314,20 @@ static void probe_locked(struct ldap_pool *pool, size_t idx)
 {
 	struct server *sv = &pool->servers[idx];
 	struct ldap_conn_info info;
-	struct strbuf why;
+	const char *why = NULL;
 	LDAP *ld;
 	int i;
 
-	strbuf_init(&why);
 	pthread_mutex_unlock(&pool->lock);
 	ld = ldap_conn_open(sv->uri, &pool->conn, monotime_now() + pool->conn.timeout,
 			    &info, &why);
 	pthread_mutex_lock(&pool->lock);
 	if (ld == NULL) {
 		COUNT(pool, connect_failures);
-		if (sv->error == NULL || strcmp(sv->error, why.data) != 0)
-			msg_warn("LDAP server %s still unusable: %s", sv->uri, why.data);
+		if (sv->error == NULL || strcmp(sv->error, why) != 0)
+			msg_warn("LDAP server %s still unusable: %s", sv->uri, why);
 		free(sv->error);
-		sv->error = xstrdup(why.data);
+		sv->error = xstrdup(why);
 		sv->backoff = sv->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : sv->backoff * 2;
 		sv->next_probe = monotime_now() + sv->backoff;
 		goto out;
@@ -356,7 +351,6 @@ static void probe_locked(struct ldap_pool *pool, size_t idx)
 		pthread_mutex_lock(&pool->lock);
 	}
 out:
-	strbuf_free(&why);
 }
 
 static void *keeper_main(void *arg)
@@ -455,4 +449,23 @@ void ldap_pool_get_stats(struct ldap_pool *pool, struct ldap_pool_stats *st_r)
 		if (!pool->servers[i].down)
 			st_r->servers_up++;
 	pthread_mutex_unlock(&pool->lock);
+}
+
+int ldap_pool_search(struct ldap_pool *pool, const char *base, int scope,
+		     const char *filter, char **attrs, int sizelimit, double deadline,
+		     ldap_entry_fn fn, void *ctx, int *n_entries_r, const char **uri_r,
+		     const char **error_r)
+{
+	struct strbuf err;
+	int rc;
+
+	strbuf_init(&err);
+	rc = pool_search(pool, base, scope, filter, attrs, sizelimit, deadline, fn, ctx,
+			 n_entries_r, uri_r, &err);
+	if (err.len > 0)
+		*error_r = error_copy(err.data);
+	else if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED)
+		*error_r = ldap_err2string(rc);
+	strbuf_free(&err);
+	return rc;
 }

@@ -43,12 +43,12 @@ void ldap_pool_free(struct ldap_pool *pool);
  * Run one search (see ldap_conn_search) on a pooled handle, failing over to
  * the next URI when a server is unreachable, all before DEADLINE (monotonic
  * seconds). *URI_R is set to the URI that answered or was last tried (NULL
- * when none could be). Returns an LDAP result code; on failure ERR gets why.
+ * when none could be). Returns an LDAP result code; on failure *ERROR_R says why.
  */
 int ldap_pool_search(struct ldap_pool *pool, const char *base, int scope,
 		     const char *filter, char **attrs, int sizelimit, double deadline,
 		     ldap_entry_fn fn, void *ctx, int *n_entries_r, const char **uri_r,
-		     struct strbuf *err);
+		     const char **error_r);
 
 /* A snapshot of the counters. */
 void ldap_pool_get_stats(struct ldap_pool *pool, struct ldap_pool_stats *st_r);

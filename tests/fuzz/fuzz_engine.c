@@ -34,11 +34,11 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "conf/build.h"
 #include "conf/conf.h"
 #include "lib/log.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
-#include "policy/dir_static.h"
 #include "policy/engine.h"
 #include "tests/fuzz/oracle.h"
 
@@ -94,23 +94,26 @@ static void failing_free(struct directory *dir)
 	free(dir);
 }
 
-static const struct directory_ops failing_ops = {"failing", failing_lookup, failing_match,
-						 failing_free};
+static const struct directory_ops failing_ops = {
+	.name = "failing",
+	.lookup_domain = failing_lookup,
+	.match_client = failing_match,
+	.free = failing_free,
+};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct strbuf errors = STRBUF_INIT;
+	const char *errors = "";
 
 	log_setup("fuzz_engine", 0, false, false);
 	for (int i = 0; i < N_VARIANTS; i++) {
-		strbuf_reset(&errors);
+		errors = "";
 		configs[i] = config_load_string("fuzz_engine.conf", variant_text[i], &errors);
 		if (configs[i] == NULL) {
-			fprintf(stderr, "fuzz_engine: variant %d: %s\n", i, errors.data);
+			fprintf(stderr, "fuzz_engine: variant %d: %s\n", i, errors);
 			abort();
 		}
 	}
-	strbuf_free(&errors);
 	return 0;
 }
 
@@ -217,8 +220,8 @@ static void check_recipient(struct policy *pol, const struct envelope *e, const 
 	const char *auth = e->client.auth_user, *lst = e->client.listener;
 	bool authed = auth != NULL && auth[0] != '\0';
 	bool auth_counts = authed && cf->policy.allow_authenticated;
-	bool local = oracle_rcpt_local(rcpt, cf->policy.local_domains,
-				       cf->policy.n_local_domains, cf->policy.match_subdomains);
+	bool local = oracle_rcpt_local(rcpt, cf->lists.local_domains,
+				       cf->lists.n_local_domains, cf->lists.match_subdomains);
 	struct verdict v;
 
 	policy_check_recipient(pol, &e->client, from, rcpt, &v, trace);
@@ -295,12 +298,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	from = f < e.n_fields ? e.fields[f++] : "<>";
 
 	strbuf_init(&trace);
-	dirs[n_dirs++] = dir_static_create(configs[e.var]);
+	dirs[n_dirs++] = conf_static_directory(configs[e.var]);
 	if (e.failing_dir) {
 		dirs[n_dirs] = xcalloc(1, sizeof *dirs[n_dirs]);
-		dirs[n_dirs++]->ops = &failing_ops;
+		dir_init(dirs[n_dirs++], &failing_ops);
 	}
-	pol = policy_create_dirs(configs[e.var], dirs, n_dirs);
+	pol = policy_create(&configs[e.var]->policy, dirs, n_dirs);
 
 	policy_check_sender(pol, &e.client, from, &v, &trace);
 	if (v.action != VERDICT_ACCEPT)

@@ -35,9 +35,9 @@ static void print_answer(const struct dir_answer *ans, double ms)
 
 static void print_stats(struct directory *dir)
 {
-	struct dir_ldap_stats st;
+	struct dir_stats st = {0};
 
-	dir_ldap_get_stats(dir, &st);
+	dir_stats(dir, &st);
 	printf("stats hits=%lu misses=%lu coalesced=%lu stale=%lu errors=%lu entries=%lu "
 	       "queries=%lu ldap_errors=%lu timeouts=%lu connects=%lu "
 	       "connect_failures=%lu fast_failures=%lu servers_up=%d networks=%lu "
@@ -69,17 +69,16 @@ static void run_command(struct directory *dir, char *cmd, char *arg)
 		print_answer(&ans, (monotime_now() - t0) * 1000);
 	} else if (strcmp(cmd, "check") == 0) {
 		struct strbuf report;
-		int rc;
+		static const char *const verdict[] = {"ok", "degraded", "failed"};
 
 		strbuf_init(&report);
-		rc = dir_ldap_check(dir, &report);
-		printf("%scheck %d\n", report.data, rc);
+		printf("%scheck %s\n", report.data, verdict[dir_check(dir, &report)]);
 		strbuf_free(&report);
 	} else if (strcmp(cmd, "stats") == 0) {
 		print_stats(dir);
-	} else if (strcmp(cmd, "flush") == 0) {
-		dir_ldap_flush_cache(dir);
-		printf("flushed\n");
+	} else if (strcmp(cmd, "expire") == 0) {
+		dir_expire(dir);
+		printf("expired\n");
 	} else {
 		printf("unknown command\n");
 	}
@@ -87,10 +86,10 @@ static void run_command(struct directory *dir, char *cmd, char *arg)
 
 int main(int argc, char **argv)
 {
-	struct strbuf errors;
+	const char *errors = "";
 	struct config *cf;
 	struct directory *dir;
-	char errbuf[512];
+	struct dir_ldap_params lp;
 	char line[4096];
 
 	if (argc != 2) {
@@ -99,15 +98,17 @@ int main(int argc, char **argv)
 	}
 	log_setup("dirprobe", LOG_MAIL, false, true);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	strbuf_init(&errors);
 	if ((cf = config_load(argv[1], &errors)) == NULL) {
-		fprintf(stderr, "%s", errors.data);
+		fprintf(stderr, "%s\n", errors);
 		return 78;
 	}
-	if ((dir = dir_ldap_create(cf, errbuf, sizeof errbuf)) == NULL) {
-		fprintf(stderr, "dir_ldap_create: %s\n", errbuf);
+	lp = cf->ldap;
+	lp.match_subdomains = cf->lists.match_subdomains;
+	if ((dir = dir_ldap_create(&lp, &errors)) == NULL) {
+		fprintf(stderr, "dir_ldap_create: %s\n", errors);
 		return 78;
 	}
+	dir_start(dir);
 	printf("ready\n");
 	while (fgets(line, sizeof line, stdin) != NULL) {
 		char *arg, *cmd = line;
@@ -122,6 +123,5 @@ int main(int argc, char **argv)
 	}
 	dir_free(dir);
 	config_free(cf);
-	strbuf_free(&errors);
 	return 0;
 }

@@ -55,7 +55,7 @@ like "skipped values logged with the entry" "$(cat "$TMP/probe.err")" \
 
 # -n -n report.
 probe_check
-is "-n -n succeeds" "$CHECK_RC" 0
+is "-n -n succeeds" "$CHECK_RC" ok
 like "report: bind OK" "$REPORT" "$URI: OK in [0-9]+ ms; TLS off; bind $SERVICE_DN"
 like "report: domains counted" "$REPORT" "domains: 3 entries"
 like "report: networks counted" "$REPORT" "networks: 4 valid, 3 invalid skipped"
@@ -102,7 +102,7 @@ probe "domain example.org" >/dev/null
 is "wrong password: lookup is an error, not 'not found'" "$(ans_status "$REPLY_LINE")" error
 like "wrong password: the reason is in the trace" "$REPLY_LINE" "Invalid credentials"
 probe_check
-is "wrong password: -n -n fails" "$CHECK_RC" -1
+is "wrong password: -n -n fails" "$CHECK_RC" failed
 like "wrong password: -n -n says why" "$REPORT" "FAILED: .*bind as $SERVICE_DN: Invalid credentials \(49\)"
 uri=$(slapd_uri a)
 is "wrong password: the report names the URI once" \

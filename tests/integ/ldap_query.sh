@@ -43,11 +43,21 @@ like "relaymilter -n -n: bind reported" "$OUT" "OK in [0-9]+ ms; TLS off; bind $
 like "relaymilter -n -n: domains counted" "$OUT" "domains: 3 entries"
 like "relaymilter -n -n: networks counted" "$OUT" "networks: 4 valid, 3 invalid skipped"
 
+# A dead first server and a live second one: the directory works through
+# failover, so the check passes with a warning (exit 0, never 78).
+DEAD=ldap://127.0.0.1:$(free_port)
+write_ldap_conf "$TMP/failover.conf" "$DEAD $(slapd_uri a)"
+OUT=$("$RM" -n -n -c "$TMP/failover.conf" 2>&1)
+is "dead + live server: -n -n exit 0" "$?" 0
+like "dead + live server: the dead one is a warning line" "$OUT" "warning: $DEAD: FAILED: "
+like "dead + live server: the live one is OK" "$OUT" "$(slapd_uri a): OK in "
+like "dead + live server: usable with warnings" "$OUT" "configuration OK, directory usable with warnings"
+
 printf 'wrong\n' >"$TMP/ldap.secret.bad"
 chmod 600 "$TMP/ldap.secret.bad"
 sed "s|$TMP/ldap.secret|$TMP/ldap.secret.bad|" "$CONF" >"$TMP/bad.conf"
 OUT=$("$RM" -n -n -c "$TMP/bad.conf" 2>&1)
-is "wrong password: -n -n exit 78" "$?" 78
+is "wrong password: -n -n exit 69 (directory unusable, not a config error)" "$?" 69
 like "wrong password: -n -n says so" "$OUT" "Invalid credentials"
 OUT=$("$QUERY" -c "$TMP/bad.conf" --client 203.0.113.99 --from a@s.example --rcpt b@example.org 2>&1)
 is "wrong password: tempfail (exit 75), never accept" "$?" 75
@@ -66,6 +76,7 @@ is "slapd down: statically allowlisted client unaffected" "$RC" 0
 query 203.0.113.99 b@static.example
 is "slapd down: static local domain unaffected" "$RC" 0
 OUT=$("$RM" -n -n -c "$CONF" 2>&1)
-is "slapd down: -n -n exit 78" "$?" 78
+is "slapd down: -n -n exit 69 (EX_UNAVAILABLE)" "$?" 69
 like "slapd down: -n -n names the server" "$OUT" "FAILED: .*Can't contact LDAP server"
+like "slapd down: -n -n says the directory is unavailable" "$OUT" "loads, directory UNAVAILABLE"
 done_testing

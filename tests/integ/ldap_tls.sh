@@ -15,7 +15,7 @@ probe_start "$CONF"
 probe "domain example.org" >/dev/null
 is "StartTLS: found" "$(ans_status "$REPLY_LINE")" found
 probe_check
-is "StartTLS: -n -n good" "$CHECK_RC" 0
+is "StartTLS: -n -n good" "$CHECK_RC" ok
 like "StartTLS: -n -n says TLS OK" "$REPORT" "TLS OK \(StartTLS, certificate verified\)"
 probe_stop
 
@@ -40,7 +40,7 @@ for mode in starttls ldaps; do
 	probe "client 198.51.100.7" >/dev/null
 	is "$mode, wrong CA: networks never loaded: an error" "$(ans_status "$REPLY_LINE")" error
 	probe_check
-	is "$mode, wrong CA: -n -n fails" "$CHECK_RC" -1
+	is "$mode, wrong CA: -n -n fails" "$CHECK_RC" failed
 	like "$mode, wrong CA: -n -n says why" "$REPORT" "FAILED: .*TLS handshake failed: the server certificate is not signed by $WRONG"
 	like "$mode, wrong CA: a clear log line" "$(cat "$TMP/probe.err")" \
 		"unusable: .*TLS handshake failed: the server certificate is not signed by $WRONG"

@@ -217,7 +217,9 @@ START_TEST(test_reuse_varied_lengths)
 }
 END_TEST
 
-START_TEST(test_flush)
+/* A reload expires, never forgets: the next lookup asks the backend, and a
+ * backend that cannot answer is covered by the expired entry as stale. */
+START_TEST(test_expire)
 {
 	struct fake f;
 	struct cache *c = new_cache(&f, 10);
@@ -225,10 +227,55 @@ START_TEST(test_flush)
 
 	f.answer = F;
 	lookup(c, &f, "a", &res);
-	cache_flush(c);
-	f.answer = E; /* flushed: no stale answer survives a reload */
-	ck_assert_int_eq(lookup(c, &f, "a", &res), E);
-	ck_assert_int_eq(f.calls, 2);
+	f.answer = N;
+	lookup(c, &f, "b", &res);
+	cache_expire(c);
+	f.now += 1;
+	f.answer = N; /* an edit in the directory is seen at once */
+	ck_assert_int_eq(lookup(c, &f, "a", &res), N);
+	ck_assert_int_eq(res.origin, CACHE_FETCHED);
+	f.answer = E; /* the directory is down: the old answer serves, stale */
+	ck_assert_int_eq(lookup(c, &f, "b", &res), N);
+	ck_assert_int_eq(res.origin, CACHE_STALE);
+	ck_assert_int_eq(f.calls, 4);
+	f.now += 3600; /* stale_ttl counts from when the answer was stored */
+	ck_assert_int_eq(lookup(c, &f, "b", &res), E);
+	cache_free(c);
+}
+END_TEST
+
+/* A reload that replaces the cache carries the old answers over as expired
+ * ones, within the new cache's bound. */
+START_TEST(test_import)
+{
+	struct fake f, g;
+	struct cache *old = new_cache(&f, 10); /* one shard: oldest first */
+	struct cache *c = new_cache(&g, 3);
+	struct cache_result res;
+	struct cache_stats st;
+	char key[8];
+
+	g.now = f.now = 1000;
+	for (int i = 0; i < 5; i++) {
+		snprintf(key, sizeof key, "k%d", i);
+		f.answer = i % 2 ? N : F;
+		lookup(old, &f, key, &res);
+	}
+	cache_import(c, old);
+	g.answer = E;
+	cache_get_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 3);
+	ck_assert_int_eq(lookup(c, &g, "k4", &res), F); /* the newest survive */
+	ck_assert_int_eq(res.origin, CACHE_STALE);
+	ck_assert_int_eq(lookup(c, &g, "k3", &res), N);
+	ck_assert_int_eq(res.origin, CACHE_STALE);
+	ck_assert_int_eq(lookup(c, &g, "k2", &res), F);
+	ck_assert_int_eq(res.origin, CACHE_STALE);
+	ck_assert_int_eq(lookup(c, &g, "k0", &res), E); /* evicted by the bound */
+	g.answer = N; /* imported answers are expired: the backend is asked */
+	ck_assert_int_eq(lookup(c, &g, "k2", &res), N);
+	ck_assert_int_eq(res.origin, CACHE_FETCHED);
+	cache_free(old);
 	cache_free(c);
 }
 END_TEST
@@ -359,7 +406,8 @@ int main(void)
 	tcase_add_test(tc, test_lru_bound);
 	tcase_add_test(tc, test_many_keys_bounded);
 	tcase_add_test(tc, test_reuse_varied_lengths);
-	tcase_add_test(tc, test_flush);
+	tcase_add_test(tc, test_expire);
+	tcase_add_test(tc, test_import);
 	tcase_add_loop_test(tc, test_coalesce, 0, N_ROWS(coalesce_rows));
 	tcase_add_test(tc, test_wait_bounded);
 	suite_add_tcase(s, tc);

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conf/build.h"
 #include "conf/conf.h"
 #include "lib/xalloc.h"
 #include "milter/declog.h"
-#include "policy/dir_static.h"
 #include "policy/engine.h"
 #include "tests/unit/tap.h"
 
@@ -60,8 +60,12 @@ static void failing_free(struct directory *dir)
 	free(dir);
 }
 
-static const struct directory_ops failing_ops = {"failing", failing_lookup, failing_match,
-						 failing_free};
+static const struct directory_ops failing_ops = {
+	.name = "failing",
+	.lookup_domain = failing_lookup,
+	.match_client = failing_match,
+	.free = failing_free,
+};
 
 /* ---- the other fake: domain lookups work, its networks never loaded ---- */
 static void netsdown_lookup(struct directory *dir, const char *domain, struct dir_answer *a)
@@ -82,8 +86,12 @@ static void netsdown_match(struct directory *dir, const struct netaddr *addr,
 	snprintf(a->detail, sizeof a->detail, "fake: no networks loaded");
 }
 
-static const struct directory_ops netsdown_ops = {"netsdown", netsdown_lookup, netsdown_match,
-						  failing_free};
+static const struct directory_ops netsdown_ops = {
+	.name = "netsdown",
+	.lookup_domain = netsdown_lookup,
+	.match_client = netsdown_match,
+	.free = failing_free,
+};
 
 #define NETS_DOWN 2 /* the failing_dir value selecting netsdown_ops */
 
@@ -97,18 +105,16 @@ static const char *srcdir(void)
 static void setup(void)
 {
 	char path[4096];
-	struct strbuf errors = STRBUF_INIT;
+	const char *errors = "";
 
-	strbuf_init(&errors);
 	for (int i = 0; i < N_VARIANTS; i++) {
 		snprintf(path, sizeof path, "%s/tests/unit/engine/%s.conf", srcdir(), variant_name[i]);
 		configs[i] = config_load(path, &errors);
 		if (configs[i] == NULL) {
-			fprintf(stderr, "%s: does not load:\n%s", path, errors.data);
+			fprintf(stderr, "%s: does not load:\n%s", path, errors);
 			exit(EXIT_FAILURE);
 		}
 	}
-	strbuf_free(&errors);
 }
 
 static void teardown(void)
@@ -122,12 +128,12 @@ static struct policy *make_policy(enum variant var, int failing_dir)
 	struct directory *dirs[2];
 	size_t n = 0;
 
-	dirs[n++] = dir_static_create(configs[var]);
+	dirs[n++] = conf_static_directory(configs[var]);
 	if (failing_dir) {
 		dirs[n] = xcalloc(1, sizeof *dirs[n]);
-		dirs[n++]->ops = failing_dir == NETS_DOWN ? &netsdown_ops : &failing_ops;
+		dir_init(dirs[n++], failing_dir == NETS_DOWN ? &netsdown_ops : &failing_ops);
 	}
-	return policy_create_dirs(configs[var], dirs, n);
+	return policy_create(&configs[var]->policy, dirs, n);
 }
 
 #define UNAUTH "203.0.113.5"
@@ -363,8 +369,12 @@ static void counting_match(struct directory *dir, const struct netaddr *addr,
 	a->source = SRC_LDAP;
 }
 
-static const struct directory_ops counting_ops = {"counting", counting_lookup, counting_match,
-						  failing_free};
+static const struct directory_ops counting_ops = {
+	.name = "counting",
+	.lookup_domain = counting_lookup,
+	.match_client = counting_match,
+	.free = failing_free,
+};
 
 static const struct {
 	const char *client;
@@ -388,10 +398,10 @@ START_TEST(t_allow_memo)
 	struct strbuf trace = STRBUF_INIT;
 	struct verdict v;
 
-	dirs[0] = dir_static_create(configs[V_BASE]);
+	dirs[0] = conf_static_directory(configs[V_BASE]);
 	dirs[1] = xcalloc(1, sizeof *dirs[1]);
-	dirs[1]->ops = &counting_ops;
-	pol = policy_create_dirs(configs[V_BASE], dirs, 2);
+	dir_init(dirs[1], &counting_ops);
+	pol = policy_create(&configs[V_BASE]->policy, dirs, 2);
 	ck_assert_ptr_nonnull(pol);
 	strbuf_init(&trace);
 	memset(&memo, 0, sizeof memo);

@@ -397,6 +397,32 @@ START_TEST(test_list_basics)
 }
 END_TEST
 
+/* A copy matches what the original matches and lives on without it. */
+START_TEST(test_list_copy)
+{
+	struct netlist *list = netlist_create(), *copy;
+	struct netaddr a;
+	char matched[NETADDR_STRLEN];
+
+	ck_assert_int_eq(netlist_add(list, "192.0.2.0/24", NULL), OK);
+	ck_assert_int_eq(netlist_add(list, "2001:db8::/32", NULL), OK);
+	ck_assert_int_eq(netlist_add(list, "198.51.100.7", NULL), OK);
+	copy = netlist_copy(list);
+	netlist_free(list);
+	ck_assert_uint_eq(netlist_count(copy), 3);
+	ck_assert_int_eq(netaddr_parse("2001:db8::5", &a), OK);
+	ck_assert(netlist_match(copy, &a, matched, sizeof matched));
+	ck_assert_str_eq(matched, "2001:db8::/32");
+	ck_assert_int_eq(netaddr_parse("198.51.100.7", &a), OK);
+	ck_assert(netlist_match(copy, &a, NULL, 0));
+	ck_assert_int_eq(netaddr_parse("198.51.100.8", &a), OK);
+	ck_assert(!netlist_match(copy, &a, NULL, 0));
+	ck_assert_int_eq(netlist_add(copy, "203.0.113.0/24", NULL), OK); /* still growable */
+	ck_assert_uint_eq(netlist_count(copy), 4);
+	netlist_free(copy);
+}
+END_TEST
+
 /* Deterministic pseudo-random numbers (no global state in libc rand). */
 static uint32_t next_rand(uint32_t *state)
 {
@@ -528,6 +554,7 @@ static Suite *netlist_suite(void)
 	tcase_add_loop_test(tc, test_match, 0, N_ROWS(match_rows));
 	tcase_add_loop_test(tc, test_from_sockaddr, 0, N_ROWS(sockaddr_rows));
 	tcase_add_test(tc, test_list_basics);
+	tcase_add_test(tc, test_list_copy);
 	tcase_add_test(tc, test_random_against_linear);
 	tcase_add_test(tc, test_concurrent_match);
 	suite_add_tcase(s, tc);

@@ -1,0 +1,47 @@
+/*
+ * build: config -> policy (see build.h). Entry points: conf_static_directory,
+ * conf_policy_create. Owns nothing: the result belongs to the caller.
+ */
+#include "config.h"
+
+#include "conf/build.h"
+#include "policy/dir_static.h"
+#include "policy/ldap/dir_ldap.h"
+
+#define MAX_DIRS 2
+
+struct directory *conf_static_directory(const struct config *cf)
+{
+	const struct dir_static_params p = {
+		.local_domains = (const char *const *)cf->lists.local_domains,
+		.n_local_domains = cf->lists.n_local_domains,
+		.allow_networks = (const char *const *)cf->lists.allow_networks_text,
+		.n_allow_networks = cf->lists.n_allow_networks,
+		.match_subdomains = cf->lists.match_subdomains,
+	};
+	struct directory *dir = dir_static_create(&p);
+
+	dir_start(dir);
+	return dir;
+}
+
+struct policy *conf_policy_create(const struct config *cf, const struct policy *prev,
+				  const char **error_r)
+{
+	struct directory *dirs[MAX_DIRS];
+	size_t n = 0;
+
+	dirs[n++] = conf_static_directory(cf);
+	if (cf->ldap.enabled) {
+		struct dir_ldap_params lp = cf->ldap;
+		struct directory *next;
+
+		lp.match_subdomains = cf->lists.match_subdomains;
+		if ((next = dir_ldap_create(&lp, error_r)) == NULL) {
+			dir_free(dirs[0]);
+			return NULL;
+		}
+		dirs[n++] = dir_handover(policy_directory(prev, "ldap"), next);
+	}
+	return policy_create(&cf->policy, dirs, n);
+}

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "lib/counter.h"
 #include "milter/stats.h"
 #include "policy/directory.h"
 
@@ -28,12 +29,12 @@ static struct {
 
 static void add(uint64_t *c, uint64_t n)
 {
-	__atomic_add_fetch(c, n, __ATOMIC_RELAXED);
+	counter_add(c, n);
 }
 
 static uint64_t get(const uint64_t *c)
 {
-	return __atomic_load_n(c, __ATOMIC_RELAXED);
+	return counter_get(c);
 }
 
 const char *stats_action_name(enum stats_action action)

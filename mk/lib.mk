@@ -6,7 +6,8 @@ librelaymilter_a_SOURCES += \
 	lib/escape.c lib/escape.h \
 	lib/utf8.c lib/utf8.h \
 	lib/publish.c lib/publish.h \
-	lib/error.c lib/error.h
+	lib/error.c lib/error.h \
+	lib/counter.h
 
 # The include graph's rules (no header shadows autoconf's config.h, ...).
 TESTS += tests/tools/includes.sh

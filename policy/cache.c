@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/counter.h"
 #include "lib/xalloc.h"
 #include "policy/cache.h"
 #include "lib/monotime.h"
@@ -73,7 +74,6 @@ struct cache {
 	unsigned long hits, misses, coalesced, stale, errors, evictions;
 };
 
-#define COUNT(c, field) __atomic_fetch_add(&(c)->field, 1, __ATOMIC_RELAXED)
 
 static double default_clock(void *ctx)
 {
@@ -233,7 +233,7 @@ static void shard_evict_to(struct cache *c, struct shard *s, long limit)
 
 		if (!entry_busy(e)) {
 			shard_remove(s, e);
-			COUNT(c, evictions);
+			counter_inc(&c->evictions);
 		}
 		e = prev;
 	}
@@ -270,11 +270,11 @@ static void answer_failed(struct cache *c, struct shard *s, struct centry *e,
 		res_r->status = e->status;
 		res_r->origin = CACHE_STALE;
 		res_r->age = now - e->stored;
-		COUNT(c, stale);
+		counter_inc(&c->stale);
 	} else {
 		res_r->status = CACHE_ERROR;
 		res_r->origin = CACHE_NONE;
-		COUNT(c, errors);
+		counter_inc(&c->errors);
 	}
 	if (!e->has_value && !entry_busy(e))
 		shard_remove(s, e);
@@ -288,7 +288,7 @@ static void wait_for_fetch(struct cache *c, struct shard *s, struct centry *e,
 	struct timespec ts = monotime_timespec(deadline);
 	int rc = 0;
 
-	COUNT(c, coalesced);
+	counter_inc(&c->coalesced);
 	e->waiters++;
 	while (e->pending && e->gen == gen && rc != ETIMEDOUT)
 		rc = pthread_cond_timedwait(&s->done, &s->lock, &ts);
@@ -323,12 +323,12 @@ static void lookup_uncached(struct cache *c, const char *key, cache_fetch_fn fet
 			    void *ctx, char *detail, size_t size,
 			    struct cache_result *res_r)
 {
-	COUNT(c, misses);
+	counter_inc(&c->misses);
 	res_r->status = fetch(ctx, key, detail, size);
 	res_r->origin = res_r->status == CACHE_ERROR ? CACHE_NONE : CACHE_FETCHED;
 	res_r->age = 0;
 	if (res_r->status == CACHE_ERROR)
-		COUNT(c, errors);
+		counter_inc(&c->errors);
 }
 
 void cache_lookup(struct cache *c, const char *key, double deadline,
@@ -354,7 +354,7 @@ void cache_lookup(struct cache *c, const char *key, double deadline,
 		res_r->status = e->status;
 		res_r->origin = CACHE_HIT;
 		res_r->age = now - e->stored;
-		COUNT(c, hits);
+		counter_inc(&c->hits);
 		goto out;
 	}
 	if (e != NULL && e->pending) {
@@ -364,7 +364,7 @@ void cache_lookup(struct cache *c, const char *key, double deadline,
 	if (e == NULL)
 		e = shard_insert(c, s, key, hash);
 	e->pending = true; /* an expired entry is refreshed in place */
-	COUNT(c, misses);
+	counter_inc(&c->misses);
 	pthread_mutex_unlock(&s->lock);
 
 	status = fetch(ctx, key, detail, size);
@@ -457,18 +457,17 @@ void cache_import(struct cache *dst, struct cache *src)
 	}
 }
 
-#define READ(c, field) __atomic_load_n(&(c)->field, __ATOMIC_RELAXED)
 
 void cache_get_stats(struct cache *c, struct cache_stats *st_r)
 {
 	int i;
 
-	st_r->hits = READ(c, hits);
-	st_r->misses = READ(c, misses);
-	st_r->coalesced = READ(c, coalesced);
-	st_r->stale = READ(c, stale);
-	st_r->errors = READ(c, errors);
-	st_r->evictions = READ(c, evictions);
+	st_r->hits = counter_get(&c->hits);
+	st_r->misses = counter_get(&c->misses);
+	st_r->coalesced = counter_get(&c->coalesced);
+	st_r->stale = counter_get(&c->stale);
+	st_r->errors = counter_get(&c->errors);
+	st_r->evictions = counter_get(&c->evictions);
 	st_r->entries = 0;
 	for (i = 0; i < (int)c->n_shards; i++) {
 		pthread_mutex_lock(&c->shards[i].lock);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/counter.h"
 #include "lib/error.h"
 #include "lib/escape.h"
 #include "lib/log.h"
@@ -131,8 +132,8 @@ static void install(struct ldap_networks *nets, struct collect *c, const char *u
 	nets->uri = uri;
 	pthread_rwlock_unlock(&nets->rw);
 	netlist_free(old);
-	__atomic_fetch_add(&nets->loads, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&nets->skipped, c->skipped, __ATOMIC_RELAXED);
+	counter_inc(&nets->loads);
+	counter_set(&nets->skipped, c->skipped);
 	if (first || old_count != c->valid)
 		msg_info("LDAP networks: %zu loaded from %s (%zu invalid skipped)", c->valid,
 			 uri, c->skipped);
@@ -151,7 +152,7 @@ static bool refresh_once(struct ldap_networks *nets)
 		return true;
 	}
 	netlist_free(c.list);
-	__atomic_fetch_add(&nets->failures, 1, __ATOMIC_RELAXED);
+	counter_inc(&nets->failures);
 	pthread_rwlock_rdlock(&nets->rw);
 	count = nets->count;
 	at = nets->loaded_at;
@@ -332,7 +333,7 @@ void ldap_networks_get_stats(struct ldap_networks *nets, struct ldap_networks_st
 	st_r->networks = nets->count;
 	st_r->age = nets->set != NULL ? monotime_now() - nets->loaded_at : -1;
 	pthread_rwlock_unlock(&nets->rw);
-	st_r->skipped = __atomic_load_n(&nets->skipped, __ATOMIC_RELAXED);
-	st_r->loads = __atomic_load_n(&nets->loads, __ATOMIC_RELAXED);
-	st_r->failures = __atomic_load_n(&nets->failures, __ATOMIC_RELAXED);
+	st_r->skipped = counter_get(&nets->skipped);
+	st_r->loads = counter_get(&nets->loads);
+	st_r->failures = counter_get(&nets->failures);
 }

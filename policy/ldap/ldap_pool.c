@@ -25,6 +25,7 @@
 
 #include "lib/error.h"
 #include "lib/log.h"
+#include "lib/counter.h"
 #include "lib/xalloc.h"
 #include "policy/ldap/ldap_pool.h"
 #include "lib/monotime.h"
@@ -64,8 +65,6 @@ struct ldap_pool {
 		fast_failures;
 };
 
-#define COUNT(p, field) __atomic_fetch_add(&(p)->field, 1, __ATOMIC_RELAXED)
-#define READ(p, field) __atomic_load_n(&(p)->field, __ATOMIC_RELAXED)
 
 /* Mark server IDX down (if its generation is still GEN); caller holds lock. */
 static void mark_down_locked(struct ldap_pool *pool, size_t idx, unsigned gen,
@@ -210,21 +209,21 @@ static int ensure_connected(struct ldap_pool *pool, int i, double deadline,
 		tried++;
 		ld = ldap_conn_open(pool->servers[idx].uri, &pool->conn, deadline, &info, &why);
 		if (ld != NULL) {
-			COUNT(pool, connects);
+			counter_inc(&pool->connects);
 			s->ld = ld; /* the slot is ours: no lock needed for it */
 			s->server = idx;
 			s->gen = gen;
 			rc = LDAP_SUCCESS;
 			goto out;
 		}
-		COUNT(pool, connect_failures);
+		counter_inc(&pool->connect_failures);
 		mark_down(pool, idx, gen, why);
 		err_separate(err);
 		strbuf_appendf(err, "%s: %s", pool->servers[idx].uri, why);
 		idx++;
 	}
 	if (tried == 0) {
-		COUNT(pool, fast_failures);
+		counter_inc(&pool->fast_failures);
 		explain_all_down(pool, err);
 	}
 out:
@@ -248,7 +247,7 @@ static int search_on_slot(struct ldap_pool *pool, int i, const char *base, int s
 
 	if (!full)
 		op_deadline = deadline;
-	COUNT(pool, queries);
+	counter_inc(&pool->queries);
 	rc = ldap_conn_search(s->ld, base, scope, filter, attrs, sizelimit, op_deadline,
 			      fn, ctx, n_r, &why);
 	if (why != NULL)
@@ -256,9 +255,9 @@ static int search_on_slot(struct ldap_pool *pool, int i, const char *base, int s
 	*drop_r = false;
 	if (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED)
 		return rc;
-	COUNT(pool, errors);
+	counter_inc(&pool->errors);
 	if (rc == LDAP_TIMEOUT)
-		COUNT(pool, timeouts);
+		counter_inc(&pool->timeouts);
 	if (!ldap_conn_broken(rc))
 		return rc;
 	/* A timeout cut short by the caller's budget says little about the
@@ -323,7 +322,7 @@ static void probe_locked(struct ldap_pool *pool, size_t idx)
 			    &info, &why);
 	pthread_mutex_lock(&pool->lock);
 	if (ld == NULL) {
-		COUNT(pool, connect_failures);
+		counter_inc(&pool->connect_failures);
 		if (sv->error == NULL || strcmp(sv->error, why) != 0)
 			msg_warn("LDAP server %s still unusable: %s", sv->uri, why);
 		free(sv->error);
@@ -332,7 +331,7 @@ static void probe_locked(struct ldap_pool *pool, size_t idx)
 		sv->next_probe = monotime_now() + sv->backoff;
 		goto out;
 	}
-	COUNT(pool, connects);
+	counter_inc(&pool->connects);
 	msg_info("LDAP server %s reachable again after %.1fs", sv->uri,
 		 monotime_now() - sv->down_since);
 	sv->down = false;
@@ -437,12 +436,12 @@ void ldap_pool_get_stats(struct ldap_pool *pool, struct ldap_pool_stats *st_r)
 {
 	size_t i;
 
-	st_r->queries = READ(pool, queries);
-	st_r->errors = READ(pool, errors);
-	st_r->timeouts = READ(pool, timeouts);
-	st_r->connects = READ(pool, connects);
-	st_r->connect_failures = READ(pool, connect_failures);
-	st_r->fast_failures = READ(pool, fast_failures);
+	st_r->queries = counter_get(&pool->queries);
+	st_r->errors = counter_get(&pool->errors);
+	st_r->timeouts = counter_get(&pool->timeouts);
+	st_r->connects = counter_get(&pool->connects);
+	st_r->connect_failures = counter_get(&pool->connect_failures);
+	st_r->fast_failures = counter_get(&pool->fast_failures);
 	st_r->servers_up = 0;
 	pthread_mutex_lock(&pool->lock);
 	for (i = 0; i < pool->n_servers; i++)

@@ -234,13 +234,14 @@ static void setup_privileged(const struct options *o, struct config *cf, int jso
 			     const char *spec)
 {
 	struct privs_target target;
+	const char *error = NULL;
 	char err[512];
 
 	if (privs_resolve(o->user ? o->user : cf->user, o->user ? NULL : cf->group, &target,
 			  err, sizeof err) < 0)
 		msg_fatal_status(EX_CONFIG, "%s", err);
-	if (socket_open(spec, cf->socket_mode, &target, err, sizeof err) < 0)
-		msg_fatal_status(EX_UNAVAILABLE, "%s", err);
+	if (socket_open(spec, cf->socket_mode, &target, &error) < 0)
+		msg_fatal_status(EX_UNAVAILABLE, "%s", error);
 	if (json_fd >= 0 && target.change && geteuid() == 0 &&
 	    fchown(json_fd, target.uid, target.gid) < 0)
 		msg_warn("%s: chown: %s", cf->log.json, strerror(errno));

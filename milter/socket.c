@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "milter/callbacks.h"
+#include "lib/error.h"
 #include "milter/socket.h"
 
 static const char *unix_path(const char *spec)
@@ -26,37 +27,37 @@ static const char *unix_path(const char *spec)
 	return NULL;
 }
 
-int socket_open(const char *spec, int mode, const struct privs_target *owner, char *errbuf,
-		size_t size)
+int socket_open(const char *spec, int mode, const struct privs_target *owner,
+		const char **error_r)
 {
 	const char *path = unix_path(spec);
 	mode_t old_umask;
 	int rc;
 
 	if (smfi_register(callbacks_desc) != MI_SUCCESS) {
-		snprintf(errbuf, size, "smfi_register failed");
+		*error_r = "smfi_register failed";
 		return -1;
 	}
 	if (smfi_setconn((char *)spec) != MI_SUCCESS) {
-		snprintf(errbuf, size, "bad milter socket \"%s\"", spec);
+		*error_r = error_printf("bad milter socket \"%s\"", spec);
 		return -1;
 	}
 	old_umask = umask(0177);
 	rc = smfi_opensocket(true);
 	umask(old_umask);
 	if (rc != MI_SUCCESS) {
-		snprintf(errbuf, size, "cannot open milter socket %s (in use, or directory "
+		*error_r = error_printf("cannot open milter socket %s (in use, or directory "
 				       "missing or not writable?)", spec);
 		return -1;
 	}
 	if (path == NULL)
 		return 0;
 	if (chmod(path, (mode_t)mode) < 0) {
-		snprintf(errbuf, size, "%s: chmod: %s", path, strerror(errno));
+		*error_r = error_printf("%s: chmod: %s", path, strerror(errno));
 		return -1;
 	}
 	if (owner->change && geteuid() == 0 && chown(path, owner->uid, owner->gid) < 0) {
-		snprintf(errbuf, size, "%s: chown: %s", path, strerror(errno));
+		*error_r = error_printf("%s: chown: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;

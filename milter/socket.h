@@ -10,8 +10,8 @@
 
 #include "milter/privs.h"
 
-/* Register the filter, open SPEC; 0, or -1 with a message in ERRBUF. */
-int socket_open(const char *spec, int mode, const struct privs_target *owner, char *errbuf,
-		size_t size);
+/* Register the filter, open SPEC; 0, or -1 with *ERROR_R set. */
+int socket_open(const char *spec, int mode, const struct privs_target *owner,
+		const char **error_r);
 
 #endif

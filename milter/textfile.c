@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/error.h"
 #include "lib/log.h"
 #include "milter/snapshot.h"
 #include "milter/stats.h"
@@ -21,7 +22,7 @@
 
 #define COMPLAINT_INTERVAL 60 /* seconds between two logged write failures */
 
-int textfile_write(const char *path, time_t started, struct strbuf *err_r)
+int textfile_write(const char *path, time_t started, const char **error_r)
 {
 	struct strbuf body = STRBUF_INIT, tmp = STRBUF_INIT;
 	ssize_t n = 0;
@@ -42,7 +43,7 @@ int textfile_write(const char *path, time_t started, struct strbuf *err_r)
 	strbuf_appendf(&tmp, "%s.tmp", path);
 	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		strbuf_appendf(err_r, "%s: %s", tmp.data, strerror(errno));
+		*error_r = error_printf("%s: %s", tmp.data, strerror(errno));
 		goto out;
 	}
 	while (off < body.len && (n = write(fd, body.data + off, body.len - off)) > 0)
@@ -50,14 +51,14 @@ int textfile_write(const char *path, time_t started, struct strbuf *err_r)
 	/* node_exporter runs as another user: readable by all, whatever the
 	 * umask (the unit's UMask=0007 would make it 0640). */
 	if (off < body.len || fchmod(fd, 0644) < 0) {
-		strbuf_appendf(err_r, "%s: %s", tmp.data,
-			       n < 0 || off == body.len ? strerror(errno) : "short write");
+		*error_r = error_printf("%s: %s", tmp.data,
+					n < 0 || off == body.len ? strerror(errno) : "short write");
 		close(fd);
 		unlink(tmp.data);
 		goto out;
 	}
 	if (close(fd) < 0 || rename(tmp.data, path) < 0) {
-		strbuf_appendf(err_r, "%s: %s", path, strerror(errno));
+		*error_r = error_printf("%s: %s", path, strerror(errno));
 		unlink(tmp.data);
 		goto out;
 	}
@@ -85,7 +86,7 @@ static void ts_add(struct timespec *ts, double seconds)
 static double textfile_tick(struct textfile_timer *t)
 {
 	struct snapshot *snap = snapshot_acquire();
-	struct strbuf err = STRBUF_INIT;
+	const char *error = NULL;
 	struct timespec now;
 	double left = -1;
 
@@ -93,13 +94,11 @@ static double textfile_tick(struct textfile_timer *t)
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (t->generation != snap->generation || ts_diff(&t->due, &now) <= 0) {
-		strbuf_init(&err);
-		if (textfile_write(snap->cf->stats.textfile, t->started, &err) < 0 &&
+		if (textfile_write(snap->cf->stats.textfile, t->started, &error) < 0 &&
 		    time(NULL) - t->last_complaint >= COMPLAINT_INTERVAL) {
 			t->last_complaint = time(NULL);
-			msg_error("stats textfile: %s", err.data);
+			msg_error("stats textfile: %s", error);
 		}
-		strbuf_free(&err);
 		t->generation = snap->generation;
 		t->due = now;
 		ts_add(&t->due, snap->cf->stats.interval);

@@ -27,7 +27,7 @@ struct textfile_timer {
  * (and at once after a reload). Without stats.textfile it only waits. */
 int textfile_wait(struct textfile_timer *t, const sigset_t *set);
 /* Write the counters to PATH (via PATH.tmp, mode 0644). Returns 0, or -1
- * with the reason appended to ERR_R. */
-int textfile_write(const char *path, time_t started, struct strbuf *err_r);
+ * with *ERROR_R set to the reason. */
+int textfile_write(const char *path, time_t started, const char **error_r);
 
 #endif

@@ -29,6 +29,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "milter/callbacks.h"
+#include "milter/kick.h"
 #include "milter/notify.h"
 #include "milter/privs.h"
 #include "milter/snapshot.h"
@@ -290,6 +291,7 @@ static int serve(const struct options *o, struct config *cf, int json_fd)
 	msg_info("relaymilter %s starting (config %s, %s mode)", PACKAGE_VERSION,
 		 o->config_path, snap->cf->report_mode ? "report" : "enforce");
 	notify_ready(snap->cf->report_mode ? "serving (report mode)" : "serving");
+	kick_start(); /* libmilter's worker pool can strand a session: kick.c */
 	return smfi_main();
 }
 
@@ -329,6 +331,7 @@ int main(int argc, char **argv)
 	pidfile = cf->pidfile ? xstrdup(cf->pidfile) : NULL;
 
 	rc = serve(&o, cf, json_fd);
+	kick_stop();
 	notify_stopping();
 	msg_info("relaymilter stopping");
 	if (pidfile && unlink(pidfile) < 0)

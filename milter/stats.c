@@ -61,6 +61,15 @@ void stats_record(enum stats_action action, enum verdict_reason reason,
 	add(&counters.latency_us_sum, (uint64_t)(ms * 1000.0));
 }
 
+uint64_t stats_decisions(void)
+{
+	uint64_t n = 0;
+
+	for (size_t b = 0; b <= N_BUCKETS; b++)
+		n += get(&counters.buckets[b]);
+	return n;
+}
+
 void stats_session(void)
 {
 	add(&counters.sessions, 1);

@@ -24,6 +24,8 @@ void stats_record(enum stats_action action, enum verdict_reason reason,
 		  enum dir_source source, double ms);
 /* Count milter sessions (connections). */
 void stats_session(void);
+/* Decisions recorded so far (a cheap sign of load, for milter/kick.c). */
+uint64_t stats_decisions(void);
 /* Append the counters as one human log line (SIGUSR2). */
 void stats_format_line(struct strbuf *out);
 /* Append the counters in Prometheus text exposition format. */

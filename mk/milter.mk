@@ -7,6 +7,7 @@ librelaymilter_a_SOURCES += \
 sbin_PROGRAMS += relaymilter
 relaymilter_SOURCES = \
 	milter/main.c \
+	milter/kick.c milter/kick.h \
 	milter/callbacks.c milter/callbacks.h \
 	milter/negotiate.c milter/negotiate.h \
 	milter/macros.c milter/macros.h \

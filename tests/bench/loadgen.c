@@ -12,7 +12,7 @@
  *
  *   loadgen -s SOCKET -e ENVFILE [-c CONNS] [-d SECONDS | -n TXNS]
  *           [-t TXNS_PER_SESSION] [-S SESSIONS_PER_SOCKET] [-r RANGE]
- *           [-p seq|random] [-T TIMEOUT_MS] [-o] [-N] [-l LABEL] [-q]
+ *           [-p seq|random] [-T TIMEOUT_MS] [-L SLOW_MS] [-o] [-N] [-l LABEL] [-q]
  *
  * Every recipient reply is timed (the RCPT round trip: macros, command,
  * reply) and checked against the envelope's category (-o: a directory
@@ -65,6 +65,7 @@ struct lg {
 	bool nocheck; /* -N: the filter decides nothing (the null milter) */
 	bool quiet;
 	int timeout_ms;
+	int slow_ms; /* -L: print each RCPT slower than this (0: none) */
 	const char *label;
 	atomic_long remaining; /* count mode */
 	atomic_ulong seq_next;
@@ -179,6 +180,26 @@ static bool claim_txn(struct lg *lg)
 	return true;
 }
 
+static bool lg_slow(const struct lg *lg, uint64_t ns)
+{
+	return lg->slow_ms > 0 && ns >= (uint64_t)lg->slow_ms * 1000000u;
+}
+
+/* -L: one line per slow RCPT, with the wall-clock time it was sent (to
+ * find the decision in the daemon's log) and how long the reply took. */
+static void print_slow(const struct worker *w, const char *rcpt, uint64_t t0,
+		       const struct mclient_result *r)
+{
+	struct timespec wall;
+	double sent;
+
+	clock_gettime(CLOCK_REALTIME, &wall);
+	sent = wall.tv_sec + wall.tv_nsec / 1e9 - (now_ns() - t0) / 1e9;
+	printf("SLOW conn=%d sent=%.6f us=%.0f rcpt=%s reply=%s\n", w->id, sent,
+	       (now_ns() - t0) / 1e3, rcpt, reply_name(r));
+	fflush(stdout);
+}
+
 /* One transaction: MAIL, RCPT..., ABORT. -1 on a request error. */
 static int run_txn(struct worker *w, struct mclient *mc, const struct envelope *e)
 {
@@ -222,6 +243,8 @@ static int run_txn(struct worker *w, struct mclient *mc, const struct envelope *
 				goto out;
 			}
 			latvec_push(&w->lat, now_ns() - t0);
+			if (lg_slow(w->lg, now_ns() - t0))
+				print_slow(w, rcpt, t0, &res);
 			w->decisions++;
 			count_reply(w, reply_name(&res));
 			check_reply(w, e, ENV_RCPT, rcpt, &res);
@@ -451,7 +474,8 @@ static void usage(FILE *fp)
 {
 	fprintf(fp, "usage: loadgen -s SOCKET -e ENVFILE [-c CONNS] [-d SECONDS | -n TXNS]\n"
 		    "               [-t TXNS_PER_SESSION] [-S SESSIONS_PER_SOCKET] [-r RANGE]\n"
-		    "               [-p seq|random] [-T TIMEOUT_MS] [-o] [-N] [-l LABEL] [-q]\n");
+		    "               [-p seq|random] [-T TIMEOUT_MS] [-L SLOW_MS] [-o] [-N]\n"
+		    "               [-l LABEL] [-q]\n");
 }
 
 static long num_arg(const char *s, long min, long max, const char *what)
@@ -480,7 +504,7 @@ static void parse_args(struct lg *lg, int argc, char **argv)
 	lg->range = 1000;
 	lg->timeout_ms = 10000;
 	lg->label = "run";
-	while ((ch = getopt(argc, argv, "s:e:c:d:n:t:S:r:p:T:oNl:qh")) != -1) {
+	while ((ch = getopt(argc, argv, "s:e:c:d:n:t:S:r:p:T:L:oNl:qh")) != -1) {
 		switch (ch) {
 		case 's': lg->spec = optarg; break;
 		case 'e': envfile = optarg; break;
@@ -498,6 +522,7 @@ static void parse_args(struct lg *lg, int argc, char **argv)
 			lg->seq = strcmp(optarg, "seq") == 0;
 			break;
 		case 'T': lg->timeout_ms = (int)num_arg(optarg, 10, 600000, "timeout"); break;
+		case 'L': lg->slow_ms = (int)num_arg(optarg, 1, 600000, "slow threshold"); break;
 		case 'o': lg->outage = true; break;
 		case 'N': lg->nocheck = true; break;
 		case 'l': lg->label = optarg; break;

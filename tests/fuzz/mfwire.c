@@ -432,3 +432,62 @@ out:
 		printf("# probe failed\n");
 }
 
+
+/*
+ * Blockers and the asserted session become readable at the same instant;
+ * each blocker sends half a packet (a length of 100, then 3 bytes), so the
+ * worker that takes one waits in libmilter's mi_rd_cmd for the rest. The
+ * pool controller counts its idle workers as it hands out the sessions and
+ * the woken workers leave that count only when they run, so every session
+ * is given to the same few workers and the asserted one, the newest, is
+ * left marked ready with no worker coming (libmilter/worker.c; the whole
+ * story in milter/kick.c). Without a way round it, the RCPT below waits for
+ * as long as the blockers stay open.
+ */
+#define LOST_DISPATCH_BLOCKERS 4
+int probe_lost_dispatch(void)
+{
+	static const uint8_t half[] = {0, 0, 0, 100, SMFIC_RCPT, '<', 'x'};
+	struct sess blockers[LOST_DISPATCH_BLOCKERS], s = {.fd = -1};
+	struct buf b = {0};
+	struct reply r;
+	struct timespec settle = {0, 200000000L};
+	int n, failures = 0, rc;
+	double t0;
+
+	for (n = 0; n < LOST_DISPATCH_BLOCKERS; n++)
+		if (!sess_open(&blockers[n], "lost-dispatch blocker"))
+			break;
+	if (n < LOST_DISPATCH_BLOCKERS || !sess_open(&s, "lost-dispatch probe") ||
+	    !sess_connect(&s, SMFIA_INET, "203.0.113.5")) {
+		if (s.fd >= 0)
+			close(s.fd);
+		failures = 1;
+		goto out;
+	}
+	sess_mail(&s, "<a@example.net>", NULL);
+	nanosleep(&settle, NULL); /* every worker back in the pool, idle */
+	for (int i = 0; i < n; i++)
+		send_all(blockers[i].fd, half, sizeof half);
+	buf_str(&b, "<b@example.net>");
+	t0 = now_s();
+	send_pkt(s.fd, SMFIC_RCPT, b.p, b.len);
+	do
+		rc = read_reply(s.fd, &r, LOST_DISPATCH_MS);
+	while (rc > 0 && r.cmd == SMFIR_PROGRESS);
+	if (rc <= 0)
+		fail(&s, "RCPT while other sessions hold the woken workers: no reply within "
+			 "the probe's time",
+		     NULL);
+	else if (!(r.cmd == SMFIR_REPLYCODE && strncmp(r.text, "550 5.7.1 ", 10) == 0))
+		fail(&s, "RCPT <b@example.net>: expected 550 5.7.1", &r);
+	printf("# lost-dispatch probe: %d blockers, RCPT %s after %.3f s\n", n,
+	       rc > 0 ? "answered" : "NOT answered", now_s() - t0);
+	failures = s.failures;
+	sess_close(&s);
+out:
+	free(b.p);
+	while (n-- > 0)
+		close(blockers[n].fd);
+	return failures;
+}

@@ -61,5 +61,10 @@ bool drain(int fd, int ms);
 /* Run the asserted correct sessions; the number of failures. */
 int check_sessions(void);
 void probe_stale_macros(void);
+/* libmilter's worker pool stranding a session (milter/kick.c): the
+ * asserted RCPT must be answered within LOST_DISPATCH_MS although sessions
+ * that became readable with it hold the woken workers. Failures. */
+#define LOST_DISPATCH_MS 5000
+int probe_lost_dispatch(void);
 
 #endif

@@ -388,9 +388,12 @@ static void probe_odd_macro_list(unsigned k)
 /* Every probe, then the asserted sessions; returns their failures. */
 static int regression_probes(void)
 {
+	int failures;
+
 	for (unsigned k = 0; k < 6; k++)
 		probe_odd_macro_list(k);
-	return check_sessions();
+	failures = probe_lost_dispatch();
+	return failures + check_sessions();
 }
 
 static int dangling[MAX_DANGLING];

@@ -49,6 +49,13 @@ check-deb:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/pkg/deb.sh
 .PHONY: check-deb
 
+# The README's two commands (contrib/tools/quickstart, tests/run-all) in
+# either order, staged under throwaway DESTDIRs (issue 16).
+EXTRA_DIST += contrib/tools/install-deps contrib/tools/quickstart \
+	contrib/tools/ensure-configured tests/run-all
+TESTS += tests/tools/two-commands.sh
+dist_check_SCRIPTS += tests/tools/two-commands.sh
+
 # One decision-log line from the daemon's formatter, for log consumers' tests.
 check_PROGRAMS += tests/tools/declogline
 tests_tools_declogline_SOURCES = tests/tools/declogline.c

@@ -42,7 +42,7 @@ if git -C "$top_srcdir" rev-parse --git-dir >/dev/null 2>&1; then
 	(cd "$top_srcdir" && git ls-files -z -co --exclude-standard | xargs -0 tar cf - --no-recursion) |
 		tar xf - -C "$SRC"
 else
-	(cd "$top_srcdir" && tar cf - --exclude=autom4te.cache --exclude='*.o' .) | tar xf - -C "$SRC"
+	(cd "$top_srcdir" && tar cf - --exclude='./build*' --exclude=autom4te.cache --exclude='*.o' .) | tar xf - -C "$SRC"
 fi
 ok_if "source copied" test -x "$SRC/debian/rules"
 

@@ -49,6 +49,23 @@ check-deb:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS=tests/pkg/deb.sh
 .PHONY: check-deb
 
+# The README's two commands (contrib/tools/quickstart, tests/run-all) in
+# either order, staged under throwaway DESTDIRs (issue 16).
+EXTRA_DIST += contrib/tools/install-deps contrib/tools/quickstart \
+	contrib/tools/ensure-configured tests/run-all tests/preflight tests/fresh-machine
+TESTS += tests/tools/two-commands.sh
+dist_check_SCRIPTS += tests/tools/two-commands.sh
+
+# tests/preflight: what tests/run-all checks before the suites (issue 10).
+TESTS += tests/tools/preflight.sh
+dist_check_SCRIPTS += tests/tools/preflight.sh
+
+# The README's two commands in a brand-new Debian 12 root (debootstrap,
+# chroot; as root, slow, needs deb.debian.org): never part of CI or run-all.
+fresh-machine:
+	$(abs_top_srcdir)/tests/fresh-machine
+.PHONY: fresh-machine
+
 # One decision-log line from the daemon's formatter, for log consumers' tests.
 check_PROGRAMS += tests/tools/declogline
 tests_tools_declogline_SOURCES = tests/tools/declogline.c

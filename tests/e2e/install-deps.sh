@@ -5,7 +5,7 @@
 # none exists). Sendmail is not installed (it conflicts with postfix): its
 # .debs are downloaded into the cache that lib_sendmail.sh unpacks.
 set -euo pipefail
-pkgs=(postfix sasl2-bin libsasl2-modules swaks libio-socket-inet6-perl jq m4
+pkgs=(postfix sasl2-bin libsasl2-modules swaks libnet-ssleay-perl libio-socket-inet6-perl jq m4
 	openssl iproute2 util-linux libmilter-dev)
 cache=${SM_DEB_CACHE:-/var/cache/relaymilter-e2e/debs}
 

@@ -2,6 +2,8 @@
 # deb.sh: the Debian package, built the way an admin or a buildd would:
 # `dpkg-buildpackage -us -uc -b` on a copy of the source tree. Checks what
 # the .deb holds (binaries, man pages, the unit, the conffile, logrotate),
+# runs lintian on it and on the source package (no error, no warning), checks
+# the DEP-5 copyright against LICENSE,
 # that the unit is installed but neither enabled nor started, and runs
 # `relaymilter -V` and `relaymilter -n` with the packaged config from a
 # throwaway root (dpkg -x). As root it also installs the package for real
@@ -42,7 +44,7 @@ if git -C "$top_srcdir" rev-parse --git-dir >/dev/null 2>&1; then
 	(cd "$top_srcdir" && git ls-files -z -co --exclude-standard | xargs -0 tar cf - --no-recursion) |
 		tar xf - -C "$SRC"
 else
-	(cd "$top_srcdir" && tar cf - --exclude=autom4te.cache --exclude='*.o' .) | tar xf - -C "$SRC"
+	(cd "$top_srcdir" && tar cf - --exclude='./build*' --exclude=autom4te.cache --exclude='*.o' .) | tar xf - -C "$SRC"
 fi
 ok_if "source copied" test -x "$SRC/debian/rules"
 
@@ -54,6 +56,12 @@ if [ $rc -ne 0 ]; then
 fi
 ok "build dependencies installed"
 
+# The source package too (3.0 native: a tarball and a .dsc), made from the
+# pristine copy before the build dirties it: lintian checks both.
+(cd "$TMP" && dpkg-source -b relaymilter) >"$TMP/source.log" 2>&1; rc=$?
+is "dpkg-source -b (the source package, for lintian)" "$rc" "0"
+[ $rc -eq 0 ] || tail -20 "$TMP/source.log" | sed 's/^/#   /'
+
 start=$(date +%s)
 # The outer make's TESTS=... must not reach the package's own make check.
 (cd "$SRC" && unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES TESTS &&
@@ -64,6 +72,17 @@ is "dpkg-buildpackage -us -uc -b" "$rc" "0"
 [ $rc -eq 0 ] || { tail -40 "$TMP/build.log" | sed 's/^/#   /'; done_testing; exit; }
 DEB=$(ls "$TMP"/relaymilter_*.deb 2>/dev/null | head -1)
 ok_if "a .deb was made" test -f "$DEB"
+
+# lintian: no error and no warning on the source and the binary package
+# (an override needs a comment in debian/relaymilter.lintian-overrides).
+DSC=$(ls "$TMP"/relaymilter_*.dsc 2>/dev/null | head -1)
+if command -v lintian >/dev/null; then
+	lintian --fail-on error,warning ${DSC:+"$DSC"} "$DEB" >"$TMP/lintian.out" 2>&1; rc=$?
+	out=$(grep -v '^running with root privileges is not recommended!$' "$TMP/lintian.out")
+	is "lintian: no errors or warnings (source and .deb)" "$rc:$out" "0:"
+else
+	not_ok "lintian: no errors or warnings (source and .deb)" "no lintian: apt-get install lintian"
+fi
 
 contents=$(dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\./|/|')
 for f in /usr/sbin/relaymilter /usr/bin/relaymilter-query /etc/relaymilter/relaymilter.conf \
@@ -95,6 +114,16 @@ dpkg -x "$DEB" "$ROOT"
 out=$("$ROOT/usr/sbin/relaymilter" -V 2>&1); rc=$?
 is "packaged relaymilter -V: exit 0" "$rc" "0"
 like "packaged relaymilter -V: version" "$out" '^relaymilter [0-9]+\.[0-9]+'
+COPYRIGHT=$ROOT/usr/share/doc/relaymilter/copyright
+ok_if "copyright: DEP-5 format" grep -qx 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' "$COPYRIGHT"
+is "copyright: every file BSD-2-Clause, by the relaymilter authors" \
+	"$(sed -n '/^Files: \*$/,/^$/p' "$COPYRIGHT" | grep -E '^(Copyright|License):')" \
+	"Copyright: 2026 The relaymilter authors"$'\n'"License: BSD-2-Clause"
+# The license text is LICENSE's, word for word (DEP-5 folds it: " ." lines).
+is "copyright: the license text is LICENSE's" \
+	"$(awk 'p; /^License: BSD-2-Clause$/ && prev == "" { p = 1 } { prev = $0 }' "$COPYRIGHT" |
+		sed 's/^ //; s/^\.$//')" \
+	"$(sed -n '/^Redistribution/,$p' "$SRC/LICENSE")"
 CONF=$ROOT/etc/relaymilter/relaymilter.conf
 out=$("$ROOT/usr/sbin/relaymilter" -n -c "$CONF" 2>&1); rc=$?
 is "packaged relaymilter -n with the packaged config: exit 0" "$rc:$out" "0:$CONF: configuration OK"

@@ -74,10 +74,10 @@ static void note_routing(const char **routing_r, const char *why)
 
 /*
  * Scan a Dot-string local part at S (atext or UTF-8, separated by single
- * dots). Returns its length, or -1 with *ERR_R set; the caller checks what
+ * dots). Returns its length, or -1 with *ERROR_R set; the caller checks what
  * follows it.
  */
-static ssize_t local_dot_string(const char *s, const char **routing_r, const char **err_r)
+static ssize_t local_dot_string(const char *s, const char **routing_r, const char **error_r)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	bool after_atom = false;
@@ -86,7 +86,7 @@ static ssize_t local_dot_string(const char *s, const char **routing_r, const cha
 	for (;;) {
 		if (p[i] == '.') {
 			if (!after_atom) {
-				*err_r = i == 0 ? "local part starts with a dot"
+				*error_r = i == 0 ? "local part starts with a dot"
 				                : "double dot in local part";
 				return -1;
 			}
@@ -94,7 +94,7 @@ static ssize_t local_dot_string(const char *s, const char **routing_r, const cha
 			i++;
 		} else if (p[i] >= 0x80) {
 			if ((n = utf8_char_len(p + i, SIZE_MAX)) == 0) {
-				*err_r = "invalid UTF-8 in local part";
+				*error_r = "invalid UTF-8 in local part";
 				return -1;
 			}
 			after_atom = true;
@@ -112,19 +112,19 @@ static ssize_t local_dot_string(const char *s, const char **routing_r, const cha
 	}
 	if (p[i] != '@' && p[i] != '\0') {
 		if (p[i] < 0x20 || p[i] == 0x7F)
-			*err_r = "control character in local part";
+			*error_r = "control character in local part";
 		else if (p[i] == ' ')
-			*err_r = "space in local part";
+			*error_r = "space in local part";
 		else
-			*err_r = "invalid character in local part";
+			*error_r = "invalid character in local part";
 		return -1;
 	}
 	if (i == 0) {
-		*err_r = "empty local part";
+		*error_r = "empty local part";
 		return -1;
 	}
 	if (!after_atom) {
-		*err_r = "local part ends with a dot";
+		*error_r = "local part ends with a dot";
 		return -1;
 	}
 	return (ssize_t)i;
@@ -144,33 +144,33 @@ static void note_quoted_routing(unsigned char c, const char **routing_r)
 /*
  * Scan a Quoted-string local part at S (which starts with a double quote):
  * qtextSMTP, quoted-pairSMTP and, for SMTPUTF8, UTF-8. Returns its length
- * with both quotes, or -1 with *ERR_R set.
+ * with both quotes, or -1 with *ERROR_R set.
  */
 static ssize_t local_quoted_string(const char *s, const char **routing_r,
-                                   const char **err_r)
+                                   const char **error_r)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 1, n;
 
 	while (p[i] != '"') {
 		if (p[i] == '\0') {
-			*err_r = "unterminated quoted local part";
+			*error_r = "unterminated quoted local part";
 			return -1;
 		} else if (p[i] == '\\') {
 			if (p[i + 1] < 0x20 || p[i + 1] > 0x7E) {
-				*err_r = "invalid quoted pair in local part";
+				*error_r = "invalid quoted pair in local part";
 				return -1;
 			}
 			note_quoted_routing(p[i + 1], routing_r);
 			i += 2;
 		} else if (p[i] >= 0x80) {
 			if ((n = utf8_char_len(p + i, SIZE_MAX)) == 0) {
-				*err_r = "invalid UTF-8 in local part";
+				*error_r = "invalid UTF-8 in local part";
 				return -1;
 			}
 			i += n;
 		} else if (p[i] < 0x20 || p[i] == 0x7F) {
-			*err_r = "control character in local part";
+			*error_r = "control character in local part";
 			return -1;
 		} else {
 			note_quoted_routing(p[i], routing_r);
@@ -178,7 +178,7 @@ static ssize_t local_quoted_string(const char *s, const char **routing_r,
 		}
 	}
 	if (i == 1) {
-		*err_r = "empty local part";
+		*error_r = "empty local part";
 		return -1;
 	}
 	return (ssize_t)i + 1;
@@ -188,7 +188,7 @@ static ssize_t local_quoted_string(const char *s, const char **routing_r,
  * Canonical form of an address literal D ("[...]"): "[192.0.2.1]" or
  * "[ipv6:<inet_ntop form>]". General address literals are refused.
  */
-static char *literal_normalize(const char *d, const char **err_r)
+static char *literal_normalize(const char *d, const char **error_r)
 {
 	size_t len = strlen(d);
 	char *inner = NULL, *result = NULL;
@@ -198,21 +198,21 @@ static char *literal_normalize(const char *d, const char **err_r)
 	struct strbuf sb = STRBUF_INIT;
 
 	if (len < 3 || d[len - 1] != ']') {
-		*err_r = "malformed address literal";
+		*error_r = "malformed address literal";
 		goto out;
 	}
 	inner = xstrndup(d + 1, len - 2);
 	if (strncasecmp(inner, "IPv6:", 5) == 0) {
 		if (inet_pton(AF_INET6, inner + 5, &in6) != 1 ||
 		    inet_ntop(AF_INET6, &in6, text, sizeof(text)) == NULL) {
-			*err_r = "invalid IPv6 address literal";
+			*error_r = "invalid IPv6 address literal";
 			goto out;
 		}
 		strbuf_appendf(&sb, "[ipv6:%s]", text);
 	} else if (netaddr_parse_ipv4(inner, o)) {
 		strbuf_appendf(&sb, "[%u.%u.%u.%u]", o[0], o[1], o[2], o[3]);
 	} else {
-		*err_r = strchr(inner, ':') ? "unsupported address literal"
+		*error_r = strchr(inner, ':') ? "unsupported address literal"
 		                            : "invalid IPv4 address literal";
 		goto out;
 	}
@@ -240,31 +240,31 @@ static bool alabel_valid(const char *label)
 }
 
 /* Check an ASCII label (already lower case) and append it to OUT. */
-static int label_append_ascii(const char *label, struct strbuf *out, const char **err_r)
+static int label_append_ascii(const char *label, struct strbuf *out, const char **error_r)
 {
 	size_t i, len = strlen(label);
 
 	if (len == 0) {
-		*err_r = "empty label in domain";
+		*error_r = "empty label in domain";
 		return -1;
 	}
 	if (len > ADDRESS_LABEL_MAX) {
-		*err_r = "domain label longer than 63 octets";
+		*error_r = "domain label longer than 63 octets";
 		return -1;
 	}
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)label[i];
 		if (!is_ascii_alpha(c) && !is_ascii_digit(c) && c != '-') {
-			*err_r = "invalid character in domain";
+			*error_r = "invalid character in domain";
 			return -1;
 		}
 	}
 	if (label[0] == '-' || label[len - 1] == '-') {
-		*err_r = "domain label starts or ends with a hyphen";
+		*error_r = "domain label starts or ends with a hyphen";
 		return -1;
 	}
 	if (strncmp(label, "xn--", 4) == 0 && !alabel_valid(label)) {
-		*err_r = "invalid A-label in domain";
+		*error_r = "invalid A-label in domain";
 		return -1;
 	}
 	if (out->len > 0)
@@ -278,7 +278,7 @@ static int label_append_ascii(const char *label, struct strbuf *out, const char 
  * lower-cased; a U-label becomes its A-label, one label at a time, so that
  * both spellings of a domain always give the same result.
  */
-static int label_append(const char *l, size_t len, struct strbuf *out, const char **err_r)
+static int label_append(const char *l, size_t len, struct strbuf *out, const char **error_r)
 {
 	char *label = xstrndup(l, len), *alabel = NULL;
 	bool ascii = true;
@@ -286,7 +286,7 @@ static int label_append(const char *l, size_t len, struct strbuf *out, const cha
 	int rc = -1;
 
 	if (len == 0) {
-		*err_r = "empty label in domain";
+		*error_r = "empty label in domain";
 		goto out;
 	}
 	for (i = 0; i < len; i += n) {
@@ -294,7 +294,7 @@ static int label_append(const char *l, size_t len, struct strbuf *out, const cha
 		if ((unsigned char)label[i] >= 0x80) {
 			ascii = false;
 			if ((n = utf8_char_len((unsigned char *)label + i, SIZE_MAX)) == 0) {
-				*err_r = "invalid UTF-8 in domain";
+				*error_r = "invalid UTF-8 in domain";
 				goto out;
 			}
 		} else {
@@ -302,16 +302,16 @@ static int label_append(const char *l, size_t len, struct strbuf *out, const cha
 		}
 	}
 	if (ascii) {
-		rc = label_append_ascii(label, out, err_r);
+		rc = label_append_ascii(label, out, error_r);
 		goto out;
 	}
 	if (idn2_to_ascii_8z(label, &alabel, ADDRESS_IDN_FLAGS) != IDN2_OK) {
-		*err_r = "invalid internationalised domain label";
+		*error_r = "invalid internationalised domain label";
 		goto out;
 	}
 	for (i = 0; alabel[i] != '\0'; i++)
 		alabel[i] = (char)ascii_lower((unsigned char)alabel[i]);
-	rc = label_append_ascii(alabel, out, err_r);
+	rc = label_append_ascii(alabel, out, error_r);
 out:
 	idn2_free(alabel);
 	free(label);
@@ -328,7 +328,7 @@ static bool last_label_numeric(const char *domain)
 }
 
 /* Canonical domain name (not a literal); see address_normalize_domain. */
-static char *domain_name_normalize(const char *d, const char **err_r)
+static char *domain_name_normalize(const char *d, const char **error_r)
 {
 	size_t len = strlen(d);
 	struct strbuf out = STRBUF_INIT;
@@ -336,11 +336,11 @@ static char *domain_name_normalize(const char *d, const char **err_r)
 	char *result = NULL;
 
 	if (len == 0 || (len == 1 && d[0] == '.')) {
-		*err_r = "empty domain";
+		*error_r = "empty domain";
 		goto out;
 	}
 	if (len > ADDRESS_DOMAIN_INPUT_MAX) {
-		*err_r = "domain too long";
+		*error_r = "domain too long";
 		goto out;
 	}
 	if (d[len - 1] == '.')
@@ -350,15 +350,15 @@ static char *domain_name_normalize(const char *d, const char **err_r)
 		dot = memchr(label, '.', (size_t)(d + len - label));
 		if (dot == NULL)
 			dot = d + len;
-		if (label_append(label, (size_t)(dot - label), &out, err_r) < 0)
+		if (label_append(label, (size_t)(dot - label), &out, error_r) < 0)
 			goto out;
 	}
 	if (out.len > ADDRESS_DOMAIN_MAX) {
-		*err_r = "domain too long";
+		*error_r = "domain too long";
 		goto out;
 	}
 	if (last_label_numeric(out.data)) {
-		*err_r = "numeric top-level domain (an IP address needs brackets)";
+		*error_r = "numeric top-level domain (an IP address needs brackets)";
 		goto out;
 	}
 	result = strbuf_detach(&out);
@@ -368,20 +368,20 @@ out:
 }
 
 static char *domain_normalize(const char *d, bool allow_literal, bool *is_literal_r,
-                              const char **err_r)
+                              const char **error_r)
 {
 	*is_literal_r = false;
 	if (d[0] != '[')
-		return domain_name_normalize(d, err_r);
+		return domain_name_normalize(d, error_r);
 	if (!allow_literal) {
-		*err_r = "address literal not allowed here";
+		*error_r = "address literal not allowed here";
 		return NULL;
 	}
 	*is_literal_r = true;
-	return literal_normalize(d, err_r);
+	return literal_normalize(d, error_r);
 }
 
-char *address_normalize_domain(const char *domain, const char **err_r)
+char *address_normalize_domain(const char *domain, const char **error_r)
 {
 	const char *err = NULL;
 	bool is_literal;
@@ -393,17 +393,17 @@ char *address_normalize_domain(const char *domain, const char **err_r)
 	} else {
 		result = domain_normalize(domain, ALLOW_LITERAL, &is_literal, &err);
 	}
-	if (result == NULL && err_r != NULL)
-		*err_r = err;
+	if (result == NULL && error_r != NULL)
+		*error_r = err;
 	return result;
 }
 
 /*
  * Skip a source route "@a.example,@b.example:" at S, checking every domain
  * in it (RFC 5321 A-d-l: domain names, not literals). Returns the length of
- * the route with its colon, or -1 with *ERR_R set.
+ * the route with its colon, or -1 with *ERROR_R set.
  */
-static ssize_t route_skip(const char *s, const char **err_r)
+static ssize_t route_skip(const char *s, const char **error_r)
 {
 	size_t i = 0, n;
 	char *name, *norm;
@@ -411,17 +411,17 @@ static ssize_t route_skip(const char *s, const char **err_r)
 
 	for (;;) {
 		if (s[i] != '@') {
-			*err_r = "malformed source route";
+			*error_r = "malformed source route";
 			return -1;
 		}
 		i++;
 		n = strcspn(s + i, ",:");
 		if (s[i + n] == '\0' || n == 0) {
-			*err_r = "malformed source route";
+			*error_r = "malformed source route";
 			return -1;
 		}
 		name = xstrndup(s + i, n);
-		norm = domain_normalize(name, NO_LITERAL, &lit, err_r);
+		norm = domain_normalize(name, NO_LITERAL, &lit, error_r);
 		free(name);
 		if (norm == NULL)
 			return -1;
@@ -434,46 +434,46 @@ static ssize_t route_skip(const char *s, const char **err_r)
 
 /* Bare "postmaster" as a recipient: RFC 5321 4.5.1, no domain needed. */
 static int mailbox_no_domain(enum address_role role, bool quoted, struct address *a,
-                             const char **err_r)
+                             const char **error_r)
 {
 	if (role == ADDRESS_RECIPIENT && !quoted &&
 	    strcasecmp(a->local, "postmaster") == 0) {
 		a->is_postmaster = true;
 		return 0;
 	}
-	*err_r = "no domain";
+	*error_r = "no domain";
 	return -1;
 }
 
 /* Parse a Mailbox (local@domain, or bare postmaster) at S into A. */
 static int mailbox_parse(const char *s, enum address_role role, struct address *a,
-                         const char **err_r)
+                         const char **error_r)
 {
 	const char *routing = NULL;
 	ssize_t n;
 
 	if (s[0] == '"')
-		n = local_quoted_string(s, &routing, err_r);
+		n = local_quoted_string(s, &routing, error_r);
 	else
-		n = local_dot_string(s, &routing, err_r);
+		n = local_dot_string(s, &routing, error_r);
 	if (n < 0)
 		return -1;
 	if (n > ADDRESS_LOCAL_MAX) {
-		*err_r = "local part longer than 64 octets";
+		*error_r = "local part longer than 64 octets";
 		return -1;
 	}
 	a->local = xstrndup(s, (size_t)n);
 	if (s[n] == '\0')
-		return mailbox_no_domain(role, s[0] == '"', a, err_r);
+		return mailbox_no_domain(role, s[0] == '"', a, error_r);
 	if (s[n] != '@') {
-		*err_r = "invalid character after quoted local part";
+		*error_r = "invalid character after quoted local part";
 		return -1;
 	}
 	if (strchr(s + n + 1, '@') != NULL) {
-		*err_r = "more than one @";
+		*error_r = "more than one @";
 		return -1;
 	}
-	a->domain = domain_normalize(s + n + 1, ALLOW_LITERAL, &a->is_literal, err_r);
+	a->domain = domain_normalize(s + n + 1, ALLOW_LITERAL, &a->is_literal, error_r);
 	if (a->domain == NULL)
 		return -1;
 	if (routing != NULL) {
@@ -485,9 +485,9 @@ static int mailbox_parse(const char *s, enum address_role role, struct address *
 
 /*
  * Split off the angle brackets of TEXT. Returns a copy of what is inside
- * (the caller frees it) or NULL with *ERR_R set; *BRACKETED_R tells which.
+ * (the caller frees it) or NULL with *ERROR_R set; *BRACKETED_R tells which.
  */
-static char *brackets_strip(const char *text, bool *bracketed_r, const char **err_r)
+static char *brackets_strip(const char *text, bool *bracketed_r, const char **error_r)
 {
 	size_t len = strlen(text);
 	size_t path_len;
@@ -496,22 +496,22 @@ static char *brackets_strip(const char *text, bool *bracketed_r, const char **er
 	*bracketed_r = len > 0 && text[0] == '<';
 	if (len > 0 && (text[0] == ' ' || text[0] == '\t' || text[len - 1] == ' ' ||
 	                text[len - 1] == '\t')) {
-		*err_r = "space around address";
+		*error_r = "space around address";
 		return NULL;
 	}
 	if (*bracketed_r != (len > 0 && text[len - 1] == '>')) {
-		*err_r = "unbalanced angle brackets";
+		*error_r = "unbalanced angle brackets";
 		return NULL;
 	}
 	path_len = *bracketed_r ? len : len + 2;
 	if (path_len > ADDRESS_PATH_MAX) {
-		*err_r = "address longer than 256 octets";
+		*error_r = "address longer than 256 octets";
 		return NULL;
 	}
 	inner = *bracketed_r ? xstrndup(text + 1, len - 2) : xstrdup(text);
 	len = strlen(inner);
 	if (len > 0 && (inner[0] == '<' || inner[len - 1] == '>')) {
-		*err_r = "nested angle brackets";
+		*error_r = "nested angle brackets";
 		free(inner);
 		return NULL;
 	}
@@ -519,7 +519,7 @@ static char *brackets_strip(const char *text, bool *bracketed_r, const char **er
 }
 
 int address_parse(const char *text, enum address_role role, struct address *addr_r,
-                  const char **err_r)
+                  const char **error_r)
 {
 	const char *err = NULL;
 	char *inner = NULL;
@@ -563,8 +563,8 @@ out:
 	free(inner);
 	if (rc < 0) {
 		address_clear(addr_r);
-		if (err_r != NULL)
-			*err_r = err;
+		if (error_r != NULL)
+			*error_r = err;
 	}
 	return rc;
 }

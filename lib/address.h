@@ -31,18 +31,18 @@ struct address {
 /*
  * Parse TEXT (as the MTA hands it to the milter: usually with angle
  * brackets, maybe without) into ADDR_R (caller frees with address_clear).
- * Returns 0, or -1 with *ERR_R set to a static English reason and ADDR_R
+ * Returns 0, or -1 with *ERROR_R set to a static English reason and ADDR_R
  * zeroed. ESMTP parameters are not part of TEXT (libmilter splits them off).
  */
 int address_parse(const char *text, enum address_role role, struct address *addr_r,
-		  const char **err_r);
+		  const char **error_r);
 /* Free what address_parse allocated; ADDR is zeroed. */
 void address_clear(struct address *addr);
 /*
  * Normalise a domain name from the config or the directory the same way
  * address_parse does (lower case, A-label, no trailing dot). Returns a
- * malloc'd string or NULL with *ERR_R set.
+ * malloc'd string or NULL with *ERROR_R set.
  */
-char *address_normalize_domain(const char *domain, const char **err_r);
+char *address_normalize_domain(const char *domain, const char **error_r);
 
 #endif

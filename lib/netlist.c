@@ -284,33 +284,33 @@ struct netlist *netlist_create(void)
 /*
  * Read the "/len" part of a network (TEXT points past the slash): decimal,
  * no sign, no leading zero, at most MAX. Returns the length, or -1 with
- * *ERR_R set.
+ * *ERROR_R set.
  */
-static int parse_prefix(const char *text, unsigned max, const char **err_r)
+static int parse_prefix(const char *text, unsigned max, const char **error_r)
 {
 	unsigned value = 0;
 	size_t digits = strspn(text, "0123456789");
 
 	if (*text == '\0') {
-		*err_r = "prefix length missing after '/'";
+		*error_r = "prefix length missing after '/'";
 		return -1;
 	}
 	if (digits == 0 || text[digits] != '\0') {
-		*err_r = "prefix length is not a decimal number";
+		*error_r = "prefix length is not a decimal number";
 		return -1;
 	}
 	if (digits > 1 && text[0] == '0') {
-		*err_r = "prefix length has a leading zero";
+		*error_r = "prefix length has a leading zero";
 		return -1;
 	}
 	if (digits > 3) {
-		*err_r = "prefix length out of range";
+		*error_r = "prefix length out of range";
 		return -1;
 	}
 	for (size_t i = 0; i < digits; i++)
 		value = value * 10 + (unsigned)(text[i] - '0');
 	if (value > max) {
-		*err_r = "prefix length out of range";
+		*error_r = "prefix length out of range";
 		return -1;
 	}
 	return (int)value;
@@ -318,10 +318,10 @@ static int parse_prefix(const char *text, unsigned max, const char **err_r)
 
 /*
  * Split CIDR into a network address and prefix length, unmapping
- * ::ffff:a.b.c.d/96+n into a.b.c.d/n. Returns 0, or -1 with *ERR_R set.
+ * ::ffff:a.b.c.d/96+n into a.b.c.d/n. Returns 0, or -1 with *ERROR_R set.
  */
 static int parse_network(const char *cidr, struct netaddr *net_r, unsigned *plen_r,
-			 const char **err_r)
+			 const char **error_r)
 {
 	char text[INET6_ADDRSTRLEN];
 	const char *slash = strchr(cidr, '/');
@@ -329,22 +329,22 @@ static int parse_network(const char *cidr, struct netaddr *net_r, unsigned *plen
 	int plen;
 
 	if (len >= sizeof text) {
-		*err_r = "not an IPv4 or IPv6 address";
+		*error_r = "not an IPv4 or IPv6 address";
 		return -1;
 	}
 	memcpy(text, cidr, len);
 	text[len] = '\0';
 	if (parse_raw(text, net_r) < 0) {
-		*err_r = "not an IPv4 or IPv6 address";
+		*error_r = "not an IPv4 or IPv6 address";
 		return -1;
 	}
 	plen = net_r->family == AF_INET ? V4_BITS : V6_BITS;
 	if (slash != NULL &&
-	    (plen = parse_prefix(slash + 1, (unsigned)plen, err_r)) < 0)
+	    (plen = parse_prefix(slash + 1, (unsigned)plen, error_r)) < 0)
 		return -1;
 	if (unmap(net_r)) {
 		if (plen < MAPPED_PREFIX_BITS) {
-			*err_r = "IPv4-mapped network needs a prefix of /96 or longer";
+			*error_r = "IPv4-mapped network needs a prefix of /96 or longer";
 			return -1;
 		}
 		plen -= MAPPED_PREFIX_BITS;
@@ -353,7 +353,7 @@ static int parse_network(const char *cidr, struct netaddr *net_r, unsigned *plen
 	return 0;
 }
 
-int netlist_add(struct netlist *list, const char *cidr, const char **err_r)
+int netlist_add(struct netlist *list, const char *cidr, const char **error_r)
 {
 	const char *dummy;
 	struct netaddr net;
@@ -362,24 +362,24 @@ int netlist_add(struct netlist *list, const char *cidr, const char **err_r)
 	unsigned plen, bits;
 	size_t width;
 
-	if (err_r == NULL)
-		err_r = &dummy;
+	if (error_r == NULL)
+		error_r = &dummy;
 	if (cidr == NULL) {
-		*err_r = "not an IPv4 or IPv6 address";
+		*error_r = "not an IPv4 or IPv6 address";
 		return -1;
 	}
-	if (parse_network(cidr, &net, &plen, err_r) < 0)
+	if (parse_network(cidr, &net, &plen, error_r) < 0)
 		return -1;
 	if (!family_geometry(net.family, &width, &bits))
 		msg_panic("netlist_add: parsed address of family %d", net.family);
 	/* Before host bits, so "10.0.0.0/0" is named as the catch-all it is. */
 	if (plen == 0) {
-		*err_r = "matches every address: an open relay";
+		*error_r = "matches every address: an open relay";
 		return -1;
 	}
 	mask_copy(key, net.bytes, width, plen);
 	if (memcmp(key, net.bytes, width) != 0) {
-		*err_r = "host bits set (the address is not the start of its network)";
+		*error_r = "host bits set (the address is not the start of its network)";
 		return -1;
 	}
 	b = net.family == AF_INET ? &list->v4[plen] : &list->v6[plen];

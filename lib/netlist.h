@@ -39,11 +39,11 @@ struct netlist;
 struct netlist *netlist_create(void);
 /*
  * Add one network, "192.0.2.0/24", "2001:db8::/32", "::ffff:192.0.2.0/120" or
- * a bare host address (= /32 or /128). Returns 0, or -1 with *ERR_R set to a
+ * a bare host address (= /32 or /128). Returns 0, or -1 with *ERROR_R set to a
  * static English message ("host bits set", "prefix length out of range",
  * "matches every address: an open relay", ...).
  */
-int netlist_add(struct netlist *list, const char *cidr, const char **err_r);
+int netlist_add(struct netlist *list, const char *cidr, const char **error_r);
 /* True if ADDR is inside any network of LIST. When MATCHED_R is not NULL,
  * the matching network's canonical text is written there (SIZE bytes). */
 bool netlist_match(const struct netlist *list, const struct netaddr *addr,

@@ -37,6 +37,7 @@
 #include "milter/stats.h"
 #include "milter/textfile.h"
 #include "conf/build.h"
+#include "policy/ldap/dir_ldap.h"
 
 struct options {
 	const char *config_path;
@@ -310,6 +311,7 @@ int main(int argc, char **argv)
 	 * after phase 1 32% -> 13% (make soak). An environment's
 	 * MALLOC_ARENA_MAX, read at the first malloc, is overridden here.
 	 */
+	dir_ldap_process_init(); /* before any thread, before any libldap call */
 	mallopt(M_ARENA_MAX, 2);
 	block_signals();
 	parse_args(argc, argv, &o);

@@ -12,8 +12,8 @@
 #include "milter/stats.h"
 #include "policy/directory.h"
 
-#define N_REASONS (REASON_SENDER_OK + 1)
-#define N_SOURCES (SRC_STALE_CACHE + 1)
+#define N_REASONS N_VERDICT_REASONS
+#define N_SOURCES N_DIR_SOURCES
 
 static const double bucket_ms[] = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500,
 				   1000, 2500, 5000, 10000};
@@ -41,6 +41,8 @@ const char *stats_action_name(enum stats_action action)
 {
 	static const char *const names[] = {"accept", "reject", "tempfail", "would-reject",
 					    "would-tempfail"};
+	_Static_assert(sizeof names / sizeof names[0] == STATS_N_ACTIONS,
+		       "a stats action without a name");
 
 	return (unsigned)action < STATS_N_ACTIONS ? names[action] : "?";
 }

@@ -22,6 +22,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "lib/counter.h"
 #include "lib/xalloc.h"
@@ -72,6 +75,7 @@ struct cache {
 	struct shard *shards;
 	unsigned n_shards; /* a power of two */
 	unsigned long hits, misses, coalesced, stale, errors, evictions;
+	uint32_t seed; /* cache_hash_seed() */
 };
 
 
@@ -81,11 +85,30 @@ static double default_clock(void *ctx)
 	return monotime_now();
 }
 
+/* The per-process hash seed: who can choose many keys of one shard or
+ * chain (a flood of made-up recipient domains) cannot know which ones. */
+static uint32_t process_seed;
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+
+static void seed_init(void)
+{
+	if (getrandom(&process_seed, sizeof process_seed, 0) != sizeof process_seed) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts); /* no entropy: still varies */
+		process_seed = (uint32_t)ts.tv_nsec ^ (uint32_t)getpid() << 16;
+	}
+}
+
+uint32_t cache_hash_seed(void)
+{
+	pthread_once(&seed_once, seed_init);
+	return process_seed;
+}
+
 static uint32_t hash_key(const struct cache *c, const char *key)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	(void)c;
+	uint32_t h = 2166136261u ^ c->seed; /* FNV-1a, seeded */
 
 	for (; *key != '\0'; key++) {
 		h ^= (unsigned char)*key;
@@ -102,6 +125,7 @@ struct cache *cache_create(const struct cache_params *params)
 	int i;
 
 	c->p = *params;
+	c->seed = cache_hash_seed();
 	if (c->p.clock == NULL)
 		c->p.clock = default_clock;
 	if (c->p.max_entries < 0)

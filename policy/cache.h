@@ -9,6 +9,7 @@
 #define RM_CACHE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum cache_status {
 	CACHE_NOTFOUND = 0,
@@ -91,6 +92,8 @@ void cache_import(struct cache *dst, struct cache *src);
 /* A snapshot of the counters. */
 void cache_get_stats(struct cache *c, struct cache_stats *st_r);
 
+/* The key hash's seed, random per process (the same for every cache of it). */
+uint32_t cache_hash_seed(void);
 /* The text form of ORIGIN, for traces: "hit", "fetched", ... */
 const char *cache_origin_name(enum cache_origin origin);
 

@@ -78,6 +78,7 @@ const char *dir_source_name(enum dir_source src)
 	case SRC_STALE_CACHE:
 		return "stale-cache";
 	case SRC_NONE:
+	case N_DIR_SOURCES:
 		break;
 	}
 	return "-";

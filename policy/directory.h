@@ -32,6 +32,7 @@ enum dir_source {
 	SRC_CACHE,     /* a fresh cached directory answer */
 	SRC_LDAP,      /* asked the directory just now */
 	SRC_STALE_CACHE, /* directory unreachable, expired entry within stale_ttl */
+	N_DIR_SOURCES /* the count: keep last */
 };
 
 /* The answer to one lookup. DETAIL is a human trace line for

@@ -493,6 +493,8 @@ const char *verdict_reason_name(enum verdict_reason reason)
 		[REASON_TLS_REQUIRED] = "tls-required",
 		[REASON_SENDER_OK] = "sender-ok",
 	};
+	_Static_assert(sizeof names / sizeof names[0] == N_VERDICT_REASONS,
+		       "a verdict reason without a name");
 
 	if ((size_t)reason < sizeof names / sizeof names[0] && names[reason])
 		return names[reason];

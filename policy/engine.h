@@ -69,6 +69,7 @@ enum verdict_reason {
 	REASON_AUTH_REQUIRED,
 	REASON_TLS_REQUIRED,
 	REASON_SENDER_OK, /* plain sender accept: not logged */
+	N_VERDICT_REASONS /* the count: keep last */
 };
 
 /* The allowlist answer for one transaction. The engine fills it on the

@@ -15,6 +15,7 @@
 #include <syslog.h>
 
 #include "conf/build.h"
+#include "policy/ldap/dir_ldap.h"
 #include "lib/escape.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
@@ -204,6 +205,7 @@ int main(int argc, char **argv)
 	struct outcome *outs;
 	int status;
 
+	dir_ldap_process_init(); /* before anything may call libldap */
 	memset(&q, 0, sizeof q);
 	q.config_path = config_default_path();
 	parse_args(argc, argv, &q);

@@ -539,6 +539,11 @@ static const struct directory_ops dir_ldap_ops = {
 	.handover = dir_ldap_handover,
 };
 
+void dir_ldap_process_init(void)
+{
+	ldap_conn_global_init();
+}
+
 struct directory *dir_ldap_create(const struct dir_ldap_params *p, const char **error_r)
 {
 	struct dir_ldap *dl;

@@ -45,6 +45,12 @@ struct dir_ldap_params {
 	bool match_subdomains;              /* lists.match_subdomains */
 };
 
+/* Make libldap ignore ldaprc files and LDAP* variables (LDAPNOINIT). Call
+ * it first thing in main, before any thread exists and before anything may
+ * call libldap: setenv is not thread-safe, and libldap reads its
+ * environment once. dir_ldap_create calls it too, harmlessly. */
+void dir_ldap_process_init(void);
+
 /* An LDAP directory for P (copied). Fails only for parameter problems
  * (NULL with *ERROR_R set), never because a server is down: it starts
  * (dir_start), answers DIR_ERROR, and reconnects in the background with

@@ -59,7 +59,7 @@ static const char *check_shape(const char *s)
 	return depth == 0 ? NULL : "unbalanced parentheses";
 }
 
-int ldap_filter_check(const char *tmpl, enum ldap_filter_kind kind, const char **err_r)
+int ldap_filter_check(const char *tmpl, enum ldap_filter_kind kind, const char **error_r)
 {
 	const char *why = tmpl == NULL ? "must be enclosed in parentheses" : check_shape(tmpl);
 	int values = 0;
@@ -78,7 +78,7 @@ int ldap_filter_check(const char *tmpl, enum ldap_filter_kind kind, const char *
 	if (why == NULL && kind == LDAP_FILTER_LOOKUP && values != 1)
 		why = "must contain exactly one %s (the looked-up value)";
 	if (why != NULL) {
-		*err_r = why;
+		*error_r = why;
 		return -1;
 	}
 	return 0;

@@ -24,9 +24,9 @@ enum ldap_filter_kind {
 /* The one check of a filter template (the config loader's and the
  * backend's): one parenthesised filter, balanced, RFC 4515 escapes (\XX)
  * well-formed, "%s" (the value) and "%%" (a '%') the only '%' sequences, as
- * many "%s" as KIND wants. Returns 0, or -1 with *ERR_R set to a static
+ * many "%s" as KIND wants. Returns 0, or -1 with *ERROR_R set to a static
  * English message. */
-int ldap_filter_check(const char *tmpl, enum ldap_filter_kind kind, const char **err_r);
+int ldap_filter_check(const char *tmpl, enum ldap_filter_kind kind, const char **error_r);
 
 /* Append TMPL to OUT with every "%s" replaced by the escaped VALUE (LEN
  * bytes) and "%%" by '%'. TMPL must have passed ldap_filter_check. */

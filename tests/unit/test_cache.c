@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "policy/cache.h"
@@ -280,6 +282,34 @@ START_TEST(test_import)
 }
 END_TEST
 
+/* The hash seed differs between processes (it is drawn in each, here in
+ * two children forked before either drew it) and is stable within one. */
+START_TEST(test_seed_per_process)
+{
+	uint32_t seed[2];
+
+	for (int k = 0; k < 2; k++) {
+		int fds[2];
+		pid_t pid;
+
+		ck_assert_int_eq(pipe(fds), 0);
+		if ((pid = fork()) == 0) {
+			uint32_t s = cache_hash_seed();
+
+			_exit(s == cache_hash_seed() && write(fds[1], &s, sizeof s) == sizeof s
+				      ? 0
+				      : 1);
+		}
+		ck_assert_int_gt(pid, 0);
+		close(fds[1]);
+		ck_assert_int_eq(read(fds[0], &seed[k], sizeof seed[k]), sizeof seed[k]);
+		close(fds[0]);
+		waitpid(pid, NULL, 0);
+	}
+	ck_assert_msg(seed[0] != seed[1], "two processes drew the same seed %u", seed[0]);
+}
+END_TEST
+
 /* Threaded coalescing: the fetch holds until every other thread waits. */
 #define N_THREADS 16
 
@@ -408,6 +438,7 @@ int main(void)
 	tcase_add_test(tc, test_reuse_varied_lengths);
 	tcase_add_test(tc, test_expire);
 	tcase_add_test(tc, test_import);
+	tcase_add_test(tc, test_seed_per_process);
 	tcase_add_loop_test(tc, test_coalesce, 0, N_ROWS(coalesce_rows));
 	tcase_add_test(tc, test_wait_bounded);
 	suite_add_tcase(s, tc);

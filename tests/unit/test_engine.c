@@ -389,6 +389,21 @@ static const struct {
 	{UNAUTH, false, false, 3, REASON_UNAUTH_RELAY},
 };
 
+/* Every reason and source has its own name: a value added to an enum
+ * without one would be logged "?" (and counted nowhere). */
+START_TEST(t_names)
+{
+	for (int r = 0; r < N_VERDICT_REASONS; r++) {
+		ck_assert_str_ne(verdict_reason_name(r), "?");
+		for (int o = 0; o < r; o++)
+			ck_assert_str_ne(verdict_reason_name(r), verdict_reason_name(o));
+	}
+	ck_assert_str_eq(verdict_reason_name(N_VERDICT_REASONS), "?");
+	for (int src = SRC_NONE + 1; src < N_DIR_SOURCES; src++)
+		ck_assert_str_ne(dir_source_name(src), "-");
+}
+END_TEST
+
 START_TEST(t_allow_memo)
 {
 	struct directory *dirs[2];
@@ -446,6 +461,7 @@ int main(void)
 
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, t_allow_memo, 0, N_ROWS(memo_rows));
+	tcase_add_test(tc, t_names);
 	tcase_add_loop_test(tc, t_golden, 0, n_cases);
 	tcase_add_test(tc, t_invariant_unauth_never_relays);
 	suite_add_tcase(s, tc);

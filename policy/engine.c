@@ -91,15 +91,18 @@ static void decide_reply(struct decision *d, enum verdict_action action,
 	reply_set(&d->v->reply, code, xcode, addr, tmpl, &d->vars);
 }
 
-/* The lookup failed: tempfail, or reject when the admin chose so. */
+/* The lookup failed: tempfail, or reject when the admin chose so. A
+ * rejected sender gets the sender's text, a recipient the relay text. */
 static void decide_lookup_error(struct decision *d, enum dir_source source,
 				const char *raw_addr)
 {
 	const struct policy_params *pp = d->pol->p;
+	bool sender = d->vars.rcpt == NULL; /* deciding at MAIL FROM */
 
 	if (pp->on_lookup_error == LOOKUP_ERROR_REJECT)
 		decide_reply(d, VERDICT_REJECT, REASON_LOOKUP_ERROR, source, "550", "5.7.1",
-			     raw_addr, pp->replies.relay_denied);
+			     raw_addr, sender ? pp->replies.unauth_local_sender
+					      : pp->replies.relay_denied);
 	else
 		decide_reply(d, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, source, "451",
 			     "4.3.0", raw_addr, pp->replies.lookup_error);

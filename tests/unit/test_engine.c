@@ -23,7 +23,7 @@
 
 /* ---- config variants: tests/unit/engine/NAME.conf ---- */
 enum variant { V_BASE, V_SUBDOM, V_SENDER_REJECT, V_ERR_REJECT, V_LISTENERS, V_NOAUTH,
-	       V_REPLIES, N_VARIANTS };
+	       V_REPLIES, V_ALL_REJECT, N_VARIANTS };
 
 static const char *const variant_name[N_VARIANTS] = {
 	[V_BASE] = "base",
@@ -33,6 +33,7 @@ static const char *const variant_name[N_VARIANTS] = {
 	[V_LISTENERS] = "listeners",
 	[V_NOAUTH] = "noauth",
 	[V_REPLIES] = "replies",
+	[V_ALL_REJECT] = "all-reject",
 };
 
 static struct config *configs[N_VARIANTS];

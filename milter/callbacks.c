@@ -38,6 +38,7 @@ struct conn {
 	bool in_txn;
 	char *from, *auth, *tls_version, *qid;
 	unsigned n_accepted, n_rejected, n_tempfailed;
+	unsigned n_would_reject, n_would_tempfail; /* report mode: passed, not accepted */
 	struct policy_allow_memo allow_memo; /* the allowlist answer, this transaction */
 };
 
@@ -103,6 +104,7 @@ static void txn_clear(struct conn *c)
 	set_str(&c->qid, NULL);
 	c->in_txn = false;
 	c->n_accepted = c->n_rejected = c->n_tempfailed = 0;
+	c->n_would_reject = c->n_would_tempfail = 0;
 	memset(&c->allow_memo, 0, sizeof c->allow_memo);
 }
 
@@ -126,6 +128,9 @@ static void txn_end(SMFICTX *ctx, struct conn *c, const char *how)
 	s.accepted = c->n_accepted;
 	s.rejected = c->n_rejected;
 	s.tempfailed = c->n_tempfailed;
+	s.report = c->snap->cf->report_mode;
+	s.would_reject = c->n_would_reject;
+	s.would_tempfail = c->n_would_tempfail;
 	declog_write_summary(&s, c->snap->json_fd);
 	txn_clear(c);
 }
@@ -183,6 +188,10 @@ static sfsistat conclude(SMFICTX *ctx, struct conn *c, const char *rcpt,
 			c->n_rejected++;
 		else if (status == SMFIS_TEMPFAIL)
 			c->n_tempfailed++;
+		else if (sa == STATS_WOULD_REJECT)
+			c->n_would_reject++;
+		else if (sa == STATS_WOULD_TEMPFAIL)
+			c->n_would_tempfail++;
 		else
 			c->n_accepted++;
 	}

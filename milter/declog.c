@@ -126,6 +126,10 @@ void declog_format_summary_kv(struct strbuf *out, const struct declog_summary *s
 	kv_uint(out, "accepted", s->accepted);
 	kv_uint(out, "rejected", s->rejected);
 	kv_uint(out, "tempfailed", s->tempfailed);
+	if (s->report) {
+		kv_uint(out, "would_reject", s->would_reject);
+		kv_uint(out, "would_tempfail", s->would_tempfail);
+	}
 }
 
 void declog_format_summary_json(struct strbuf *out, const struct declog_summary *s,
@@ -139,8 +143,12 @@ void declog_format_summary_json(struct strbuf *out, const struct declog_summary 
 	escape_json_member(out, "auth", s->auth && s->auth[0] ? s->auth : "-");
 	escape_json_member(out, "from", s->from);
 	escape_json_member(out, "end", s->end);
-	strbuf_appendf(out, ",\"accepted\":%u,\"rejected\":%u,\"tempfailed\":%u}",
+	strbuf_appendf(out, ",\"accepted\":%u,\"rejected\":%u,\"tempfailed\":%u",
 		       s->accepted, s->rejected, s->tempfailed);
+	if (s->report)
+		strbuf_appendf(out, ",\"would_reject\":%u,\"would_tempfail\":%u",
+			       s->would_reject, s->would_tempfail);
+	strbuf_putc(out, '}');
 }
 
 static void now_iso8601(char *buf, size_t size)

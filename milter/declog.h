@@ -32,6 +32,8 @@ struct declog_summary {
 	const char *from;
 	const char *end; /* "eom", "abort", "close" */
 	unsigned accepted, rejected, tempfailed;
+	bool report; /* report mode: the two below are logged too */
+	unsigned would_reject, would_tempfail; /* passed, but not accepted by the policy */
 };
 
 /* Append the syslog (key=value) form of E to OUT. */

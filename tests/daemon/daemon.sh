@@ -282,6 +282,9 @@ like "report mode: remote rcpt passes" "$(grep '^rcpt <b@example.net>' <<<"$out"
 like "report mode: bad address passes too" "$(grep '^rcpt <b@@' <<<"$out")" ': continue$'
 is "report mode: logged would-reject" "$(json_q 'select(.rcpt == "<b@example.net>") | .action')" "would-reject"
 is "report mode: reason kept" "$(json_q 'select(.rcpt == "<b@example.net>") | .reason')" "unauth-relay"
+is "report mode: the transaction's summary counts would-rejects apart" \
+	"$(json_q 'select(.end) | [.accepted,.rejected,.would_reject,.would_tempfail] | map(tostring) | join(" ")' | tail -1)" \
+	"1 0 2 0"
 rm_stop TERM
 
 # ---- a directory that cannot answer: tempfail, never accept ----

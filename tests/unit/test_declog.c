@@ -66,7 +66,8 @@ END_TEST
 
 START_TEST(t_summary)
 {
-	struct declog_summary s = {"S1", "4ABC", "203.0.113.5", NULL, "<a@x>", "eom", 2, 1, 0};
+	struct declog_summary s = {"S1", "4ABC", "203.0.113.5", NULL, "<a@x>", "eom", 2, 1, 0,
+				   false, 0, 0};
 	struct strbuf a = STRBUF_INIT;
 
 	strbuf_init(&a);
@@ -78,6 +79,19 @@ START_TEST(t_summary)
 	ck_assert_str_eq(a.data, "{\"time\":\"T\",\"session\":\"S1\",\"qid\":\"4ABC\","
 				 "\"client_addr\":\"203.0.113.5\",\"auth\":\"-\",\"from\":\"<a@x>\","
 				 "\"end\":\"eom\",\"accepted\":2,\"rejected\":1,\"tempfailed\":0}");
+	/* Report mode: what the policy would have refused is counted apart. */
+	s.report = true;
+	s.would_reject = 3;
+	s.would_tempfail = 1;
+	strbuf_reset(&a);
+	declog_format_summary_kv(&a, &s);
+	ck_assert_str_eq(a.data, "session=S1 qid=4ABC client_addr=203.0.113.5 auth=- from=<a@x> "
+				 "end=eom accepted=2 rejected=1 tempfailed=0 would_reject=3 "
+				 "would_tempfail=1");
+	strbuf_reset(&a);
+	declog_format_summary_json(&a, &s, "T");
+	ck_assert_ptr_nonnull(strstr(a.data, ",\"tempfailed\":0,\"would_reject\":3,"
+					     "\"would_tempfail\":1}"));
 	strbuf_free(&a);
 }
 END_TEST

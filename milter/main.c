@@ -275,6 +275,26 @@ static void block_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * The pidfile was written as root and handed to the service user; its
+ * directory may not be the user's (pidfile = "/run/relaymilter.pid"), and
+ * then it cannot be unlinked now. Empty it instead: an empty pidfile names
+ * no process (the logrotate job and init scripts test `-s`), so nothing
+ * signals a stranger's pid later. systemd's RuntimeDirectory= avoids this.
+ */
+static void remove_pidfile(const char *path)
+{
+	if (unlink(path) == 0 || errno == ENOENT)
+		return;
+	if (errno == EACCES && truncate(path, 0) == 0) {
+		msg_info("pidfile %s emptied: its directory is not writable by the service "
+			 "user, so it cannot be removed (use a directory the user owns, as "
+			 "/run/relaymilter/)", path);
+		return;
+	}
+	msg_warn("cannot remove pidfile %s: %s", path, strerror(errno));
+}
+
 /* Install the first snapshot and start the signal thread; then serve
  * until libmilter stops. Returns smfi_main's result. */
 static int serve(const struct options *o, struct config *cf, int json_fd)
@@ -336,8 +356,8 @@ int main(int argc, char **argv)
 	kick_stop();
 	notify_stopping();
 	msg_info("relaymilter stopping");
-	if (pidfile && unlink(pidfile) < 0)
-		msg_warn("cannot remove pidfile %s: %s", pidfile, strerror(errno));
+	if (pidfile)
+		remove_pidfile(pidfile);
 	free(pidfile);
 	snapshot_shutdown();
 	/* The signal thread may be mid-reload; exiting ends it with us. */

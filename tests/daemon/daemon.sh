@@ -416,6 +416,21 @@ ok_if "pidfile: a symlink is never followed" test "$rc" -ne 0
 like "pidfile: refusal is explained" "$(cat "$TMP/pid.err")" 'pidfile'
 rm -f "$TMP/rm.pid"
 
+# A pidfile in a directory the service user cannot write (as root only):
+# it cannot be unlinked after the privilege drop, so it is emptied.
+if [ -n "$RM_USER" ]; then
+	mkdir -m 755 "$TMP/rootdir"
+	write_config "$CONF" "" "pidfile = \"$TMP/rootdir/rm.pid\";"
+	rm_start "$CONF" || bail_out "root-dir pidfile start failed"
+	for _ in $(seq 1 200); do [ -s "$TMP/rootdir/rm.pid" ] && break; sleep 0.05; done
+	is "pidfile in a root-owned dir: holds the pid" "$(cat "$TMP/rootdir/rm.pid" 2>/dev/null)" "$RM_PID"
+	rm_stop TERM
+	ok_if "pidfile in a root-owned dir: names no process after exit" test ! -s "$TMP/rootdir/rm.pid"
+	ok_if "pidfile in a root-owned dir: no 'cannot remove' warning" \
+		sh -c "! grep -q 'cannot remove pidfile' '$TMP/stderr'"
+	like "pidfile in a root-owned dir: says what it did" "$(cat "$TMP/stderr")" "pidfile .* emptied"
+fi
+
 if [ "$(id -u)" -eq 0 ]; then
 	write_config "$CONF"
 	sed -i 's/^user = .*/user = "";/' "$CONF"

@@ -17,6 +17,7 @@
 #include <libmilter/mfapi.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,12 @@ static int check_only(const struct options *o, struct config *cf)
 	return worst == DIR_CHECK_FAILED ? EX_UNAVAILABLE : 0;
 }
 
+/* The signal thread's work (a reload, a counters line) and the end of
+ * main exclude each other: main waits for a reload in progress to finish
+ * before it tears the snapshot down, and none starts after. */
+static pthread_mutex_t work_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool stopping;
+
 static void *signal_thread(void *arg)
 {
 	const char *path = arg;
@@ -181,6 +188,11 @@ static void *signal_thread(void *arg)
 	for (;;) {
 		/* Between signals, write the stats textfile when it is due. */
 		sig = textfile_wait(&timer, &set);
+		pthread_mutex_lock(&work_lock);
+		if (stopping) {
+			pthread_mutex_unlock(&work_lock);
+			break;
+		}
 		if (sig == SIGUSR1) {
 			notify_reloading();
 			snapshot_reload(path);
@@ -193,6 +205,7 @@ static void *signal_thread(void *arg)
 			msg_info("%s", line.data);
 			strbuf_free(&line);
 		}
+		pthread_mutex_unlock(&work_lock);
 	}
 	return NULL;
 }
@@ -353,6 +366,9 @@ int main(int argc, char **argv)
 	pidfile = cf->pidfile ? xstrdup(cf->pidfile) : NULL;
 
 	rc = serve(&o, cf, json_fd);
+	pthread_mutex_lock(&work_lock); /* a reload in progress finishes first */
+	stopping = true;
+	pthread_mutex_unlock(&work_lock);
 	kick_stop();
 	notify_stopping();
 	msg_info("relaymilter stopping");
@@ -360,6 +376,6 @@ int main(int argc, char **argv)
 		remove_pidfile(pidfile);
 	free(pidfile);
 	snapshot_shutdown();
-	/* The signal thread may be mid-reload; exiting ends it with us. */
+	/* The signal thread is idle (waiting for a signal): exiting ends it. */
 	return rc == MI_SUCCESS ? 0 : 1;
 }

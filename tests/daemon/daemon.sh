@@ -376,6 +376,20 @@ else
 fi
 rm_stop TERM
 
+# ---- stop during a reload: main waits for the reload, then exits 0 ----
+write_config "$CONF"
+bad=
+for i in 1 2 3 4 5; do
+	rm_start "$CONF" || bail_out "start $i failed"
+	kill -USR1 "$RM_PID"
+	kill -TERM "$RM_PID"
+	rm_stop TERM
+	rc=$?
+	[ "$rc" -eq 0 ] || bad="$bad run $i: exit $rc;"
+	grep -q "relaymilter stopping" "$TMP/stderr" || bad="$bad run $i: no 'stopping' line;"
+done
+is "SIGUSR1 then SIGTERM at once, 5 times: clean exit 0 each time" "$bad" ""
+
 # ---- pidfile and user override ----
 write_config "$CONF" "" "pidfile = \"$TMP/rm.pid\";"
 rm_start "$CONF" || bail_out "pidfile start failed"

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "conf/build.h"
+#include "lib/log.h"
 #include "policy/dir_static.h"
 #include "policy/ldap/dir_ldap.h"
 
@@ -20,8 +21,10 @@ struct directory *conf_static_directory(const struct config *cf)
 		.match_subdomains = cf->lists.match_subdomains,
 	};
 	struct directory *dir = dir_static_create(&p);
+	const char *error = NULL;
 
-	dir_start(dir);
+	if (dir_start(dir, &error) != 0) /* in memory: nothing to start */
+		msg_panic("the static directory failed to start: %s", error);
 	return dir;
 }
 
@@ -41,7 +44,12 @@ struct policy *conf_policy_create(const struct config *cf, const struct policy *
 			dir_free(dirs[0]);
 			return NULL;
 		}
-		dirs[n++] = dir_handover(policy_directory(prev, "ldap"), next);
+		dirs[n] = dir_handover(policy_directory(prev, "ldap"), next, error_r);
+		if (dirs[n] == NULL) {
+			dir_free(dirs[0]);
+			return NULL;
+		}
+		n++;
 	}
 	return policy_create(&cf->policy, dirs, n);
 }

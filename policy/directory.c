@@ -48,22 +48,27 @@ void dir_expire(struct directory *dir)
 		dir->ops->expire(dir);
 }
 
-void dir_start(struct directory *dir)
+int dir_start(struct directory *dir, const char **error_r)
 {
 	if (dir->started)
-		return;
+		return 0;
+	if (dir->ops->start != NULL && dir->ops->start(dir, error_r) != 0)
+		return -1;
 	dir->started = true;
-	if (dir->ops->start != NULL)
-		dir->ops->start(dir);
+	return 0;
 }
 
-struct directory *dir_handover(struct directory *prev, struct directory *next)
+struct directory *dir_handover(struct directory *prev, struct directory *next,
+			       const char **error_r)
 {
 	if (prev == NULL || prev->ops != next->ops || prev->ops->handover == NULL) {
-		dir_start(next);
+		if (dir_start(next, error_r) != 0) {
+			dir_free(next);
+			return NULL;
+		}
 		return next;
 	}
-	return prev->ops->handover(prev, next);
+	return prev->ops->handover(prev, next, error_r);
 }
 
 const char *dir_source_name(enum dir_source src)

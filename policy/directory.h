@@ -102,15 +102,18 @@ struct directory_ops {
 	 * the directory is seen by the next lookup; while the server cannot
 	 * answer, the expired answers still serve as stale ones. */
 	void (*expire)(struct directory *dir);
-	/* Go into service: start background work (connections, loads). */
-	void (*start)(struct directory *dir);
+	/* Go into service: start background work (connections, loads). 0, or
+	 * -1 with *ERROR_R set (a thread could not be started). */
+	int (*start)(struct directory *dir, const char **error_r);
 	/* Reload: DIR is running, NEXT is the same backend's directory for the
 	 * new configuration, not started. Return what the new policy uses in
 	 * DIR's place: DIR itself (a new reference; NEXT released) when the
 	 * backend's parameters are unchanged, or NEXT started with what DIR
 	 * knows (its last good networks, its cached answers as expired ones,
-	 * its counters). */
-	struct directory *(*handover)(struct directory *dir, struct directory *next);
+	 * its counters). NULL with *ERROR_R set when NEXT cannot start (NEXT
+	 * released; DIR runs on untouched). */
+	struct directory *(*handover)(struct directory *dir, struct directory *next,
+				      const char **error_r);
 };
 
 /* Every backend embeds this as its first member; dir_init sets it up. */
@@ -146,11 +149,13 @@ void dir_free(struct directory *dir);
 enum dir_check dir_check(struct directory *dir, struct strbuf *report);
 bool dir_stats(struct directory *dir, struct dir_stats *st_r);
 void dir_expire(struct directory *dir);
-/* Start DIR once (later calls do nothing). */
-void dir_start(struct directory *dir);
+/* Start DIR once (later calls do nothing); 0 or -1 with *ERROR_R set. */
+int dir_start(struct directory *dir, const char **error_r);
 /* Reload: what the next policy uses in PREV's place, NEXT being the same
  * backend's new directory (see directory_ops.handover). Without handover,
- * NEXT, started. Takes NEXT's reference; returns one reference. */
-struct directory *dir_handover(struct directory *prev, struct directory *next);
+ * NEXT, started. Takes NEXT's reference; returns one reference, or NULL
+ * with *ERROR_R set (NEXT released) when NEXT cannot start. */
+struct directory *dir_handover(struct directory *prev, struct directory *next,
+			       const char **error_r);
 
 #endif

@@ -319,7 +319,7 @@ static int validate(const struct dir_ldap_params *lc, const char **error_r)
 
 /* --- the parts ------------------------------------------------------- */
 
-static struct ldap_pool *make_pool(struct dir_ldap *dl)
+static struct ldap_pool *make_pool(struct dir_ldap *dl, const char **error_r)
 {
 	const struct dir_ldap_params *lc = &dl->p;
 	struct ldap_pool_params pp;
@@ -328,7 +328,7 @@ static struct ldap_pool *make_pool(struct dir_ldap *dl)
 	pp.n_uris = lc->n_uris;
 	pp.conn = dl->conn;
 	pp.size = lc->pool_size > 0 ? lc->pool_size : DEFAULT_POOL;
-	return ldap_pool_create(&pp);
+	return ldap_pool_create(&pp, error_r);
 }
 
 static struct cache *make_cache(const struct cache_params *cc)
@@ -340,13 +340,15 @@ static struct cache *make_cache(const struct cache_params *cc)
 	return cache_create(&cp);
 }
 
-static struct ldap_networks *make_networks(struct dir_ldap *dl, struct ldap_networks *seed)
+/* DL's network loader (none when no networks are configured); 0, or -1
+ * with *ERROR_R set. */
+static int make_networks(struct dir_ldap *dl, struct ldap_networks *seed, const char **error_r)
 {
 	const struct ldap_search_params *nc = &dl->p.networks;
 	struct ldap_networks_params np;
 
 	if (nc->base == NULL || *nc->base == '\0')
-		return NULL;
+		return 0;
 	np.base = nc->base;
 	np.scope = scope_of(nc->scope);
 	np.filter = nc->filter != NULL ? nc->filter : "(objectClass=*)";
@@ -354,7 +356,8 @@ static struct ldap_networks *make_networks(struct dir_ldap *dl, struct ldap_netw
 	np.refresh = nc->refresh > 0 ? nc->refresh : DEFAULT_REFRESH;
 	/* A bulk load may take longer than one decision's budget. */
 	np.budget = dl->budget > 2 * dl->timeout ? dl->budget : 2 * dl->timeout;
-	return ldap_networks_create(dl->pool, &np, seed);
+	dl->nets = ldap_networks_create(dl->pool, &np, seed, error_r);
+	return dl->nets != NULL ? 0 : -1;
 }
 
 /* --- the table ------------------------------------------------------- */
@@ -370,13 +373,15 @@ static void dir_ldap_free(struct directory *dir)
 	free(dl);
 }
 
-static void dir_ldap_start(struct directory *dir)
+static int dir_ldap_start(struct directory *dir, const char **error_r)
 {
 	struct dir_ldap *dl = (struct dir_ldap *)dir;
+	struct ldap_networks *seed = dl->seed != NULL ? dl->seed->nets : NULL;
 
-	dl->pool = make_pool(dl);
-	dl->nets = make_networks(dl, dl->seed != NULL ? dl->seed->nets : NULL);
 	dl->seed = NULL;
+	if ((dl->pool = make_pool(dl, error_r)) == NULL)
+		return -1;
+	return make_networks(dl, seed, error_r); /* on failure dir_free cleans up */
 }
 
 static void dir_ldap_expire(struct directory *dir)
@@ -390,7 +395,8 @@ static void dir_ldap_expire(struct directory *dir)
 
 static bool dir_ldap_stats(struct directory *dir, struct dir_stats *st_r);
 
-static struct directory *dir_ldap_handover(struct directory *dir, struct directory *next)
+static struct directory *dir_ldap_handover(struct directory *dir, struct directory *next,
+					   const char **error_r)
 {
 	struct dir_ldap *old = (struct dir_ldap *)dir;
 	struct dir_ldap *dl = (struct dir_ldap *)next;
@@ -409,7 +415,10 @@ static struct directory *dir_ldap_handover(struct directory *dir, struct directo
 	dl->base.networks_age = 0;
 	cache_import(dl->cache, old->cache);
 	dl->seed = old;
-	dir_start(next);
+	if (dir_start(next, error_r) != 0) {
+		dir_free(next);
+		return NULL;
+	}
 	msg_info("reload: new LDAP directory (ldap or cache changed), starting from the "
 		 "previous one's networks and cached answers");
 	return next;

@@ -215,7 +215,7 @@ static void take_seed(struct ldap_networks *nets, struct ldap_networks *seed)
 
 struct ldap_networks *ldap_networks_create(struct ldap_pool *pool,
 					   const struct ldap_networks_params *params,
-					   struct ldap_networks *seed)
+					   struct ldap_networks *seed, const char **error_r)
 {
 	struct ldap_networks *nets = xcalloc(1, sizeof *nets);
 	struct timespec ts;
@@ -229,8 +229,16 @@ struct ldap_networks *ldap_networks_create(struct ldap_pool *pool,
 	if (seed != NULL)
 		take_seed(nets, seed);
 	rc = pthread_create(&nets->thread, NULL, refresh_main, nets);
-	if (rc != 0)
-		msg_fatal("cannot start the LDAP networks thread: %s", strerror(rc));
+	if (rc != 0) {
+		*error_r = error_printf("cannot start the LDAP networks thread: %s",
+					strerror(rc));
+		netlist_free(nets->set);
+		pthread_rwlock_destroy(&nets->rw);
+		pthread_cond_destroy(&nets->wake);
+		pthread_mutex_destroy(&nets->lock);
+		free(nets);
+		return NULL;
+	}
 	if (nets->set != NULL)
 		return nets; /* the seed answers until the first load replaces it */
 	/* Wait for the first attempt, so a client is matched against the

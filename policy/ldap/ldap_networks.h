@@ -41,10 +41,11 @@ struct ldap_networks;
  * its failure is logged, not fatal. With SEED (the running networks of a
  * directory being replaced by a reload), a copy of SEED's set answers at
  * once until a load replaces it, so an outage at reload time loses no
- * allowlisted client. Strings in PARAMS must outlive the result. */
+ * allowlisted client. Strings in PARAMS must outlive the result. NULL with
+ * *ERROR_R set only when the refresh thread cannot be started. */
 struct ldap_networks *ldap_networks_create(struct ldap_pool *pool,
 					   const struct ldap_networks_params *params,
-					   struct ldap_networks *seed);
+					   struct ldap_networks *seed, const char **error_r);
 /* Load again now, in the background (a reload that kept the directory:
  * an edit in LDAP is seen at once). The current set stays until then. */
 void ldap_networks_refresh(struct ldap_networks *nets);

@@ -385,7 +385,23 @@ static void *keeper_main(void *arg)
 	return NULL;
 }
 
-struct ldap_pool *ldap_pool_create(const struct ldap_pool_params *params)
+/* Free what ldap_pool_create made, the keeper thread aside. */
+static void pool_destroy(struct ldap_pool *pool)
+{
+	for (int s = 0; s < pool->n_slots; s++)
+		ldap_conn_close(pool->slots[s].ld);
+	for (size_t i = 0; i < pool->n_servers; i++)
+		free(pool->servers[i].error);
+	free(pool->slots);
+	free(pool->servers);
+	pthread_cond_destroy(&pool->slot_freed);
+	pthread_cond_destroy(&pool->keeper_wake);
+	pthread_mutex_destroy(&pool->lock);
+	free(pool);
+}
+
+struct ldap_pool *ldap_pool_create(const struct ldap_pool_params *params,
+				   const char **error_r)
 {
 	struct ldap_pool *pool = xcalloc(1, sizeof *pool);
 	size_t i;
@@ -403,16 +419,17 @@ struct ldap_pool *ldap_pool_create(const struct ldap_pool_params *params)
 	for (i = 0; i < params->n_uris; i++)
 		pool->servers[i].uri = params->uris[i];
 	rc = pthread_create(&pool->keeper, NULL, keeper_main, pool);
-	if (rc != 0)
-		msg_fatal("cannot start the LDAP reconnect thread: %s", strerror(rc));
+	if (rc != 0) {
+		*error_r = error_printf("cannot start the LDAP reconnect thread: %s",
+					strerror(rc));
+		pool_destroy(pool);
+		return NULL;
+	}
 	return pool;
 }
 
 void ldap_pool_free(struct ldap_pool *pool)
 {
-	size_t i;
-	int s;
-
 	if (pool == NULL)
 		return;
 	pthread_mutex_lock(&pool->lock);
@@ -420,16 +437,7 @@ void ldap_pool_free(struct ldap_pool *pool)
 	pthread_cond_signal(&pool->keeper_wake);
 	pthread_mutex_unlock(&pool->lock);
 	pthread_join(pool->keeper, NULL);
-	for (s = 0; s < pool->n_slots; s++)
-		ldap_conn_close(pool->slots[s].ld);
-	for (i = 0; i < pool->n_servers; i++)
-		free(pool->servers[i].error);
-	free(pool->slots);
-	free(pool->servers);
-	pthread_cond_destroy(&pool->slot_freed);
-	pthread_cond_destroy(&pool->keeper_wake);
-	pthread_mutex_destroy(&pool->lock);
-	free(pool);
+	pool_destroy(pool);
 }
 
 void ldap_pool_get_stats(struct ldap_pool *pool, struct ldap_pool_stats *st_r)

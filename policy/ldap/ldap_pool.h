@@ -34,8 +34,10 @@ struct ldap_pool_stats {
 struct ldap_pool;
 
 /* A pool for PARAMS (copied; strings are not). Connects lazily and in its
- * background thread: never fails because a server is down. */
-struct ldap_pool *ldap_pool_create(const struct ldap_pool_params *params);
+ * background thread: never fails because a server is down; NULL with
+ * *ERROR_R set only when its thread cannot be started. */
+struct ldap_pool *ldap_pool_create(const struct ldap_pool_params *params,
+				   const char **error_r);
 /* Stop the background thread and close every handle; no search in flight. */
 void ldap_pool_free(struct ldap_pool *pool);
 

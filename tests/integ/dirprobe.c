@@ -108,7 +108,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dir_ldap_create: %s\n", errors);
 		return 78;
 	}
-	dir_start(dir);
+	if (dir_start(dir, &errors) != 0) {
+		fprintf(stderr, "dir_start: %s\n", errors);
+		return 70;
+	}
 	printf("ready\n");
 	while (fgets(line, sizeof line, stdin) != NULL) {
 		char *arg, *cmd = line;

@@ -94,4 +94,41 @@ sess postfix 198.51.100.7 '<b@elsewhere.example>'
 like "slapd back: LDAP-network client relays" "$(answer '<b@elsewhere.example>')" '^continue$'
 rm_stop
 is "stopped cleanly" "$?" 0
+
+# ---- a reload that cannot start its threads fails; the running config
+# stays and serves (SPEC §2). pthread_create fails on demand through an
+# LD_PRELOAD shim; not under a sanitizer or valgrind (their runtimes must
+# come first, and they wrap thread creation themselves).
+SHIM=$top_builddir/tests/tools/failthreads.so
+if [ -n "${RM_WRAPPER:-}" ] || ldd "$RM_BIN" | grep -Eq 'lib(a|t)san'; then
+	skip "thread creation failing during a reload" "sanitizer or valgrind build"
+else
+	export FAILTHREADS_FILE=$TMP/fail-threads
+	TIMEOUT=1.0
+	conf
+	LD_PRELOAD=$SHIM rm_start "$CONF" || bail_out "relaymilter did not start with the shim"
+	GEN=1
+	sess postfix 203.0.113.5 '<b@example.org>'
+	like "threads: serving before the reload" "$(answer '<b@example.org>')" '^continue$'
+	TIMEOUT=2.0
+	conf # a changed ldap section: the reload needs a new directory, new threads
+	touch "$FAILTHREADS_FILE"
+	kill -USR1 "$RM_PID"
+	for _ in $(seq 1 100); do
+		grep -q "reload failed" "$TMP/stderr" && break
+		sleep 0.05
+	done
+	rm -f "$FAILTHREADS_FILE"
+	like "threads: the reload fails, saying why" "$(cat "$TMP/stderr")" \
+		"reload: .*cannot start the LDAP reconnect thread"
+	like "threads: ... and keeps the running configuration" "$(cat "$TMP/stderr")" \
+		"reload failed: still running the previous configuration"
+	ok_if "threads: the daemon is still running" kill -0 "$RM_PID"
+	sess sendmail 203.0.113.6 '<b@example.org>' '<b@nowhere.example>'
+	like "threads: still serves: LDAP domain accepted" "$(answer '<b@example.org>')" '^continue$'
+	like "threads: still serves: remote domain refused" "$(answer '<b@nowhere.example>')" "$DENIED"
+	ok_if "threads: a later reload works" reload
+	rm_stop
+	is "threads: stopped cleanly" "$?" 0
+fi
 done_testing

@@ -210,7 +210,9 @@ static void *signal_thread(void *arg)
 	return NULL;
 }
 
-static void daemonize(void)
+/* Detach; from now on, log to syslog only, as LOG configures it
+ * (log.facility, log.syslog = false: nowhere but the JSON log). */
+static void daemonize(const struct log_conf *log)
 {
 	pid_t pid = fork();
 	int fd;
@@ -228,7 +230,7 @@ static void daemonize(void)
 		if (fd > 2)
 			close(fd);
 	}
-	log_set_sinks(LOG_MAIL, true, false);
+	log_set_sinks(log->facility, log->syslog, false);
 }
 
 static struct config *load_or_exit(const char *path)
@@ -261,7 +263,7 @@ static void setup_privileged(const struct options *o, struct config *cf, int jso
 	    fchown(json_fd, target.uid, target.gid) < 0)
 		msg_warn("%s: chown: %s", cf->log.json, strerror(errno));
 	if (!o->foreground)
-		daemonize();
+		daemonize(&cf->log);
 	if (cf->pidfile && privs_write_pidfile(cf->pidfile, &target, err, sizeof err) < 0)
 		msg_fatal_status(EX_CANTCREAT, "%s", err);
 	if (privs_drop(&target, err, sizeof err) < 0)

@@ -252,11 +252,10 @@ static void setup_privileged(const struct options *o, struct config *cf, int jso
 {
 	struct privs_target target;
 	const char *error = NULL;
-	char err[512];
 
 	if (privs_resolve(o->user ? o->user : cf->user, o->user ? NULL : cf->group, &target,
-			  err, sizeof err) < 0)
-		msg_fatal_status(EX_CONFIG, "%s", err);
+			  &error) < 0)
+		msg_fatal_status(EX_CONFIG, "%s", error);
 	if (socket_open(spec, cf->socket_mode, &target, &error) < 0)
 		msg_fatal_status(EX_UNAVAILABLE, "%s", error);
 	if (json_fd >= 0 && target.change && geteuid() == 0 &&
@@ -264,10 +263,10 @@ static void setup_privileged(const struct options *o, struct config *cf, int jso
 		msg_warn("%s: chown: %s", cf->log.json, strerror(errno));
 	if (!o->foreground)
 		daemonize(&cf->log);
-	if (cf->pidfile && privs_write_pidfile(cf->pidfile, &target, err, sizeof err) < 0)
-		msg_fatal_status(EX_CANTCREAT, "%s", err);
-	if (privs_drop(&target, err, sizeof err) < 0)
-		msg_fatal_status(EX_CONFIG, "%s", err);
+	if (cf->pidfile && privs_write_pidfile(cf->pidfile, &target, &error) < 0)
+		msg_fatal_status(EX_CANTCREAT, "%s", error);
+	if (privs_drop(&target, &error) < 0)
+		msg_fatal_status(EX_CONFIG, "%s", error);
 }
 
 /*

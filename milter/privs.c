@@ -15,10 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/error.h"
 #include "milter/privs.h"
 
 int privs_resolve(const char *user, const char *default_group,
-		  struct privs_target *target_r, char *errbuf, size_t size)
+		  struct privs_target *target_r, const char **error_r)
 {
 	char name[256];
 	const char *group = default_group;
@@ -35,7 +36,7 @@ int privs_resolve(const char *user, const char *default_group,
 		group = colon + 1;
 	}
 	if ((pw = getpwnam(name)) == NULL) {
-		snprintf(errbuf, size, "unknown user \"%s\"", name);
+		*error_r = error_printf("unknown user \"%s\"", name);
 		return -1;
 	}
 	target_r->uid = pw->pw_uid;
@@ -43,7 +44,7 @@ int privs_resolve(const char *user, const char *default_group,
 	target_r->change = true;
 	if (group != NULL && group[0] != '\0') {
 		if ((gr = getgrnam(group)) == NULL) {
-			snprintf(errbuf, size, "unknown group \"%s\"", group);
+			*error_r = error_printf("unknown group \"%s\"", group);
 			return -1;
 		}
 		target_r->gid = gr->gr_gid;
@@ -51,18 +52,18 @@ int privs_resolve(const char *user, const char *default_group,
 	return 0;
 }
 
-int privs_drop(const struct privs_target *t, char *errbuf, size_t size)
+int privs_drop(const struct privs_target *t, const char **error_r)
 {
 	if (!t->change) {
 		if (geteuid() == 0) {
-			snprintf(errbuf, size, "refusing to run as root: set `user` in the "
+			*error_r = error_printf("refusing to run as root: set `user` in the "
 					       "config or use -u USER");
 			return -1;
 		}
 		return 0;
 	}
 	if (t->uid == 0) {
-		snprintf(errbuf, size, "refusing to run as root: `user` is a root account");
+		*error_r = error_printf("refusing to run as root: `user` is a root account");
 		return -1;
 	}
 	/* Started as the service user already (systemd's User=): nothing to
@@ -70,25 +71,24 @@ int privs_drop(const struct privs_target *t, char *errbuf, size_t size)
 	if (geteuid() != 0) {
 		if (geteuid() == t->uid && getegid() == t->gid)
 			return 0;
-		snprintf(errbuf, size,
-			 "running as uid %u gid %u, not root: cannot become uid %u gid %u "
+		*error_r = error_printf("running as uid %u gid %u, not root: cannot become uid %u gid %u "
 			 "(start as that user, or set `user = \"\"`)",
 			 (unsigned)geteuid(), (unsigned)getegid(), (unsigned)t->uid,
 			 (unsigned)t->gid);
 		return -1;
 	}
 	if (setgroups(1, &t->gid) < 0) {
-		snprintf(errbuf, size, "setgroups: %s", strerror(errno));
+		*error_r = error_printf("setgroups: %s", strerror(errno));
 		return -1;
 	}
 	if (setgid(t->gid) < 0 || setuid(t->uid) < 0) {
-		snprintf(errbuf, size, "cannot switch to uid %u gid %u: %s", (unsigned)t->uid,
+		*error_r = error_printf("cannot switch to uid %u gid %u: %s", (unsigned)t->uid,
 			 (unsigned)t->gid, strerror(errno));
 		return -1;
 	}
 	/* Verify: a setuid that silently left a saved root uid is no drop. */
 	if (setuid(0) == 0 || geteuid() == 0 || getegid() != t->gid) {
-		snprintf(errbuf, size, "privilege drop did not take");
+		*error_r = error_printf("privilege drop did not take");
 		return -1;
 	}
 	return 0;
@@ -113,8 +113,7 @@ static bool pidfile_is_live(const char *path)
 	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
-int privs_write_pidfile(const char *path, const struct privs_target *t, char *errbuf,
-			size_t size)
+int privs_write_pidfile(const char *path, const struct privs_target *t, const char **error_r)
 {
 	char buf[32];
 	int fd, len;
@@ -128,18 +127,18 @@ int privs_write_pidfile(const char *path, const struct privs_target *t, char *er
 				  0644);
 	}
 	if (fd < 0) {
-		snprintf(errbuf, size, "pidfile %s: %s", path,
+		*error_r = error_printf("pidfile %s: %s", path,
 			 errno == EEXIST ? "exists and its process is running" : strerror(errno));
 		return -1;
 	}
 	len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
 	if (write(fd, buf, (size_t)len) != len) {
-		snprintf(errbuf, size, "pidfile %s: write failed", path);
+		*error_r = error_printf("pidfile %s: write failed", path);
 		close(fd);
 		return -1;
 	}
 	if (t->change && geteuid() == 0 && fchown(fd, t->uid, t->gid) < 0) {
-		snprintf(errbuf, size, "pidfile %s: chown: %s", path, strerror(errno));
+		*error_r = error_printf("pidfile %s: chown: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}

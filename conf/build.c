@@ -14,11 +14,11 @@
 struct directory *conf_static_directory(const struct config *cf)
 {
 	const struct dir_static_params p = {
-		.local_domains = (const char *const *)cf->lists.local_domains,
-		.n_local_domains = cf->lists.n_local_domains,
-		.allow_networks = (const char *const *)cf->lists.allow_networks_text,
-		.n_allow_networks = cf->lists.n_allow_networks,
-		.match_subdomains = cf->lists.match_subdomains,
+	    .local_domains = (const char *const *)cf->lists.local_domains,
+	    .n_local_domains = cf->lists.n_local_domains,
+	    .allow_networks = (const char *const *)cf->lists.allow_networks_text,
+	    .n_allow_networks = cf->lists.n_allow_networks,
+	    .match_subdomains = cf->lists.match_subdomains,
 	};
 	struct directory *dir = dir_static_create(&p);
 	const char *error = NULL;
@@ -29,7 +29,7 @@ struct directory *conf_static_directory(const struct config *cf)
 }
 
 struct policy *conf_policy_create(const struct config *cf, const struct policy *prev,
-				  const char **error_r)
+                                  const char **error_r)
 {
 	struct directory *dirs[MAX_DIRS];
 	size_t n = 0;

@@ -19,6 +19,6 @@ struct directory *conf_static_directory(const struct config *cf);
  * from what the old one knew. NULL with *ERROR_R set when a directory's
  * parameters are refused. CF must outlive the result. */
 struct policy *conf_policy_create(const struct config *cf, const struct policy *prev,
-				  const char **error_r);
+                                  const char **error_r);
 
 #endif

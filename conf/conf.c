@@ -120,7 +120,8 @@ static const struct conf_key *suggest(const char *path)
 		const struct conf_key *k = &conf_keys[i];
 		size_t d;
 
-		if (conf_path_parent_len(k->path) != plen || strncmp(k->path, path, plen) != 0)
+		if (conf_path_parent_len(k->path) != plen ||
+		    strncmp(k->path, path, plen) != 0)
 			continue;
 		d = edit_distance(leaf, conf_key_leaf(k));
 		if (d < best_d && d <= 1 + strlen(leaf) / 4) {
@@ -140,21 +141,21 @@ static void unknown_key(struct conf_ctx *ctx, const config_setting_t *s, const c
 
 	if (hint)
 		conf_error(ctx, setting_file(ctx, s), config_setting_source_line(s),
-			   "unknown key '%s' (did you mean '%s'?)", path, hint->path);
+		           "unknown key '%s' (did you mean '%s'?)", path, hint->path);
 	else
 		conf_error(ctx, setting_file(ctx, s), config_setting_source_line(s),
-			   "unknown key '%s'", path);
+		           "unknown key '%s'", path);
 }
 
 static void wrong_type(struct conf_ctx *ctx, const struct conf_key *k,
-		       const config_setting_t *s)
+                       const config_setting_t *s)
 {
 	const char *want = conf_type_name(k->type), *got = setting_type_name(s);
 
 	conf_error(ctx, setting_file(ctx, s), config_setting_source_line(s),
-		   "'%s' must be %s %s, not %s %s%s%s", k->path, article(want), want,
-		   article(got), got, k->type_hint ? "; " : "",
-		   k->type_hint ? k->type_hint : "");
+	           "'%s' must be %s %s, not %s %s%s%s", k->path, article(want), want,
+	           article(got), got, k->type_hint ? "; " : "",
+	           k->type_hint ? k->type_hint : "");
 }
 
 static bool is_string_list(const config_setting_t *s)
@@ -166,23 +167,25 @@ static bool is_string_list(const config_setting_t *s)
 
 /* A lone string stands for a list of one. */
 static bool list_from_setting(struct conf_ctx *ctx, const struct conf_key *k,
-			      const config_setting_t *s, struct conf_value *v)
+                              const config_setting_t *s, struct conf_value *v)
 {
-	int n = config_setting_type(s) == CONFIG_TYPE_STRING ? 1 : config_setting_length(s);
+	int n =
+	    config_setting_type(s) == CONFIG_TYPE_STRING ? 1 : config_setting_length(s);
 	const char **items = xcalloc((size_t)n + 1, sizeof *items);
 	int *lines = xcalloc((size_t)n + 1, sizeof *lines);
 	bool ok = true;
 
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *e =
-			config_setting_type(s) == CONFIG_TYPE_STRING ? s
-								      : config_setting_get_elem(s, (unsigned)i);
+		const config_setting_t *e = config_setting_type(s) == CONFIG_TYPE_STRING
+		                                ? s
+		                                : config_setting_get_elem(s, (unsigned)i);
 
 		lines[i] = config_setting_source_line(e);
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
 			conf_error(ctx, setting_file(ctx, e), lines[i],
-				   "'%s' must be a list of strings; item %d is %s %s", k->path,
-				   i + 1, article(setting_type_name(e)), setting_type_name(e));
+			           "'%s' must be a list of strings; item %d is %s %s",
+			           k->path, i + 1, article(setting_type_name(e)),
+			           setting_type_name(e));
 			ok = false;
 			continue;
 		}
@@ -202,7 +205,7 @@ static bool list_from_setting(struct conf_ctx *ctx, const struct conf_key *k,
 /* Check S's type against K; fill V. Returns false (reported) on mismatch.
  * V's items and lines are allocated for lists: the caller frees them. */
 static bool value_from_setting(struct conf_ctx *ctx, const struct conf_key *k,
-			       const config_setting_t *s, struct conf_value *v)
+                               const config_setting_t *s, struct conf_value *v)
 {
 	int t = config_setting_type(s);
 	bool is_int = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
@@ -230,7 +233,7 @@ static bool value_from_setting(struct conf_ctx *ctx, const struct conf_key *k,
 		if (!is_int && t != CONFIG_TYPE_FLOAT)
 			break;
 		v->num = is_int ? (double)config_setting_get_int64(s)
-				: config_setting_get_float(s);
+		                : config_setting_get_float(s);
 		return true;
 	case CT_STRING_LIST:
 		if (!is_string_list(s))
@@ -245,11 +248,11 @@ static bool value_from_setting(struct conf_ctx *ctx, const struct conf_key *k,
 }
 
 static void walk_group(struct conf_ctx *ctx, const config_setting_t *group,
-		       const char *prefix, void *base);
+                       const char *prefix, void *base);
 
 /* Every KF_REQUIRED key under PARENT that is not set: reported at LINE. */
 static void check_required(struct conf_ctx *ctx, const char *parent, const char *file,
-			   int line)
+                           int line)
 {
 	size_t plen = strlen(parent);
 
@@ -257,7 +260,8 @@ static void check_required(struct conf_ctx *ctx, const char *parent, const char 
 		const struct conf_key *k = &conf_keys[i];
 
 		if (!(k->flags & KF_REQUIRED) || ctx->seen[i] != 0 ||
-		    conf_path_parent_len(k->path) != plen || strncmp(k->path, parent, plen) != 0)
+		    conf_path_parent_len(k->path) != plen ||
+		    strncmp(k->path, parent, plen) != 0)
 			continue;
 		conf_error(ctx, file, line, "'%s' needs '%s'", parent, conf_key_leaf(k));
 	}
@@ -265,7 +269,7 @@ static void check_required(struct conf_ctx *ctx, const char *parent, const char 
 
 /* A KF_UNIQUE string of element I must differ from the earlier elements'. */
 static void check_unique(struct conf_ctx *ctx, const struct conf_key *list,
-			 const config_setting_t *e, char *elems, size_t i)
+                         const config_setting_t *e, char *elems, size_t i)
 {
 	for (size_t r = 0; r < conf_n_keys; r++) {
 		const struct conf_key *k = &conf_keys[r];
@@ -277,17 +281,18 @@ static void check_unique(struct conf_ctx *ctx, const struct conf_key *list,
 		if ((mine = *(char **)(elems + i * list->elem_size + k->offset)) == NULL)
 			continue;
 		for (size_t j = 0; j < i; j++) {
-			const char *other = *(char **)(elems + j * list->elem_size + k->offset);
+			const char *other =
+			    *(char **)(elems + j * list->elem_size + k->offset);
 
 			if (other && strcmp(mine, other) == 0)
 				conf_error(ctx, setting_file(ctx, e), ctx->seen[r],
-					   "'%s': \"%s\" is used twice", k->path, mine);
+				           "'%s': \"%s\" is used twice", k->path, mine);
 		}
 	}
 }
 
 static void walk_element(struct conf_ctx *ctx, const struct conf_key *list,
-			 const config_setting_t *e, void *elem)
+                         const config_setting_t *e, void *elem)
 {
 	size_t plen = strlen(list->path);
 
@@ -297,11 +302,12 @@ static void walk_element(struct conf_ctx *ctx, const struct conf_key *list,
 			ctx->seen[r] = 0;
 	conf_apply_defaults(ctx, elem, true);
 	walk_group(ctx, e, list->path, elem);
-	check_required(ctx, list->path, setting_file(ctx, e), config_setting_source_line(e));
+	check_required(ctx, list->path, setting_file(ctx, e),
+	               config_setting_source_line(e));
 }
 
 static void walk_group_list(struct conf_ctx *ctx, const struct conf_key *k,
-			    const config_setting_t *s, void *base)
+                            const config_setting_t *s, void *base)
 {
 	int t = config_setting_type(s);
 	int n = config_setting_length(s);
@@ -316,9 +322,10 @@ static void walk_group_list(struct conf_ctx *ctx, const struct conf_key *k,
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
 		if (config_setting_type(e) != CONFIG_TYPE_GROUP) {
-			conf_error(ctx, setting_file(ctx, e), config_setting_source_line(e),
-				   "'%s' must be a list of groups; item %d is %s %s", k->path,
-				   i + 1, article(setting_type_name(e)), setting_type_name(e));
+			conf_error(
+			    ctx, setting_file(ctx, e), config_setting_source_line(e),
+			    "'%s' must be a list of groups; item %d is %s %s", k->path,
+			    i + 1, article(setting_type_name(e)), setting_type_name(e));
 			continue;
 		}
 		walk_element(ctx, k, e, elems + (size_t)i * k->elem_size);
@@ -330,7 +337,7 @@ static void walk_group_list(struct conf_ctx *ctx, const struct conf_key *k,
 }
 
 static void walk_setting(struct conf_ctx *ctx, const config_setting_t *s,
-			 const char *path, void *base)
+                         const char *path, void *base)
 {
 	const struct conf_key *k = conf_key_find(path);
 	struct conf_value v = {0};
@@ -355,7 +362,7 @@ static void walk_setting(struct conf_ctx *ctx, const config_setting_t *s,
 }
 
 static void walk_group(struct conf_ctx *ctx, const config_setting_t *group,
-		       const char *prefix, void *base)
+                       const char *prefix, void *base)
 {
 	int n = config_setting_length(group);
 	struct strbuf path = STRBUF_INIT;
@@ -403,23 +410,26 @@ static void check_ldap(struct conf_ctx *ctx, struct dir_ldap_params *l)
 	if (!l->enabled)
 		return;
 	if (l->n_uris == 0 && seen_line(ctx, "ldap.uri") != 0)
-		conf_error(ctx, NULL, seen_line(ctx, "ldap.uri"), "'ldap.uri' lists no server");
+		conf_error(ctx, NULL, seen_line(ctx, "ldap.uri"),
+		           "'ldap.uri' lists no server");
 	if (l->budget < l->timeout)
-		conf_error(ctx, NULL, budget_line ? budget_line : seen_line(ctx, "ldap.timeout"),
-			   "'ldap.budget' (%g s) is less than 'ldap.timeout' (%g s): "
-			   "not even one lookup would fit",
-			   l->budget, l->timeout);
+		conf_error(ctx, NULL,
+		           budget_line ? budget_line : seen_line(ctx, "ldap.timeout"),
+		           "'ldap.budget' (%g s) is less than 'ldap.timeout' (%g s): "
+		           "not even one lookup would fit",
+		           l->budget, l->timeout);
 	if (l->starttls && has_ldaps_uri(l))
 		conf_error(ctx, NULL, seen_line(ctx, "ldap.starttls"),
-			   "'ldap.starttls' with an ldaps:// URI: that connection is TLS "
-			   "already; use ldap:// with starttls, or ldaps:// without");
+		           "'ldap.starttls' with an ldaps:// URI: that connection is TLS "
+		           "already; use ldap:// with starttls, or ldaps:// without");
 	if (l->bind_password_file && !l->bind_dn)
 		conf_error(ctx, NULL, seen_line(ctx, "ldap.bind_password_file"),
-			   "'ldap.bind_password_file' without 'ldap.bind_dn'");
+		           "'ldap.bind_password_file' without 'ldap.bind_dn'");
 	if (l->bind_dn && !l->bind_password_file)
-		conf_error(ctx, NULL, seen_line(ctx, "ldap.bind_dn"),
-			   "'ldap.bind_dn' without 'ldap.bind_password_file': a bind with an "
-			   "empty password is an unauthenticated (anonymous) bind");
+		conf_error(
+		    ctx, NULL, seen_line(ctx, "ldap.bind_dn"),
+		    "'ldap.bind_dn' without 'ldap.bind_password_file': a bind with an "
+		    "empty password is an unauthenticated (anonymous) bind");
 }
 
 /* Open PATH into LC; false (reported) if it cannot be read or parsed. */
@@ -446,22 +456,22 @@ static bool read_file(struct conf_ctx *ctx, config_t *lc, const char *path)
 		return true;
 	if (config_error_type(lc) == CONFIG_ERR_PARSE)
 		conf_error(ctx, config_error_file(lc) ? config_error_file(lc) : path,
-			   config_error_line(lc), "%s", config_error_text(lc));
+		           config_error_line(lc), "%s", config_error_text(lc));
 	else
 		conf_error(ctx, config_error_file(lc) ? config_error_file(lc) : path, 0,
-			   "cannot read: %s", config_error_text(lc));
+		           "cannot read: %s", config_error_text(lc));
 	return false;
 }
 
 /* Parse TEXT (already in memory) into LC, reported under the name PATH. */
 static bool read_string(struct conf_ctx *ctx, config_t *lc, const char *path,
-			const char *text)
+                        const char *text)
 {
 	config_set_options(lc, config_get_options(lc) & ~CONFIG_OPTION_AUTOCONVERT);
 	if (config_read_string(lc, text) == CONFIG_TRUE)
 		return true;
 	conf_error(ctx, config_error_file(lc) ? config_error_file(lc) : path,
-		   config_error_line(lc), "%s", config_error_text(lc));
+	           config_error_line(lc), "%s", config_error_text(lc));
 	return false;
 }
 
@@ -507,7 +517,8 @@ struct config *config_load(const char *path, const char **error_r)
 	return load(path, NULL, error_r);
 }
 
-struct config *config_load_string(const char *name, const char *text, const char **error_r)
+struct config *config_load_string(const char *name, const char *text,
+                                  const char **error_r)
 {
 	return load(name, text, error_r);
 }
@@ -524,7 +535,8 @@ static void free_keys(void *base, const char *prefix, bool elements)
 		const struct conf_key *k = &conf_keys[i];
 		char *field = (char *)base + k->offset;
 
-		if (((k->flags & KF_ELEMENT) != 0) != elements || strncmp(k->path, prefix, plen) != 0)
+		if (((k->flags & KF_ELEMENT) != 0) != elements ||
+		    strncmp(k->path, prefix, plen) != 0)
 			continue;
 		switch (k->type) {
 		case CT_STRING:
@@ -532,7 +544,8 @@ static void free_keys(void *base, const char *prefix, bool elements)
 				free(*(char **)field);
 			break;
 		case CT_STRING_LIST:
-			conf_free_strings(*(char ***)field, *(size_t *)((char *)base + k->offset_n));
+			conf_free_strings(*(char ***)field,
+			                  *(size_t *)((char *)base + k->offset_n));
 			break;
 		case CT_GROUP_LIST: {
 			char *elems = *(char **)field;

@@ -34,7 +34,7 @@ struct log_conf {
 };
 
 struct stats_conf {
-	char *textfile; /* Prometheus textfile path, NULL if none */
+	char *textfile;  /* Prometheus textfile path, NULL if none */
 	double interval; /* seconds between textfile writes */
 };
 
@@ -47,7 +47,8 @@ struct config {
 	char *pidfile;   /* NULL: none */
 	bool report_mode;
 	struct policy_params policy;
-	struct lists_conf lists;  /* lists.local_domains, allow_networks, match_subdomains */
+	struct lists_conf
+	    lists; /* lists.local_domains, allow_networks, match_subdomains */
 	struct dir_ldap_params ldap; /* the ldap and cache sections */
 	struct log_conf log;
 	struct stats_conf stats;
@@ -59,7 +60,8 @@ struct config *config_load(const char *path, const char **error_r);
 /* The same from TEXT in memory, reported as file NAME. @include paths are
  * relative to the working directory (there is no file to be relative to).
  * For the fuzzer and tests; the daemon and tools load files. */
-struct config *config_load_string(const char *name, const char *text, const char **error_r);
+struct config *config_load_string(const char *name, const char *text,
+                                  const char **error_r);
 /* Free CF (NULL is fine); scrubs the bind password. */
 void config_free(struct config *cf);
 /* The compiled-in default config path. */

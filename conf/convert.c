@@ -28,13 +28,14 @@
 #define FIELD_AT(base, k, type) ((type *)((char *)(base) + (k)->offset))
 
 void conf_store_socket_mode(struct conf_ctx *ctx, const struct conf_key *k,
-			    const struct conf_value *v, void *base)
+                            const struct conf_value *v, void *base)
 {
 	size_t n = strlen(v->str);
 	long mode;
 
 	if (n == 0 || n > 4 || strspn(v->str, "01234567") != n) {
-		conf_value_error(ctx, k, v, "\"%s\" is not an octal mode like \"0660\"", v->str);
+		conf_value_error(ctx, k, v, "\"%s\" is not an octal mode like \"0660\"",
+		                 v->str);
 		return;
 	}
 	mode = strtol(v->str, NULL, 8);
@@ -46,28 +47,30 @@ void conf_store_socket_mode(struct conf_ctx *ctx, const struct conf_key *k,
 }
 
 void conf_store_facility(struct conf_ctx *ctx, const struct conf_key *k,
-			 const struct conf_value *v, void *base)
+                         const struct conf_value *v, void *base)
 {
 	int facility = log_facility_by_name(v->str);
 
 	if (facility < 0) {
-		conf_value_error(ctx, k, v,
-				 "unknown syslog facility \"%s\" (known: mail, daemon, user, "
-				 "local0 ... local7)",
-				 v->str);
+		conf_value_error(
+		    ctx, k, v,
+		    "unknown syslog facility \"%s\" (known: mail, daemon, user, "
+		    "local0 ... local7)",
+		    v->str);
 		return;
 	}
 	*FIELD_AT(base, k, int) = facility;
 }
 
 void conf_store_lookup_error(struct conf_ctx *ctx, const struct conf_key *k,
-			     const struct conf_value *v, void *base)
+                             const struct conf_value *v, void *base)
 {
 	if (strcmp(v->str, "accept") == 0) {
-		conf_value_error(ctx, k, v,
-				 "\"accept\" is refused: a directory outage would turn this "
-				 "into an open relay; use \"tempfail\" (the client retries) or "
-				 "\"reject\"");
+		conf_value_error(
+		    ctx, k, v,
+		    "\"accept\" is refused: a directory outage would turn this "
+		    "into an open relay; use \"tempfail\" (the client retries) or "
+		    "\"reject\"");
 		return;
 	}
 	conf_store_generic(ctx, k, v, base);
@@ -84,7 +87,7 @@ static struct conf_value item_value(const struct conf_value *v, size_t i)
 }
 
 void conf_store_local_domains(struct conf_ctx *ctx, const struct conf_key *k,
-			      const struct conf_value *v, void *base)
+                              const struct conf_value *v, void *base)
 {
 	char **doms = xcalloc(v->n_items + 1, sizeof *doms);
 	size_t n = 0;
@@ -98,14 +101,15 @@ void conf_store_local_domains(struct conf_ctx *ctx, const struct conf_key *k,
 
 		if (dom == NULL) {
 			conf_value_error(ctx, k, &item, "\"%s\": %s", v->items[i],
-					 why ? why : "not a domain");
+			                 why ? why : "not a domain");
 			ok = false;
 			continue;
 		}
 		for (j = 0; j < n && strcmp(doms[j], dom) != 0; j++)
 			;
 		if (j < n) {
-			conf_value_error(ctx, k, &item, "\"%s\" is listed twice", v->items[i]);
+			conf_value_error(ctx, k, &item, "\"%s\" is listed twice",
+			                 v->items[i]);
 			free(dom);
 			ok = false;
 			continue;
@@ -116,14 +120,15 @@ void conf_store_local_domains(struct conf_ctx *ctx, const struct conf_key *k,
 		conf_free_strings(doms, n);
 		return;
 	}
-	conf_free_strings(*FIELD_AT(base, k, char **), *(size_t *)((char *)base + k->offset_n));
+	conf_free_strings(*FIELD_AT(base, k, char **),
+	                  *(size_t *)((char *)base + k->offset_n));
 	*FIELD_AT(base, k, char **) = doms;
 	*(size_t *)((char *)base + k->offset_n) = n;
 }
 
 /* The netlist lives next to the text list, in struct policy_params. */
 void conf_store_allow_networks(struct conf_ctx *ctx, const struct conf_key *k,
-			       const struct conf_value *v, void *base)
+                               const struct conf_value *v, void *base)
 {
 	struct lists_conf *pol = &((struct config *)base)->lists;
 	struct netlist *list = netlist_create();
@@ -135,7 +140,7 @@ void conf_store_allow_networks(struct conf_ctx *ctx, const struct conf_key *k,
 
 		if (netlist_add(list, v->items[i], &why) != 0) {
 			conf_value_error(ctx, k, &item, "\"%s\": %s", v->items[i],
-					 why ? why : "not a network");
+			                 why ? why : "not a network");
 			ok = false;
 		}
 	}
@@ -150,7 +155,7 @@ void conf_store_allow_networks(struct conf_ctx *ctx, const struct conf_key *k,
 
 /* Read the password from an open FD; NULL (reported) if unusable. */
 static char *read_password(struct conf_ctx *ctx, const struct conf_key *k,
-			   const struct conf_value *v, int fd)
+                           const struct conf_value *v, int fd)
 {
 	char buf[PASSWORD_MAX + 1], *pw = NULL;
 	ssize_t n, len = 0;
@@ -160,15 +165,16 @@ static char *read_password(struct conf_ctx *ctx, const struct conf_key *k,
 	if (n < 0)
 		conf_value_error(ctx, k, v, "%s: %s", v->str, strerror(errno));
 	else if (len >= PASSWORD_MAX)
-		conf_value_error(ctx, k, v, "%s: larger than %d bytes", v->str, PASSWORD_MAX);
+		conf_value_error(ctx, k, v, "%s: larger than %d bytes", v->str,
+		                 PASSWORD_MAX);
 	else {
 		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 			len--;
 		if (len == 0)
 			conf_value_error(ctx, k, v, "%s: the file is empty", v->str);
 		else if (memchr(buf, '\0', (size_t)len) != NULL)
-			conf_value_error(ctx, k, v, "%s: the password contains a NUL byte",
-					 v->str);
+			conf_value_error(ctx, k, v,
+			                 "%s: the password contains a NUL byte", v->str);
 		else
 			pw = xstrndup(buf, (size_t)len);
 	}
@@ -177,7 +183,7 @@ static char *read_password(struct conf_ctx *ctx, const struct conf_key *k,
 }
 
 void conf_store_password_file(struct conf_ctx *ctx, const struct conf_key *k,
-			      const struct conf_value *v, void *base)
+                              const struct conf_value *v, void *base)
 {
 	struct dir_ldap_params *l = &((struct config *)base)->ldap;
 	struct stat st;
@@ -198,9 +204,10 @@ void conf_store_password_file(struct conf_ctx *ctx, const struct conf_key *k,
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 		conf_value_error(ctx, k, v, "%s: not a regular file", v->str);
 	else if (st.st_mode & 077)
-		conf_value_error(ctx, k, v,
-				 "%s: group or others have access (mode %04o): chmod 600 it",
-				 v->str, (unsigned)(st.st_mode & 07777));
+		conf_value_error(
+		    ctx, k, v,
+		    "%s: group or others have access (mode %04o): chmod 600 it", v->str,
+		    (unsigned)(st.st_mode & 07777));
 	else
 		pw = read_password(ctx, k, v, fd);
 	close(fd);

@@ -35,11 +35,11 @@ enum conf_type {
 struct conf_value {
 	const char *file; /* where it was written; NULL for a default */
 	int line;
-	const char *str;     /* CT_STRING, CT_ENUM */
-	double num;          /* CT_INT, CT_FLOAT */
-	bool boolean;        /* CT_BOOL */
-	const char **items;  /* CT_STRING_LIST */
-	const int *lines;    /* line of each item (0 for defaults) */
+	const char *str;    /* CT_STRING, CT_ENUM */
+	double num;         /* CT_INT, CT_FLOAT */
+	bool boolean;       /* CT_BOOL */
+	const char **items; /* CT_STRING_LIST */
+	const int *lines;   /* line of each item (0 for defaults) */
 	size_t n_items;
 };
 
@@ -49,7 +49,7 @@ struct conf_key;
 /* Store V into the field of K inside BASE (struct config, or a group-list
  * element), validating it; problems go to conf_error. */
 typedef void conf_store_fn(struct conf_ctx *ctx, const struct conf_key *k,
-			   const struct conf_value *v, void *base);
+                           const struct conf_value *v, void *base);
 /* Check one string value (or list item). Returns NULL if fine, else an
  * English reason, possibly formatted into BUF of SIZE bytes. */
 typedef const char *conf_check_fn(const char *s, char *buf, size_t size);
@@ -58,19 +58,19 @@ struct conf_key {
 	const char *path; /* "policy.match_subdomains" */
 	enum conf_type type;
 	unsigned flags;
-	const char *def;              /* scalar default as text; NULL: none */
-	const char *const *def_list;  /* CT_STRING_LIST default, NULL-terminated */
-	double min, max;              /* CT_INT, CT_FLOAT bounds (inclusive) */
-	const char *const *words;     /* CT_ENUM: allowed words, NULL-terminated;
-					 a word's index is the stored value */
-	const char *doc;              /* one line for the man page and -n */
-	const char *type_hint;        /* added to a wrong-type error */
-	size_t offset;                /* of the field in its base struct */
-	size_t size;                  /* of the field (int/long, bool/enum) */
-	size_t offset_n;              /* CT_STRING_LIST, CT_GROUP_LIST: count */
-	size_t elem_size;             /* CT_GROUP_LIST: size of one element */
-	conf_check_fn *check;         /* extra check of a string or list item */
-	conf_store_fn *store;         /* replaces the generic store */
+	const char *def;             /* scalar default as text; NULL: none */
+	const char *const *def_list; /* CT_STRING_LIST default, NULL-terminated */
+	double min, max;             /* CT_INT, CT_FLOAT bounds (inclusive) */
+	const char *const *words;    /* CT_ENUM: allowed words, NULL-terminated;
+	                                a word's index is the stored value */
+	const char *doc;             /* one line for the man page and -n */
+	const char *type_hint;       /* added to a wrong-type error */
+	size_t offset;               /* of the field in its base struct */
+	size_t size;                 /* of the field (int/long, bool/enum) */
+	size_t offset_n;             /* CT_STRING_LIST, CT_GROUP_LIST: count */
+	size_t elem_size;            /* CT_GROUP_LIST: size of one element */
+	conf_check_fn *check;        /* extra check of a string or list item */
+	conf_store_fn *store;        /* replaces the generic store */
 };
 
 extern const struct conf_key conf_keys[];

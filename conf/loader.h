@@ -12,24 +12,24 @@
 #include "lib/strbuf.h"
 
 struct conf_ctx {
-	const char *path;       /* the config file as given */
-	struct strbuf *errors;  /* one line per problem */
+	const char *path;      /* the config file as given */
+	struct strbuf *errors; /* one line per problem */
 	unsigned n_errors;
-	int *seen;              /* per key row: line where set, 0 if not */
+	int *seen; /* per key row: line where set, 0 if not */
 };
 
 /* Report a problem at FILE:LINE (FILE NULL: the config file; LINE 0: none). */
 void conf_error(struct conf_ctx *ctx, const char *file, int line, const char *fmt, ...)
-	RM_PRINTF(4, 5);
+    RM_PRINTF(4, 5);
 /* Report a problem with value V of key K. */
 void conf_value_error(struct conf_ctx *ctx, const struct conf_key *k,
-		      const struct conf_value *v, const char *fmt, ...) RM_PRINTF(4, 5);
+                      const struct conf_value *v, const char *fmt, ...) RM_PRINTF(4, 5);
 /* The generic store for K's type (used by the specialised stores too). */
 void conf_store_generic(struct conf_ctx *ctx, const struct conf_key *k,
-			const struct conf_value *v, void *base);
+                        const struct conf_value *v, void *base);
 /* Store V into K's field in BASE, through K's own store if it has one. */
-void conf_store(struct conf_ctx *ctx, const struct conf_key *k, const struct conf_value *v,
-		void *base);
+void conf_store(struct conf_ctx *ctx, const struct conf_key *k,
+                const struct conf_value *v, void *base);
 /* Apply the table's defaults to BASE: the KF_ELEMENT keys (into a group-list
  * element) when ELEMENT, else the keys of struct config. */
 void conf_apply_defaults(struct conf_ctx *ctx, void *base, bool element);

@@ -32,7 +32,7 @@ void conf_error(struct conf_ctx *ctx, const char *file, int line, const char *fm
 }
 
 void conf_value_error(struct conf_ctx *ctx, const struct conf_key *k,
-		      const struct conf_value *v, const char *fmt, ...)
+                      const struct conf_value *v, const char *fmt, ...)
 {
 	struct strbuf msg = STRBUF_INIT;
 	va_list ap;
@@ -56,7 +56,7 @@ void conf_free_strings(char **items, size_t n)
 }
 
 static void store_string(struct conf_ctx *ctx, const struct conf_key *k,
-			 const struct conf_value *v, void *base)
+                         const struct conf_value *v, void *base)
 {
 	char **field = (char **)((char *)base + k->offset);
 	const char *why;
@@ -90,7 +90,7 @@ static void store_int_field(const struct conf_key *k, void *base, long value)
 }
 
 static void store_enum(struct conf_ctx *ctx, const struct conf_key *k,
-		       const struct conf_value *v, void *base)
+                       const struct conf_value *v, void *base)
 {
 	struct strbuf words = STRBUF_INIT;
 
@@ -108,17 +108,17 @@ static void store_enum(struct conf_ctx *ctx, const struct conf_key *k,
 }
 
 static bool in_bounds(struct conf_ctx *ctx, const struct conf_key *k,
-		      const struct conf_value *v)
+                      const struct conf_value *v)
 {
 	if (v->num >= k->min && v->num <= k->max)
 		return true;
 	conf_value_error(ctx, k, v, "must be between %g and %g, not %g", k->min, k->max,
-			 v->num);
+	                 v->num);
 	return false;
 }
 
 static void store_strings(struct conf_ctx *ctx, const struct conf_key *k,
-			  const struct conf_value *v, void *base)
+                          const struct conf_value *v, void *base)
 {
 	char ***field = (char ***)((char *)base + k->offset);
 	size_t *count = (size_t *)((char *)base + k->offset_n);
@@ -127,7 +127,8 @@ static void store_strings(struct conf_ctx *ctx, const struct conf_key *k,
 	char buf[256];
 
 	for (size_t i = 0; i < v->n_items; i++) {
-		const char *why = k->check ? k->check(v->items[i], buf, sizeof buf) : NULL;
+		const char *why =
+		    k->check ? k->check(v->items[i], buf, sizeof buf) : NULL;
 
 		if (why != NULL) {
 			struct conf_value item = *v;
@@ -148,7 +149,7 @@ static void store_strings(struct conf_ctx *ctx, const struct conf_key *k,
 }
 
 void conf_store_generic(struct conf_ctx *ctx, const struct conf_key *k,
-			const struct conf_value *v, void *base)
+                        const struct conf_value *v, void *base)
 {
 	switch (k->type) {
 	case CT_STRING:
@@ -178,7 +179,7 @@ void conf_store_generic(struct conf_ctx *ctx, const struct conf_key *k,
 }
 
 void conf_store(struct conf_ctx *ctx, const struct conf_key *k,
-		  const struct conf_value *v, void *base)
+                const struct conf_value *v, void *base)
 {
 	if (k->store)
 		k->store(ctx, k, v, base);
@@ -212,4 +213,3 @@ void conf_apply_defaults(struct conf_ctx *ctx, void *base, bool element)
 		free((void *)v.lines);
 	}
 }
-

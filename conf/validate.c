@@ -87,7 +87,7 @@ static const char *check_host(const char *host, int family)
 		return "not an IPv4 address (four decimal octets, no leading zeros)";
 	if (strchr(host, ':') != NULL)
 		return family == AF_INET ? "an IPv6 address needs inet6:PORT@[ADDRESS]"
-					 : "not an IPv6 address";
+		                         : "not an IPv6 address";
 	return is_hostname(host) ? NULL : "not a host name or address";
 }
 
@@ -96,8 +96,8 @@ const char *conf_check_socket(const char *s, char *buf, size_t size)
 	const char *p, *end, *why;
 	int family = AF_INET;
 
-	if ((p = strchr(s, ':')) != NULL && (strncmp(s, "unix:", 5) == 0 ||
-					     strncmp(s, "local:", 6) == 0)) {
+	if ((p = strchr(s, ':')) != NULL &&
+	    (strncmp(s, "unix:", 5) == 0 || strncmp(s, "local:", 6) == 0)) {
 		if (p[1] != '/')
 			return "a unix socket needs an absolute path: unix:/path";
 		if (strlen(p + 1) >= sizeof(((struct sockaddr_un *)0)->sun_path))
@@ -111,7 +111,8 @@ const char *conf_check_socket(const char *s, char *buf, size_t size)
 	if ((why = check_port(p + 1, &end)) != NULL)
 		return why;
 	if (*end != '@')
-		return "name the address to listen on: inet:PORT@HOST (e.g. inet:8894@127.0.0.1)";
+		return "name the address to listen on: inet:PORT@HOST (e.g. "
+		       "inet:8894@127.0.0.1)";
 	if ((why = check_host(end + 1, family)) != NULL) {
 		snprintf(buf, size, "host \"%s\": %s", end + 1, why);
 		return buf;
@@ -123,8 +124,9 @@ const char *conf_check_user(const char *s, char *buf, size_t size)
 {
 	if (strlen(s) > 64)
 		return "name too long";
-	if (s[0] == '-' || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				     "0123456789._-") != strlen(s))
+	if (s[0] == '-' ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	              "0123456789._-") != strlen(s))
 		return "not a valid user or group name";
 	return NULL;
 }
@@ -210,7 +212,9 @@ const char *conf_check_attribute(const char *s, char *buf, size_t size)
 	    s[n - 1] != '.' && strstr(s, "..") == NULL)
 		return NULL; /* an OID */
 	if (n > 0 && isalpha((unsigned char)s[0]) &&
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-;") == n &&
+	    strspn(s,
+	           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-;") ==
+	        n &&
 	    s[n - 1] != ';')
 		return NULL;
 	return "not an attribute name";

@@ -77,7 +77,8 @@ static void note_routing(const char **routing_r, const char *why)
  * dots). Returns its length, or -1 with *ERROR_R set; the caller checks what
  * follows it.
  */
-static ssize_t local_dot_string(const char *s, const char **routing_r, const char **error_r)
+static ssize_t local_dot_string(const char *s, const char **routing_r,
+                                const char **error_r)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	bool after_atom = false;
@@ -87,7 +88,7 @@ static ssize_t local_dot_string(const char *s, const char **routing_r, const cha
 		if (p[i] == '.') {
 			if (!after_atom) {
 				*error_r = i == 0 ? "local part starts with a dot"
-				                : "double dot in local part";
+				                  : "double dot in local part";
 				return -1;
 			}
 			after_atom = false;
@@ -213,7 +214,7 @@ static char *literal_normalize(const char *d, const char **error_r)
 		strbuf_appendf(&sb, "[%u.%u.%u.%u]", o[0], o[1], o[2], o[3]);
 	} else {
 		*error_r = strchr(inner, ':') ? "unsupported address literal"
-		                            : "invalid IPv4 address literal";
+		                              : "invalid IPv4 address literal";
 		goto out;
 	}
 	result = strbuf_detach(&sb);
@@ -278,7 +279,8 @@ static int label_append_ascii(const char *label, struct strbuf *out, const char 
  * lower-cased; a U-label becomes its A-label, one label at a time, so that
  * both spellings of a domain always give the same result.
  */
-static int label_append(const char *l, size_t len, struct strbuf *out, const char **error_r)
+static int label_append(const char *l, size_t len, struct strbuf *out,
+                        const char **error_r)
 {
 	char *label = xstrndup(l, len), *alabel = NULL;
 	bool ascii = true;
@@ -293,7 +295,8 @@ static int label_append(const char *l, size_t len, struct strbuf *out, const cha
 		n = 1;
 		if ((unsigned char)label[i] >= 0x80) {
 			ascii = false;
-			if ((n = utf8_char_len((unsigned char *)label + i, SIZE_MAX)) == 0) {
+			if ((n = utf8_char_len((unsigned char *)label + i, SIZE_MAX)) ==
+			    0) {
 				*error_r = "invalid UTF-8 in domain";
 				goto out;
 			}

@@ -17,10 +17,10 @@ enum address_role {
 };
 
 struct address {
-	char *local;  /* local part as written (quotes kept); "" for <> */
-	char *domain; /* lower-case A-label, no trailing dot; "[192.0.2.1]" or
-			 "[ipv6:2001:db8::1]" (canonical) for a literal; NULL
-			 for <> and for a bare <postmaster> */
+	char *local;        /* local part as written (quotes kept); "" for <> */
+	char *domain;       /* lower-case A-label, no trailing dot; "[192.0.2.1]" or
+	                       "[ipv6:2001:db8::1]" (canonical) for a literal; NULL
+	                       for <> and for a bare <postmaster> */
 	bool is_null;       /* the null sender <> */
 	bool is_literal;    /* domain is an address literal */
 	bool is_postmaster; /* bare <postmaster> recipient (RFC 5321 4.5.1) */
@@ -35,7 +35,7 @@ struct address {
  * zeroed. ESMTP parameters are not part of TEXT (libmilter splits them off).
  */
 int address_parse(const char *text, enum address_role role, struct address *addr_r,
-		  const char **error_r);
+                  const char **error_r);
 /* Free what address_parse allocated; ADDR is zeroed. */
 void address_clear(struct address *addr);
 /*

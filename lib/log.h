@@ -28,7 +28,7 @@ void msg_error(const char *fmt, ...) RM_PRINTF(1, 2);
 void msg_fatal(const char *fmt, ...) RM_PRINTF(1, 2) __attribute__((noreturn));
 /* Log and exit(STATUS), e.g. EX_CONFIG. */
 void msg_fatal_status(int status, const char *fmt, ...) RM_PRINTF(2, 3)
-	__attribute__((noreturn));
+    __attribute__((noreturn));
 /* Log and abort(): an invariant of our own code is broken. */
 void msg_panic(const char *fmt, ...) RM_PRINTF(1, 2) __attribute__((noreturn));
 /* Emit an already formatted decision line at info level, without prefix. */

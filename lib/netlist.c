@@ -235,7 +235,7 @@ static void mask_copy(uint8_t *dst, const uint8_t *src, size_t width, unsigned p
 
 /* Index of the first key >= KEY in B; *FOUND_R tells whether it is equal. */
 static size_t bucket_search(const struct netbucket *b, size_t width, const uint8_t *key,
-			    bool *found_r)
+                            bool *found_r)
 {
 	size_t lo = 0, hi = b->count;
 
@@ -268,7 +268,8 @@ static bool bucket_insert(struct netbucket *b, size_t width, const uint8_t *key)
 		b->cap = b->cap ? 2 * b->cap : 8;
 		b->keys = xrealloc(b->keys, b->cap * width);
 	}
-	memmove(b->keys + (at + 1) * width, b->keys + at * width, (b->count - at) * width);
+	memmove(b->keys + (at + 1) * width, b->keys + at * width,
+	        (b->count - at) * width);
 	memcpy(b->keys + at * width, key, width);
 	b->count++;
 	return true;
@@ -321,7 +322,7 @@ static int parse_prefix(const char *text, unsigned max, const char **error_r)
  * ::ffff:a.b.c.d/96+n into a.b.c.d/n. Returns 0, or -1 with *ERROR_R set.
  */
 static int parse_network(const char *cidr, struct netaddr *net_r, unsigned *plen_r,
-			 const char **error_r)
+                         const char **error_r)
 {
 	char text[INET6_ADDRSTRLEN];
 	const char *slash = strchr(cidr, '/');
@@ -389,7 +390,7 @@ int netlist_add(struct netlist *list, const char *cidr, const char **error_r)
 }
 
 bool netlist_match(const struct netlist *list, const struct netaddr *addr,
-		   char *matched_r, size_t size)
+                   char *matched_r, size_t size)
 {
 	const struct netbucket *buckets;
 	struct netaddr client;

@@ -47,7 +47,7 @@ int netlist_add(struct netlist *list, const char *cidr, const char **error_r);
 /* True if ADDR is inside any network of LIST. When MATCHED_R is not NULL,
  * the matching network's canonical text is written there (SIZE bytes). */
 bool netlist_match(const struct netlist *list, const struct netaddr *addr,
-		   char *matched_r, size_t size);
+                   char *matched_r, size_t size);
 /* A copy of LIST that shares nothing with it. */
 struct netlist *netlist_copy(const struct netlist *list);
 /* Number of networks in LIST. */

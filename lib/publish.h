@@ -15,11 +15,11 @@
 #include <pthread.h>
 
 struct publish {
-	void *cur;                  /* the value readers see */
-	unsigned epoch;             /* 0 or 1: which counter new readers use */
-	unsigned long readers[2];   /* readers inside, per epoch */
-	pthread_mutex_t wlock;      /* one writer at a time */
-	void (*free_fn)(void *);    /* frees a value no reader can see */
+	void *cur;                /* the value readers see */
+	unsigned epoch;           /* 0 or 1: which counter new readers use */
+	unsigned long readers[2]; /* readers inside, per epoch */
+	pthread_mutex_t wlock;    /* one writer at a time */
+	void (*free_fn)(void *);  /* frees a value no reader can see */
 };
 
 /* What publish_enter gave one reader, to hand back to publish_leave. */

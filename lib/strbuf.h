@@ -16,7 +16,10 @@ struct strbuf {
 	size_t cap;
 };
 
-#define STRBUF_INIT {NULL, 0, 0}
+#define STRBUF_INIT                                                                      \
+	{                                                                                \
+		NULL, 0, 0                                                               \
+	}
 
 /* Make SB an empty string (allocates). */
 void strbuf_init(struct strbuf *sb);
@@ -37,7 +40,7 @@ void strbuf_put_uint(struct strbuf *sb, unsigned long long v);
 /* Append printf-style. */
 void strbuf_appendf(struct strbuf *sb, const char *fmt, ...) RM_PRINTF(2, 3);
 void strbuf_vappendf(struct strbuf *sb, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 /* Hand the string over to the caller (who frees it); SB becomes empty. */
 char *strbuf_detach(struct strbuf *sb);
 

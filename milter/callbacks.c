@@ -52,8 +52,8 @@ void callbacks_init(void)
 	/* Time plus randomness: unique across restarts, sortable by start. */
 	if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
 		rnd = (uint32_t)getpid() ^ (uint32_t)clock();
-	snprintf(session_prefix, sizeof session_prefix, "%08lx%08x", (unsigned long)time(NULL),
-		 rnd);
+	snprintf(session_prefix, sizeof session_prefix, "%08lx%08x",
+	         (unsigned long)time(NULL), rnd);
 }
 
 static void set_str(char **dst, const char *src)
@@ -86,7 +86,7 @@ static struct conn *conn_get(SMFICTX *ctx)
 	if (c == NULL) {
 		c = xcalloc(1, sizeof *c);
 		snprintf(c->session, sizeof c->session, "%s%06lx", session_prefix,
-			 __atomic_add_fetch(&session_counter, 1, __ATOMIC_RELAXED));
+		         __atomic_add_fetch(&session_counter, 1, __ATOMIC_RELAXED));
 		if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
 			msg_error("smfi_setpriv failed");
 			free(c);
@@ -162,12 +162,13 @@ static void send_reply(SMFICTX *ctx, const struct reply *r)
 	}
 	text[j] = '\0';
 	if (smfi_setreply(ctx, (char *)r->code, (char *)r->xcode, text) != MI_SUCCESS)
-		msg_warn("smfi_setreply(%s %s) refused the reply text", r->code, r->xcode);
+		msg_warn("smfi_setreply(%s %s) refused the reply text", r->code,
+		         r->xcode);
 }
 
 /* Log, count and translate one verdict into a milter status. */
 static sfsistat conclude(SMFICTX *ctx, struct conn *c, const char *rcpt,
-			 const struct verdict *v, double started)
+                         const struct verdict *v, double started)
 {
 	bool report = c->snap->cf->report_mode;
 	enum stats_action sa = STATS_ACCEPT;
@@ -218,8 +219,8 @@ static sfsistat conclude(SMFICTX *ctx, struct conn *c, const char *rcpt,
 }
 
 static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-			     unsigned long f2, unsigned long f3, unsigned long *pf0,
-			     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+                             unsigned long f2, unsigned long f3, unsigned long *pf0,
+                             unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	struct conn *c = conn_get(ctx);
 
@@ -346,15 +347,15 @@ static sfsistat cb_close(SMFICTX *ctx)
 }
 
 struct smfiDesc callbacks_desc = {
-	.xxfi_name = "relaymilter",
-	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = 0,
-	.xxfi_connect = cb_connect,
-	.xxfi_helo = cb_helo,
-	.xxfi_envfrom = cb_envfrom,
-	.xxfi_envrcpt = cb_envrcpt,
-	.xxfi_eom = cb_eom,
-	.xxfi_abort = cb_abort,
-	.xxfi_close = cb_close,
-	.xxfi_negotiate = cb_negotiate,
+    .xxfi_name = "relaymilter",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags = 0,
+    .xxfi_connect = cb_connect,
+    .xxfi_helo = cb_helo,
+    .xxfi_envfrom = cb_envfrom,
+    .xxfi_envrcpt = cb_envrcpt,
+    .xxfi_eom = cb_eom,
+    .xxfi_abort = cb_abort,
+    .xxfi_close = cb_close,
+    .xxfi_negotiate = cb_negotiate,
 };

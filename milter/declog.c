@@ -50,17 +50,17 @@ static const struct {
 	bool dash;
 	bool ours; /* never from the network: not escaped in key=value lines */
 } entry_fields[] = {
-	{"session", offsetof(struct declog_entry, session), false, true},
-	{"qid", offsetof(struct declog_entry, qid), true, false},
-	{"client_addr", offsetof(struct declog_entry, client_addr), false, false},
-	{"client_name", offsetof(struct declog_entry, client_name), false, false},
-	{"helo", offsetof(struct declog_entry, helo), false, false},
-	{"auth", offsetof(struct declog_entry, auth), true, false},
-	{"from", offsetof(struct declog_entry, from), false, false},
-	{"rcpt", offsetof(struct declog_entry, rcpt), false, false},
-	{"action", offsetof(struct declog_entry, action), false, true},
-	{"reason", offsetof(struct declog_entry, reason), false, true},
-	{"source", offsetof(struct declog_entry, source), false, true},
+    {"session", offsetof(struct declog_entry, session), false, true},
+    {"qid", offsetof(struct declog_entry, qid), true, false},
+    {"client_addr", offsetof(struct declog_entry, client_addr), false, false},
+    {"client_name", offsetof(struct declog_entry, client_name), false, false},
+    {"helo", offsetof(struct declog_entry, helo), false, false},
+    {"auth", offsetof(struct declog_entry, auth), true, false},
+    {"from", offsetof(struct declog_entry, from), false, false},
+    {"rcpt", offsetof(struct declog_entry, rcpt), false, false},
+    {"action", offsetof(struct declog_entry, action), false, true},
+    {"reason", offsetof(struct declog_entry, reason), false, true},
+    {"source", offsetof(struct declog_entry, source), false, true},
 };
 #define N_ENTRY_FIELDS (sizeof entry_fields / sizeof entry_fields[0])
 
@@ -99,12 +99,13 @@ void declog_format_kv(struct strbuf *out, const struct declog_entry *e)
 {
 	for (size_t i = 0; i < N_ENTRY_FIELDS; i++)
 		(entry_fields[i].ours ? kv_ours : kv)(out, entry_fields[i].name,
-						       entry_field(e, i));
+		                                      entry_field(e, i));
 	put_key(out, "ms");
 	put_ms(out, e->ms);
 }
 
-void declog_format_json(struct strbuf *out, const struct declog_entry *e, const char *time)
+void declog_format_json(struct strbuf *out, const struct declog_entry *e,
+                        const char *time)
 {
 	strbuf_putc(out, '{');
 	escape_json_member(out, "time", time);
@@ -133,7 +134,7 @@ void declog_format_summary_kv(struct strbuf *out, const struct declog_summary *s
 }
 
 void declog_format_summary_json(struct strbuf *out, const struct declog_summary *s,
-				const char *time)
+                                const char *time)
 {
 	strbuf_putc(out, '{');
 	escape_json_member(out, "time", time);
@@ -144,10 +145,10 @@ void declog_format_summary_json(struct strbuf *out, const struct declog_summary 
 	escape_json_member(out, "from", s->from);
 	escape_json_member(out, "end", s->end);
 	strbuf_appendf(out, ",\"accepted\":%u,\"rejected\":%u,\"tempfailed\":%u",
-		       s->accepted, s->rejected, s->tempfailed);
+	               s->accepted, s->rejected, s->tempfailed);
 	if (s->report)
 		strbuf_appendf(out, ",\"would_reject\":%u,\"would_tempfail\":%u",
-			       s->would_reject, s->would_tempfail);
+		               s->would_reject, s->would_tempfail);
 	strbuf_putc(out, '}');
 }
 
@@ -175,15 +176,16 @@ static void json_write(int fd, struct strbuf *line)
 
 		if (__atomic_exchange_n(&last_complaint, now, __ATOMIC_RELAXED) != now) {
 			msg_error("JSON decision log: write failed: %s",
-				  n < 0 ? strerror(errno) : "short write");
+			          n < 0 ? strerror(errno) : "short write");
 		}
 	}
 }
 
 /* Emit one record: its key=value form to syslog/stderr, its JSON form to
  * the JSON log. The JSON formatter runs only when there is a JSON log. */
-static void emit(int json_fd, const void *rec, void (*fmt_kv)(struct strbuf *, const void *),
-		 void (*fmt_json)(struct strbuf *, const void *, const char *))
+static void emit(int json_fd, const void *rec,
+                 void (*fmt_kv)(struct strbuf *, const void *),
+                 void (*fmt_json)(struct strbuf *, const void *, const char *))
 {
 	struct strbuf line = STRBUF_INIT;
 	char time[40];

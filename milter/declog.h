@@ -33,16 +33,18 @@ struct declog_summary {
 	const char *end; /* "eom", "abort", "close" */
 	unsigned accepted, rejected, tempfailed;
 	bool report; /* report mode: the two below are logged too */
-	unsigned would_reject, would_tempfail; /* passed, but not accepted by the policy */
+	unsigned would_reject,
+	    would_tempfail; /* passed, but not accepted by the policy */
 };
 
 /* Append the syslog (key=value) form of E to OUT. */
 void declog_format_kv(struct strbuf *out, const struct declog_entry *e);
 /* Append the JSON object form of E (no newline) to OUT, with TIME (ISO 8601). */
-void declog_format_json(struct strbuf *out, const struct declog_entry *e, const char *time);
+void declog_format_json(struct strbuf *out, const struct declog_entry *e,
+                        const char *time);
 void declog_format_summary_kv(struct strbuf *out, const struct declog_summary *s);
 void declog_format_summary_json(struct strbuf *out, const struct declog_summary *s,
-				const char *time);
+                                const char *time);
 /* Log E to syslog/stderr and, if JSON_FD >= 0, to the JSON file. */
 void declog_write(const struct declog_entry *e, int json_fd);
 void declog_write_summary(const struct declog_summary *s, int json_fd);

@@ -56,10 +56,10 @@
 #include "milter/kick.h"
 #include "milter/stats.h"
 
-#define KICK_IDLE 0.25  /* seconds between kicks while no decision is made */
-#define KICK_BUSY 0.02  /* ... and while decisions are being made */
-#define KICK_CONNECT_MS 100   /* a loopback connect that takes longer is dropped */
-#define KICK_MAX_FD 4096      /* where to look for the listening socket */
+#define KICK_IDLE 0.25      /* seconds between kicks while no decision is made */
+#define KICK_BUSY 0.02      /* ... and while decisions are being made */
+#define KICK_CONNECT_MS 100 /* a loopback connect that takes longer is dropped */
+#define KICK_MAX_FD 4096    /* where to look for the listening socket */
 
 static struct kick {
 	struct sockaddr_storage addr;
@@ -107,11 +107,13 @@ static void use_loopback(struct sockaddr_storage *addr)
 /* Connect and hang up; errors do not matter (the next kick tries again). */
 static void kick_once(void)
 {
-	int fd = socket(kick.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd =
+	    socket(kick.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return;
-	if (connect(fd, (struct sockaddr *)&kick.addr, kick.len) < 0 && errno == EINPROGRESS) {
+	if (connect(fd, (struct sockaddr *)&kick.addr, kick.len) < 0 &&
+	    errno == EINPROGRESS) {
 		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 
 		(void)poll(&pfd, 1, KICK_CONNECT_MS);
@@ -129,7 +131,8 @@ static void *kick_main(void *arg)
 		struct timespec ts;
 
 		now_seen = stats_decisions();
-		ts = monotime_timespec(monotime_now() + (now_seen != seen ? KICK_BUSY : KICK_IDLE));
+		ts = monotime_timespec(monotime_now() +
+		                       (now_seen != seen ? KICK_BUSY : KICK_IDLE));
 		seen = now_seen;
 
 		if (pthread_cond_timedwait(&kick.wake, &kick.lock, &ts) != ETIMEDOUT ||
@@ -148,7 +151,8 @@ int kick_start(void)
 	int rc;
 
 	if (find_listener(&kick.addr, &kick.len) < 0) {
-		msg_warn("libmilter worker-pool kicker not started: no listening socket found");
+		msg_warn("libmilter worker-pool kicker not started: no listening socket "
+		         "found");
 		return -1;
 	}
 	use_loopback(&kick.addr);

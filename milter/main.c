@@ -50,16 +50,18 @@ struct options {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: relaymilter [-f] [-n [-n]] [-c FILE] [-p SOCKET] [-u USER[:GROUP]]\n"
-		     "       relaymilter -V | -h\n"
-		     "  -c FILE    config file (default %s)\n"
-		     "  -f         stay in the foreground, log to stderr too\n"
-		     "  -n         check the config and exit (-n -n: reach the directory too)\n"
-		     "  -p SOCKET  milter socket, overrides `socket`\n"
-		     "  -u USER    run as USER[:GROUP], overrides `user`\n"
-		     "  -V         print the version and the linked library versions\n"
-		     "  -h         this help\n",
-		config_default_path());
+	fprintf(
+	    out,
+	    "usage: relaymilter [-f] [-n [-n]] [-c FILE] [-p SOCKET] [-u USER[:GROUP]]\n"
+	    "       relaymilter -V | -h\n"
+	    "  -c FILE    config file (default %s)\n"
+	    "  -f         stay in the foreground, log to stderr too\n"
+	    "  -n         check the config and exit (-n -n: reach the directory too)\n"
+	    "  -p SOCKET  milter socket, overrides `socket`\n"
+	    "  -u USER    run as USER[:GROUP], overrides `user`\n"
+	    "  -V         print the version and the linked library versions\n"
+	    "  -h         this help\n",
+	    config_default_path());
 }
 
 static void print_versions(void)
@@ -74,7 +76,8 @@ static void print_versions(void)
 	api.ldapai_info_version = LDAP_API_INFO_VERSION;
 	if (ldap_get_option(NULL, LDAP_OPT_API_INFO, &api) == LDAP_OPT_SUCCESS) {
 		printf("libldap %s %d.%d.%d\n", api.ldapai_vendor_name,
-		       api.ldapai_vendor_version / 10000, api.ldapai_vendor_version / 100 % 100,
+		       api.ldapai_vendor_version / 10000,
+		       api.ldapai_vendor_version / 100 % 100,
 		       api.ldapai_vendor_version % 100);
 		ldap_memfree(api.ldapai_vendor_name);
 		ldap_memvfree((void **)api.ldapai_extensions);
@@ -119,7 +122,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "relaymilter: unexpected argument \"%s\"\n", argv[optind]);
+		fprintf(stderr, "relaymilter: unexpected argument \"%s\"\n",
+		        argv[optind]);
 		usage(stderr);
 		exit(EX_USAGE);
 	}
@@ -160,9 +164,9 @@ static int check_only(const struct options *o, struct config *cf)
 	}
 	fputs(report.data, worst == DIR_CHECK_FAILED ? stderr : stdout);
 	printf("%s: configuration %s\n", cf->path,
-	       worst == DIR_CHECK_OK       ? "OK"
+	       worst == DIR_CHECK_OK         ? "OK"
 	       : worst == DIR_CHECK_DEGRADED ? "OK, directory usable with warnings"
-					     : "loads, directory UNAVAILABLE");
+	                                     : "loads, directory UNAVAILABLE");
 	strbuf_free(&report);
 	policy_free(pol);
 	return worst == DIR_CHECK_FAILED ? EX_UNAVAILABLE : 0;
@@ -248,13 +252,13 @@ static struct config *load_or_exit(const char *path)
 
 /* Open the socket and everything else that needs root; then drop. */
 static void setup_privileged(const struct options *o, struct config *cf, int json_fd,
-			     const char *spec)
+                             const char *spec)
 {
 	struct privs_target target;
 	const char *error = NULL;
 
-	if (privs_resolve(o->user ? o->user : cf->user, o->user ? NULL : cf->group, &target,
-			  &error) < 0)
+	if (privs_resolve(o->user ? o->user : cf->user, o->user ? NULL : cf->group,
+	                  &target, &error) < 0)
 		msg_fatal_status(EX_CONFIG, "%s", error);
 	if (socket_open(spec, cf->socket_mode, &target, &error) < 0)
 		msg_fatal_status(EX_UNAVAILABLE, "%s", error);
@@ -301,9 +305,11 @@ static void remove_pidfile(const char *path)
 	if (unlink(path) == 0 || errno == ENOENT)
 		return;
 	if (errno == EACCES && truncate(path, 0) == 0) {
-		msg_info("pidfile %s emptied: its directory is not writable by the service "
-			 "user, so it cannot be removed (use a directory the user owns, as "
-			 "/run/relaymilter/)", path);
+		msg_info(
+		    "pidfile %s emptied: its directory is not writable by the service "
+		    "user, so it cannot be removed (use a directory the user owns, as "
+		    "/run/relaymilter/)",
+		    path);
 		return;
 	}
 	msg_warn("cannot remove pidfile %s: %s", path, strerror(errno));
@@ -321,10 +327,11 @@ static int serve(const struct options *o, struct config *cf, int json_fd)
 		msg_fatal_status(EX_CONFIG, "%s", error);
 	snapshot_install(snap);
 	callbacks_init();
-	if ((errno = pthread_create(&sig_tid, NULL, signal_thread, (void *)o->config_path)))
+	if ((errno =
+	         pthread_create(&sig_tid, NULL, signal_thread, (void *)o->config_path)))
 		msg_fatal("pthread_create: %s", strerror(errno));
 	msg_info("relaymilter %s starting (config %s, %s mode)", PACKAGE_VERSION,
-		 o->config_path, snap->cf->report_mode ? "report" : "enforce");
+	         o->config_path, snap->cf->report_mode ? "report" : "enforce");
 	notify_ready(snap->cf->report_mode ? "serving (report mode)" : "serving");
 	kick_start(); /* libmilter's worker pool can strand a session: kick.c */
 	return smfi_main();
@@ -363,7 +370,7 @@ int main(int argc, char **argv)
 	/* Under systemd, stderr is the journal, which syslog feeds already. */
 	if (o.foreground)
 		log_set_sinks(cf->log.facility, cf->log.syslog,
-			      !(cf->log.syslog && notify_stderr_is_journal()));
+		              !(cf->log.syslog && notify_stderr_is_journal()));
 	pidfile = cf->pidfile ? xstrdup(cf->pidfile) : NULL;
 
 	rc = serve(&o, cf, json_fd);

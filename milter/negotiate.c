@@ -7,13 +7,13 @@
 
 #include "milter/negotiate.h"
 
-void negotiate_answer(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long *pf0,
-		      unsigned long *pf1, unsigned long *pf2, unsigned long *pf3,
-		      bool *nr_conn_r, bool *nr_helo_r)
+void negotiate_answer(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+                      unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
+                      unsigned long *pf3, bool *nr_conn_r, bool *nr_helo_r)
 {
 	/* Headers and body are none of our business. */
-	const unsigned long skip = SMFIP_NOHDRS | SMFIP_NOBODY | SMFIP_NOEOH |
-				   SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	const unsigned long skip =
+	    SMFIP_NOHDRS | SMFIP_NOBODY | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA;
 
 	*pf0 = 0;
 	*pf1 = f1 & (skip | SMFIP_NR_CONN | SMFIP_NR_HELO);
@@ -25,8 +25,9 @@ void negotiate_answer(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned
 		*pf0 |= SMFIF_SETSYMLIST;
 		smfi_setsymlist(ctx, SMFIM_CONNECT, "j {daemon_name} {client_name} _");
 		smfi_setsymlist(ctx, SMFIM_HELO, "{tls_version} {cipher}");
-		smfi_setsymlist(ctx, SMFIM_ENVFROM,
-				"i {auth_authen} {auth_type} {tls_version} {daemon_name}");
+		smfi_setsymlist(
+		    ctx, SMFIM_ENVFROM,
+		    "i {auth_authen} {auth_type} {tls_version} {daemon_name}");
 		smfi_setsymlist(ctx, SMFIM_ENVRCPT, "i {rcpt_addr}");
 		smfi_setsymlist(ctx, SMFIM_EOM, "i");
 	}

@@ -13,8 +13,8 @@
 /* Fill the xxfi_negotiate answers *PF0..*PF3 from the MTA's offer F0/F1 and
  * request our macros; *NR_CONN_R / *NR_HELO_R tell whether connect and helo
  * must answer SMFIS_NOREPLY. */
-void negotiate_answer(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long *pf0,
-		      unsigned long *pf1, unsigned long *pf2, unsigned long *pf3,
-		      bool *nr_conn_r, bool *nr_helo_r);
+void negotiate_answer(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+                      unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
+                      unsigned long *pf3, bool *nr_conn_r, bool *nr_helo_r);
 
 #endif

@@ -53,5 +53,6 @@ bool notify_stderr_is_journal(void)
 	/* systemd sets JOURNAL_STREAM=DEV:INODE of the stream it connected. */
 	if (env == NULL || sscanf(env, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st) < 0)
 		return false;
-	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
 }

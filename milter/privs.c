@@ -19,7 +19,7 @@
 #include "milter/privs.h"
 
 int privs_resolve(const char *user, const char *default_group,
-		  struct privs_target *target_r, const char **error_r)
+                  struct privs_target *target_r, const char **error_r)
 {
 	char name[256];
 	const char *group = default_group;
@@ -56,14 +56,16 @@ int privs_drop(const struct privs_target *t, const char **error_r)
 {
 	if (!t->change) {
 		if (geteuid() == 0) {
-			*error_r = error_printf("refusing to run as root: set `user` in the "
-					       "config or use -u USER");
+			*error_r =
+			    error_printf("refusing to run as root: set `user` in the "
+			                 "config or use -u USER");
 			return -1;
 		}
 		return 0;
 	}
 	if (t->uid == 0) {
-		*error_r = error_printf("refusing to run as root: `user` is a root account");
+		*error_r =
+		    error_printf("refusing to run as root: `user` is a root account");
 		return -1;
 	}
 	/* Started as the service user already (systemd's User=): nothing to
@@ -71,10 +73,11 @@ int privs_drop(const struct privs_target *t, const char **error_r)
 	if (geteuid() != 0) {
 		if (geteuid() == t->uid && getegid() == t->gid)
 			return 0;
-		*error_r = error_printf("running as uid %u gid %u, not root: cannot become uid %u gid %u "
-			 "(start as that user, or set `user = \"\"`)",
-			 (unsigned)geteuid(), (unsigned)getegid(), (unsigned)t->uid,
-			 (unsigned)t->gid);
+		*error_r = error_printf(
+		    "running as uid %u gid %u, not root: cannot become uid %u gid %u "
+		    "(start as that user, or set `user = \"\"`)",
+		    (unsigned)geteuid(), (unsigned)getegid(), (unsigned)t->uid,
+		    (unsigned)t->gid);
 		return -1;
 	}
 	if (setgroups(1, &t->gid) < 0) {
@@ -82,8 +85,9 @@ int privs_drop(const struct privs_target *t, const char **error_r)
 		return -1;
 	}
 	if (setgid(t->gid) < 0 || setuid(t->uid) < 0) {
-		*error_r = error_printf("cannot switch to uid %u gid %u: %s", (unsigned)t->uid,
-			 (unsigned)t->gid, strerror(errno));
+		*error_r =
+		    error_printf("cannot switch to uid %u gid %u: %s", (unsigned)t->uid,
+		                 (unsigned)t->gid, strerror(errno));
 		return -1;
 	}
 	/* Verify: a setuid that silently left a saved root uid is no drop. */
@@ -113,7 +117,8 @@ static bool pidfile_is_live(const char *path)
 	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
-int privs_write_pidfile(const char *path, const struct privs_target *t, const char **error_r)
+int privs_write_pidfile(const char *path, const struct privs_target *t,
+                        const char **error_r)
 {
 	char buf[32];
 	int fd, len;
@@ -123,12 +128,15 @@ int privs_write_pidfile(const char *path, const struct privs_target *t, const ch
 		struct stat st;
 
 		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && unlink(path) == 0)
-			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				  0644);
+			fd = open(path,
+			          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			          0644);
 	}
 	if (fd < 0) {
-		*error_r = error_printf("pidfile %s: %s", path,
-			 errno == EEXIST ? "exists and its process is running" : strerror(errno));
+		*error_r =
+		    error_printf("pidfile %s: %s", path,
+		                 errno == EEXIST ? "exists and its process is running"
+		                                 : strerror(errno));
 		return -1;
 	}
 	len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());

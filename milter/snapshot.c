@@ -30,17 +30,18 @@ int snapshot_open_json(const struct config *cf, const char **error_r)
 
 	if (cf->log.json == NULL)
 		return -1;
-	fd = open(cf->log.json, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	fd = open(cf->log.json, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	          0640);
 	if (fd < 0) {
 		*error_r = error_printf("%s: cannot open JSON log: %s", cf->log.json,
-					strerror(errno));
+		                        strerror(errno));
 		return -2;
 	}
 	return fd;
 }
 
-struct snapshot *snapshot_create(struct config *cf, int json_fd, const struct snapshot *prev,
-				 const char **error_r)
+struct snapshot *snapshot_create(struct config *cf, int json_fd,
+                                 const struct snapshot *prev, const char **error_r)
 {
 	struct snapshot *snap = xcalloc(1, sizeof *snap);
 	const char *error = NULL;
@@ -58,7 +59,7 @@ struct snapshot *snapshot_create(struct config *cf, int json_fd, const struct sn
 }
 
 struct snapshot *snapshot_load(const char *path, const struct snapshot *prev,
-			       const char **error_r)
+                               const char **error_r)
 {
 	struct config *cf = config_load(path, error_r);
 	int fd;
@@ -116,7 +117,8 @@ static bool same_str(const char *a, const char *b)
 static void warn_restart_only(const struct config *old, const struct config *cf)
 {
 	if (!same_str(old->socket, cf->socket) || old->socket_mode != cf->socket_mode)
-		msg_warn("reload: socket settings changed; they apply at the next restart");
+		msg_warn(
+		    "reload: socket settings changed; they apply at the next restart");
 	if (!same_str(old->user, cf->user) || !same_str(old->group, cf->group))
 		msg_warn("reload: user/group changed; they apply at the next restart");
 	if (!same_str(old->pidfile, cf->pidfile))
@@ -148,7 +150,8 @@ int snapshot_reload(const char *path)
 	snapshot_release(old);
 	log_set_syslog(snap->cf->log.facility, snap->cf->log.syslog);
 	snapshot_install(snap);
-	msg_info("reload: configuration %s loaded (generation %u)", path, snap->generation);
+	msg_info("reload: configuration %s loaded (generation %u)", path,
+	         snap->generation);
 	return 0;
 }
 

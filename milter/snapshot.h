@@ -27,11 +27,11 @@ struct snapshot {
  * directories hand their state to the new ones. NULL with *ERROR_R set to
  * the problems, one per line. */
 struct snapshot *snapshot_load(const char *path, const struct snapshot *prev,
-			       const char **error_r);
+                               const char **error_r);
 /* Build a snapshot from a loaded CF and an open JSON log fd (or -1); takes
  * ownership of both, also on failure. PREV as for snapshot_load. */
-struct snapshot *snapshot_create(struct config *cf, int json_fd, const struct snapshot *prev,
-				 const char **error_r);
+struct snapshot *snapshot_create(struct config *cf, int json_fd,
+                                 const struct snapshot *prev, const char **error_r);
 /* Open CF's JSON decision log (-1 and no error when none is configured;
  * -2 with *ERROR_R set when it cannot be opened). */
 int snapshot_open_json(const struct config *cf, const char **error_r);

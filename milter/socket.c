@@ -28,7 +28,7 @@ static const char *unix_path(const char *spec)
 }
 
 int socket_open(const char *spec, int mode, const struct privs_target *owner,
-		const char **error_r)
+                const char **error_r)
 {
 	const char *path = unix_path(spec);
 	mode_t old_umask;
@@ -46,8 +46,10 @@ int socket_open(const char *spec, int mode, const struct privs_target *owner,
 	rc = smfi_opensocket(true);
 	umask(old_umask);
 	if (rc != MI_SUCCESS) {
-		*error_r = error_printf("cannot open milter socket %s (in use, or directory "
-				       "missing or not writable?)", spec);
+		*error_r =
+		    error_printf("cannot open milter socket %s (in use, or directory "
+		                 "missing or not writable?)",
+		                 spec);
 		return -1;
 	}
 	if (path == NULL)

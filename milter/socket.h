@@ -12,6 +12,6 @@
 
 /* Register the filter, open SPEC; 0, or -1 with *ERROR_R set. */
 int socket_open(const char *spec, int mode, const struct privs_target *owner,
-		const char **error_r);
+                const char **error_r);
 
 #endif

@@ -15,8 +15,8 @@
 #define N_REASONS N_VERDICT_REASONS
 #define N_SOURCES N_DIR_SOURCES
 
-static const double bucket_ms[] = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500,
-				   1000, 2500, 5000, 10000};
+static const double bucket_ms[] = {0.1, 0.25, 0.5, 1,   2.5,  5,    10,   25,
+                                   50,  100,  250, 500, 1000, 2500, 5000, 10000};
 #define N_BUCKETS (sizeof bucket_ms / sizeof bucket_ms[0])
 
 static struct {
@@ -39,16 +39,16 @@ static uint64_t get(const uint64_t *c)
 
 const char *stats_action_name(enum stats_action action)
 {
-	static const char *const names[] = {"accept", "reject", "tempfail", "would-reject",
-					    "would-tempfail"};
+	static const char *const names[] = {"accept", "reject", "tempfail",
+	                                    "would-reject", "would-tempfail"};
 	_Static_assert(sizeof names / sizeof names[0] == STATS_N_ACTIONS,
-		       "a stats action without a name");
+	               "a stats action without a name");
 
 	return (unsigned)action < STATS_N_ACTIONS ? names[action] : "?";
 }
 
 void stats_record(enum stats_action action, enum verdict_reason reason,
-		  enum dir_source source, double ms)
+                  enum dir_source source, double ms)
 {
 	size_t b = 0;
 
@@ -79,86 +79,98 @@ void stats_session(void)
 
 void stats_format_line(struct strbuf *out)
 {
-	strbuf_appendf(out, "stats: sessions=%llu", (unsigned long long)get(&counters.sessions));
+	strbuf_appendf(out, "stats: sessions=%llu",
+	               (unsigned long long)get(&counters.sessions));
 	for (int a = 0; a < STATS_N_ACTIONS; a++)
 		for (int r = 0; r < N_REASONS; r++)
 			if (get(&counters.decisions[a][r]))
-				strbuf_appendf(out, " %s/%s=%llu", stats_action_name(a),
-					       verdict_reason_name(r),
-					       (unsigned long long)get(&counters.decisions[a][r]));
+				strbuf_appendf(
+				    out, " %s/%s=%llu", stats_action_name(a),
+				    verdict_reason_name(r),
+				    (unsigned long long)get(&counters.decisions[a][r]));
 	for (int s = 0; s < N_SOURCES; s++)
 		strbuf_appendf(out, " source_%s=%llu", dir_source_name(s),
-			       (unsigned long long)get(&counters.sources[s]));
+		               (unsigned long long)get(&counters.sources[s]));
 }
 
 void stats_format_prometheus(struct strbuf *out)
 {
 	uint64_t cum = 0;
 
-	strbuf_puts(out, "# HELP relaymilter_sessions_total Milter sessions (SMTP connections).\n"
-			 "# TYPE relaymilter_sessions_total counter\n");
+	strbuf_puts(
+	    out, "# HELP relaymilter_sessions_total Milter sessions (SMTP connections).\n"
+	         "# TYPE relaymilter_sessions_total counter\n");
 	strbuf_appendf(out, "relaymilter_sessions_total %llu\n",
-		       (unsigned long long)get(&counters.sessions));
-	strbuf_puts(out, "# HELP relaymilter_decisions_total Decisions by action and reason.\n"
-			 "# TYPE relaymilter_decisions_total counter\n");
+	               (unsigned long long)get(&counters.sessions));
+	strbuf_puts(out,
+	            "# HELP relaymilter_decisions_total Decisions by action and reason.\n"
+	            "# TYPE relaymilter_decisions_total counter\n");
 	for (int a = 0; a < STATS_N_ACTIONS; a++)
 		for (int r = 0; r < N_REASONS; r++)
 			if (get(&counters.decisions[a][r]))
 				strbuf_appendf(
-					out,
-					"relaymilter_decisions_total{action=\"%s\",reason=\"%s\"} "
-					"%llu\n",
-					stats_action_name(a), verdict_reason_name(r),
-					(unsigned long long)get(&counters.decisions[a][r]));
+				    out,
+				    "relaymilter_decisions_total{action=\"%s\",reason=\"%"
+				    "s\"} "
+				    "%llu\n",
+				    stats_action_name(a), verdict_reason_name(r),
+				    (unsigned long long)get(&counters.decisions[a][r]));
 	strbuf_puts(out, "# HELP relaymilter_lookups_total Decisions by data source.\n"
-			 "# TYPE relaymilter_lookups_total counter\n");
+	                 "# TYPE relaymilter_lookups_total counter\n");
 	for (int s = 0; s < N_SOURCES; s++)
 		strbuf_appendf(out, "relaymilter_lookups_total{source=\"%s\"} %llu\n",
-			       dir_source_name(s), (unsigned long long)get(&counters.sources[s]));
+		               dir_source_name(s),
+		               (unsigned long long)get(&counters.sources[s]));
 	strbuf_puts(out, "# HELP relaymilter_decision_seconds Decision latency.\n"
-			 "# TYPE relaymilter_decision_seconds histogram\n");
+	                 "# TYPE relaymilter_decision_seconds histogram\n");
 	for (size_t b = 0; b <= N_BUCKETS; b++) {
 		cum += get(&counters.buckets[b]);
 		if (b < N_BUCKETS)
-			strbuf_appendf(out, "relaymilter_decision_seconds_bucket{le=\"%g\"} %llu\n",
-				       bucket_ms[b] / 1000.0, (unsigned long long)cum);
+			strbuf_appendf(
+			    out, "relaymilter_decision_seconds_bucket{le=\"%g\"} %llu\n",
+			    bucket_ms[b] / 1000.0, (unsigned long long)cum);
 		else
-			strbuf_appendf(out,
-				       "relaymilter_decision_seconds_bucket{le=\"+Inf\"} %llu\n",
-				       (unsigned long long)cum);
+			strbuf_appendf(
+			    out,
+			    "relaymilter_decision_seconds_bucket{le=\"+Inf\"} %llu\n",
+			    (unsigned long long)cum);
 	}
 	strbuf_appendf(out, "relaymilter_decision_seconds_sum %.6f\n",
-		       get(&counters.latency_us_sum) / 1e6);
-	strbuf_appendf(out, "relaymilter_decision_seconds_count %llu\n", (unsigned long long)cum);
+	               get(&counters.latency_us_sum) / 1e6);
+	strbuf_appendf(out, "relaymilter_decision_seconds_count %llu\n",
+	               (unsigned long long)cum);
 }
 
 void stats_format_dir_line(struct strbuf *out, const struct dir_stats *st)
 {
 	unsigned long asked = st->cache_hits + st->cache_misses;
 
-	strbuf_appendf(out,
-		       " cache_entries=%lu cache_hits=%lu cache_misses=%lu cache_hit_ratio=%.3f"
-		       " cache_stale=%lu ldap_queries=%lu ldap_errors=%lu ldap_timeouts=%lu"
-		       " ldap_servers_up=%d ldap_networks=%lu",
-		       st->cache_entries, st->cache_hits, st->cache_misses,
-		       asked ? (double)st->cache_hits / asked : 0.0, st->cache_stale,
-		       st->ldap_queries, st->ldap_errors, st->ldap_timeouts, st->ldap_servers_up,
-		       st->networks);
+	strbuf_appendf(
+	    out,
+	    " cache_entries=%lu cache_hits=%lu cache_misses=%lu cache_hit_ratio=%.3f"
+	    " cache_stale=%lu ldap_queries=%lu ldap_errors=%lu ldap_timeouts=%lu"
+	    " ldap_servers_up=%d ldap_networks=%lu",
+	    st->cache_entries, st->cache_hits, st->cache_misses,
+	    asked ? (double)st->cache_hits / asked : 0.0, st->cache_stale,
+	    st->ldap_queries, st->ldap_errors, st->ldap_timeouts, st->ldap_servers_up,
+	    st->networks);
 }
 
 static void prom(struct strbuf *out, const char *name, const char *type, const char *help,
-		 double value)
+                 double value)
 {
-	strbuf_appendf(out, "# HELP relaymilter_%s %s\n# TYPE relaymilter_%s %s\nrelaymilter_%s %.17g\n",
-		       name, help, name, type, name, value);
+	strbuf_appendf(
+	    out,
+	    "# HELP relaymilter_%s %s\n# TYPE relaymilter_%s %s\nrelaymilter_%s %.17g\n",
+	    name, help, name, type, name, value);
 }
 
 void stats_format_dir_prometheus(struct strbuf *out, const struct dir_stats *st)
 {
 	prom(out, "cache_entries", "gauge", "Directory answers held in the cache.",
 	     (double)st->cache_entries);
-	prom(out, "cache_hits_total", "counter", "Domain lookups answered by a fresh cache entry.",
-	     (double)st->cache_hits);
+	prom(out, "cache_hits_total", "counter",
+	     "Domain lookups answered by a fresh cache entry.", (double)st->cache_hits);
 	prom(out, "cache_misses_total", "counter", "Domain lookups that went to LDAP.",
 	     (double)st->cache_misses);
 	prom(out, "cache_coalesced_total", "counter",
@@ -167,15 +179,16 @@ void stats_format_dir_prometheus(struct strbuf *out, const struct dir_stats *st)
 	prom(out, "cache_stale_total", "counter",
 	     "Lookups answered by an expired entry while LDAP was unreachable.",
 	     (double)st->cache_stale);
-	prom(out, "cache_evictions_total", "counter", "Entries evicted to honour max_entries.",
-	     (double)st->cache_evictions);
-	prom(out, "ldap_queries_total", "counter", "LDAP searches sent.", (double)st->ldap_queries);
+	prom(out, "cache_evictions_total", "counter",
+	     "Entries evicted to honour max_entries.", (double)st->cache_evictions);
+	prom(out, "ldap_queries_total", "counter", "LDAP searches sent.",
+	     (double)st->ldap_queries);
 	prom(out, "ldap_errors_total", "counter", "LDAP searches that failed.",
 	     (double)st->ldap_errors);
-	prom(out, "ldap_timeouts_total", "counter", "LDAP searches timed out and abandoned.",
-	     (double)st->ldap_timeouts);
-	prom(out, "ldap_connect_failures_total", "counter", "Failed LDAP connections or binds.",
-	     (double)st->ldap_connect_failures);
+	prom(out, "ldap_timeouts_total", "counter",
+	     "LDAP searches timed out and abandoned.", (double)st->ldap_timeouts);
+	prom(out, "ldap_connect_failures_total", "counter",
+	     "Failed LDAP connections or binds.", (double)st->ldap_connect_failures);
 	prom(out, "ldap_servers_up", "gauge", "LDAP servers currently usable.",
 	     (double)st->ldap_servers_up);
 	prom(out, "ldap_networks", "gauge", "Allowlisted networks loaded from LDAP.",

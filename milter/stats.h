@@ -21,7 +21,7 @@ enum stats_action {
 
 /* Count one decision. */
 void stats_record(enum stats_action action, enum verdict_reason reason,
-		  enum dir_source source, double ms);
+                  enum dir_source source, double ms);
 /* Count milter sessions (connections). */
 void stats_session(void);
 /* Decisions recorded so far (a cheap sign of load, for milter/kick.c). */

@@ -31,14 +31,15 @@ int textfile_write(const char *path, time_t started, const char **error_r)
 
 	strbuf_init(&body);
 	strbuf_init(&tmp);
-	strbuf_appendf(&body,
-		       "# HELP relaymilter_build_info relaymilter version.\n"
-		       "# TYPE relaymilter_build_info gauge\n"
-		       "relaymilter_build_info{version=\"%s\"} 1\n"
-		       "# HELP relaymilter_start_time_seconds Start of the daemon, Unix time.\n"
-		       "# TYPE relaymilter_start_time_seconds gauge\n"
-		       "relaymilter_start_time_seconds %lld\n",
-		       PACKAGE_VERSION, (long long)started);
+	strbuf_appendf(
+	    &body,
+	    "# HELP relaymilter_build_info relaymilter version.\n"
+	    "# TYPE relaymilter_build_info gauge\n"
+	    "relaymilter_build_info{version=\"%s\"} 1\n"
+	    "# HELP relaymilter_start_time_seconds Start of the daemon, Unix time.\n"
+	    "# TYPE relaymilter_start_time_seconds gauge\n"
+	    "relaymilter_start_time_seconds %lld\n",
+	    PACKAGE_VERSION, (long long)started);
 	snapshot_format_stats(&body, true);
 	strbuf_appendf(&tmp, "%s.tmp", path);
 	fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -52,7 +53,8 @@ int textfile_write(const char *path, time_t started, const char **error_r)
 	 * umask (the unit's UMask=0007 would make it 0640). */
 	if (off < body.len || fchmod(fd, 0644) < 0) {
 		*error_r = error_printf("%s: %s", tmp.data,
-					n < 0 || off == body.len ? strerror(errno) : "short write");
+		                        n < 0 || off == body.len ? strerror(errno)
+		                                                 : "short write");
 		close(fd);
 		unlink(tmp.data);
 		goto out;

@@ -16,8 +16,8 @@
 
 /* The signal thread's timer state. Zero it before the first wait. */
 struct textfile_timer {
-	struct timespec due;  /* CLOCK_MONOTONIC time of the next write */
-	unsigned generation;  /* config generation last written for */
+	struct timespec due;   /* CLOCK_MONOTONIC time of the next write */
+	unsigned generation;   /* config generation last written for */
 	time_t last_complaint; /* rate limit of write errors */
 	time_t started;        /* process start (wall clock), exported */
 };

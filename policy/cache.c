@@ -2,8 +2,8 @@
  * cache: sharded LRU cache of directory answers with coalesced misses.
  *
  * Entry points: cache_create, cache_lookup, cache_expire, cache_import,
- * cache_get_stats, cache_free. The cache owns copies of its keys. Allocation failure ends the
- * process (xalloc); nothing else fails.
+ * cache_get_stats, cache_free. The cache owns copies of its keys. Allocation failure ends
+ * the process (xalloc); nothing else fails.
  *
  * A key hashes to one of up to 64 shards (fewer for small caches, so that
  * max_entries is an exact bound); each shard has its own mutex,
@@ -78,7 +78,6 @@ struct cache {
 	uint32_t seed; /* cache_hash_seed() */
 };
 
-
 static double default_clock(void *ctx)
 {
 	(void)ctx;
@@ -132,7 +131,7 @@ struct cache *cache_create(const struct cache_params *params)
 		c->p.max_entries = 0;
 	/* Small caches get fewer shards, so the bound stays exact. */
 	for (c->n_shards = 1; c->n_shards < MAX_SHARDS &&
-			      c->p.max_entries / (c->n_shards * 2) >= MIN_PER_SHARD;
+	                      c->p.max_entries / (c->n_shards * 2) >= MIN_PER_SHARD;
 	     c->n_shards *= 2)
 		;
 	c->shards = xcalloc(c->n_shards, sizeof *c->shards);
@@ -148,7 +147,7 @@ struct cache *cache_create(const struct cache_params *params)
 		s->buckets = xcalloc(nb, sizeof *s->buckets);
 		/* Spread the remainder so the shards add up to max_entries. */
 		s->max = c->p.max_entries / c->n_shards +
-			 (i < c->p.max_entries % c->n_shards ? 1 : 0);
+		         (i < c->p.max_entries % c->n_shards ? 1 : 0);
 	}
 	return c;
 }
@@ -264,7 +263,7 @@ static void shard_evict_to(struct cache *c, struct shard *s, long limit)
 }
 
 static struct centry *shard_insert(struct cache *c, struct shard *s, const char *key,
-				   uint32_t hash)
+                                   uint32_t hash)
 {
 	size_t len = strlen(key);
 	struct centry *e;
@@ -287,8 +286,8 @@ static struct centry *shard_insert(struct cache *c, struct shard *s, const char 
 
 /* The backend failed for E (or the wait timed out): a stale answer if the
  * entry is young enough, else an error. Frees a value-less idle entry. */
-static void answer_failed(struct cache *c, struct shard *s, struct centry *e,
-			  double now, struct cache_result *res_r)
+static void answer_failed(struct cache *c, struct shard *s, struct centry *e, double now,
+                          struct cache_result *res_r)
 {
 	if (e->has_value && c->p.stale_ttl > 0 && now - e->stored < c->p.stale_ttl) {
 		res_r->status = e->status;
@@ -306,7 +305,7 @@ static void answer_failed(struct cache *c, struct shard *s, struct centry *e,
 
 /* Wait for the fetch in flight on E; caller holds S's lock. */
 static void wait_for_fetch(struct cache *c, struct shard *s, struct centry *e,
-			   double deadline, struct cache_result *res_r)
+                           double deadline, struct cache_result *res_r)
 {
 	unsigned gen = e->gen;
 	struct timespec ts = monotime_timespec(deadline);
@@ -327,8 +326,7 @@ static void wait_for_fetch(struct cache *c, struct shard *s, struct centry *e,
 }
 
 /* Store the fetch's answer in E and wake the waiters; caller holds lock. */
-static void complete_fetch(struct cache *c, struct shard *s, struct centry *e,
-			   int status)
+static void complete_fetch(struct cache *c, struct shard *s, struct centry *e, int status)
 {
 	e->pending = false;
 	e->gen++;
@@ -338,14 +336,14 @@ static void complete_fetch(struct cache *c, struct shard *s, struct centry *e,
 		e->status = status;
 		e->stored = c->p.clock(c->p.clock_ctx);
 		e->expires = e->stored + (status == CACHE_FOUND ? c->p.positive_ttl
-							       : c->p.negative_ttl);
+		                                                : c->p.negative_ttl);
 	}
 	pthread_cond_broadcast(&s->done);
 }
 
 static void lookup_uncached(struct cache *c, const char *key, cache_fetch_fn fetch,
-			    void *ctx, char *detail, size_t size,
-			    struct cache_result *res_r)
+                            void *ctx, char *detail, size_t size,
+                            struct cache_result *res_r)
 {
 	counter_inc(&c->misses);
 	res_r->status = fetch(ctx, key, detail, size);
@@ -355,9 +353,8 @@ static void lookup_uncached(struct cache *c, const char *key, cache_fetch_fn fet
 		counter_inc(&c->errors);
 }
 
-void cache_lookup(struct cache *c, const char *key, double deadline,
-		  cache_fetch_fn fetch, void *ctx, char *detail, size_t size,
-		  struct cache_result *res_r)
+void cache_lookup(struct cache *c, const char *key, double deadline, cache_fetch_fn fetch,
+                  void *ctx, char *detail, size_t size, struct cache_result *res_r)
 {
 	uint32_t hash = hash_key(c, key);
 	struct shard *s = &c->shards[hash & (c->n_shards - 1)];
@@ -416,7 +413,8 @@ void cache_expire(struct cache *c)
 		pthread_mutex_lock(&s->lock);
 		for (struct centry *e = s->head; e != NULL; e = e->next)
 			if (e->has_value && e->expires > now)
-				e->expires = now; /* STORED stays: stale_ttl still counts */
+				e->expires =
+				    now; /* STORED stays: stale_ttl still counts */
 		pthread_mutex_unlock(&s->lock);
 	}
 }
@@ -438,7 +436,8 @@ static struct carried *shard_carry(struct shard *s, size_t *n_r)
 	out = xcalloc((size_t)s->count + 1, sizeof *out);
 	for (struct centry *e = s->tail; e != NULL; e = e->prev)
 		if (e->has_value)
-			out[n++] = (struct carried){xstrdup(e->key), e->status, e->stored};
+			out[n++] =
+			    (struct carried){xstrdup(e->key), e->status, e->stored};
 	pthread_mutex_unlock(&s->lock);
 	*n_r = n;
 	return out;
@@ -480,7 +479,6 @@ void cache_import(struct cache *dst, struct cache *src)
 		free(a);
 	}
 }
-
 
 void cache_get_stats(struct cache *c, struct cache_stats *st_r)
 {

@@ -31,7 +31,7 @@ struct cache_params {
 	int positive_ttl; /* seconds a FOUND answer is fresh */
 	int negative_ttl; /* seconds a NOTFOUND answer is fresh */
 	int stale_ttl;    /* seconds after storing that an entry may still
-			     decide when the backend fails; 0: never */
+	                     decide when the backend fails; 0: never */
 	/* Clock for TTLs (seconds); NULL: the monotonic clock. Tests inject
 	 * their own. Waits for a concurrent fetch always use real time. */
 	double (*clock)(void *ctx);
@@ -74,9 +74,8 @@ void cache_free(struct cache *c);
  * DETAIL gets FETCH's trace line when this thread fetched, else is left as
  * is.
  */
-void cache_lookup(struct cache *c, const char *key, double deadline,
-		  cache_fetch_fn fetch, void *ctx, char *detail, size_t size,
-		  struct cache_result *res_r);
+void cache_lookup(struct cache *c, const char *key, double deadline, cache_fetch_fn fetch,
+                  void *ctx, char *detail, size_t size, struct cache_result *res_r);
 
 /* Expire every entry (reload): the next lookup of each key asks the
  * backend, and while the backend cannot answer the expired entry still

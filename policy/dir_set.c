@@ -21,7 +21,7 @@ struct policy_sets {
 };
 
 struct dir_set {
-	struct directory dir; /* must be first */
+	struct directory dir;     /* must be first */
 	struct directory_ops ops; /* set_ops, named after the instance */
 	struct dir_set_params params;
 	struct policy_sets *sets;
@@ -37,7 +37,8 @@ static void free_networks(void *p)
 	netlist_free(p);
 }
 
-struct policy_sets *policy_sets_create(struct domainset *domains, struct netlist *networks)
+struct policy_sets *policy_sets_create(struct domainset *domains,
+                                       struct netlist *networks)
 {
 	struct policy_sets *sets = xcalloc(1, sizeof *sets);
 
@@ -73,7 +74,7 @@ void policy_sets_publish_networks(struct policy_sets *sets, struct netlist *netw
 }
 
 static void set_lookup_domain(struct directory *dir, const char *domain,
-			      struct dir_answer *ans_r)
+                              struct dir_answer *ans_r)
 {
 	struct dir_set *ds = (struct dir_set *)dir;
 	const struct dir_set_params *p = &ds->params;
@@ -85,8 +86,8 @@ static void set_lookup_domain(struct directory *dir, const char *domain,
 	if (set == NULL) {
 		ans_r->status = DIR_ERROR;
 		if (ans_r->want_detail)
-			snprintf(ans_r->detail, sizeof ans_r->detail, "%s: not loaded yet",
-				 p->domains_label);
+			snprintf(ans_r->detail, sizeof ans_r->detail,
+			         "%s: not loaded yet", p->domains_label);
 		goto out;
 	}
 	match = domainset_match(set, domain, p->match_subdomains);
@@ -94,20 +95,22 @@ static void set_lookup_domain(struct directory *dir, const char *domain,
 	if (!ans_r->want_detail)
 		goto out;
 	if (match == domain)
-		snprintf(ans_r->detail, sizeof ans_r->detail, "%s: %s", p->domains_label, domain);
+		snprintf(ans_r->detail, sizeof ans_r->detail, "%s: %s", p->domains_label,
+		         domain);
 	else if (match != NULL)
 		snprintf(ans_r->detail, sizeof ans_r->detail, "%s: %s (parent of %s)",
-			 p->domains_label, match, domain);
+		         p->domains_label, match, domain);
 	else
-		snprintf(ans_r->detail, sizeof ans_r->detail, "%s: %s not among %zu domain(s)%s",
-			 p->domains_label, domain, domainset_count(set),
-			 p->match_subdomains ? " or their subdomains" : "");
+		snprintf(ans_r->detail, sizeof ans_r->detail,
+		         "%s: %s not among %zu domain(s)%s", p->domains_label, domain,
+		         domainset_count(set),
+		         p->match_subdomains ? " or their subdomains" : "");
 out:
 	publish_leave(&ds->sets->domains, &ref);
 }
 
 static void set_match_client(struct directory *dir, const struct netaddr *addr,
-			     struct dir_answer *ans_r)
+                             struct dir_answer *ans_r)
 {
 	struct dir_set *ds = (struct dir_set *)dir;
 	const struct dir_set_params *p = &ds->params;
@@ -119,23 +122,25 @@ static void set_match_client(struct directory *dir, const struct netaddr *addr,
 	if (set == NULL) {
 		ans_r->status = DIR_ERROR;
 		if (ans_r->want_detail)
-			snprintf(ans_r->detail, sizeof ans_r->detail, "%s: not loaded yet",
-				 p->networks_label);
+			snprintf(ans_r->detail, sizeof ans_r->detail,
+			         "%s: not loaded yet", p->networks_label);
 		goto out;
 	}
 	/* The matched network is formatted only for a trace. */
-	ans_r->status = netlist_match(set, addr, ans_r->want_detail ? net : NULL, sizeof net)
-				? DIR_FOUND
-				: DIR_NOTFOUND;
+	ans_r->status =
+	    netlist_match(set, addr, ans_r->want_detail ? net : NULL, sizeof net)
+	        ? DIR_FOUND
+	        : DIR_NOTFOUND;
 	if (!ans_r->want_detail)
 		goto out;
 	netaddr_format(addr, text, sizeof text);
 	if (ans_r->status == DIR_FOUND)
-		snprintf(ans_r->detail, sizeof ans_r->detail, "%s: %s in %s", p->networks_label,
-			 text, net);
+		snprintf(ans_r->detail, sizeof ans_r->detail, "%s: %s in %s",
+		         p->networks_label, text, net);
 	else
-		snprintf(ans_r->detail, sizeof ans_r->detail, "%s: %s not in %zu network(s)",
-			 p->networks_label, text, netlist_count(set));
+		snprintf(ans_r->detail, sizeof ans_r->detail,
+		         "%s: %s not in %zu network(s)", p->networks_label, text,
+		         netlist_count(set));
 out:
 	publish_leave(&ds->sets->networks, &ref);
 }
@@ -149,13 +154,14 @@ static void set_free(struct directory *dir)
 }
 
 static const struct directory_ops set_ops = {
-	.name = "set",
-	.lookup_domain = set_lookup_domain,
-	.match_client = set_match_client,
-	.free = set_free,
+    .name = "set",
+    .lookup_domain = set_lookup_domain,
+    .match_client = set_match_client,
+    .free = set_free,
 };
 
-struct directory *dir_set_create(const struct dir_set_params *params, struct policy_sets *sets)
+struct directory *dir_set_create(const struct dir_set_params *params,
+                                 struct policy_sets *sets)
 {
 	struct dir_set *ds = xcalloc(1, sizeof *ds);
 

@@ -20,7 +20,8 @@ struct policy_sets;
 
 /* Sets holding DOMAINS and NETWORKS (taken over; NULL: not known yet, and
  * lookups answer DIR_ERROR until one is published). One reference. */
-struct policy_sets *policy_sets_create(struct domainset *domains, struct netlist *networks);
+struct policy_sets *policy_sets_create(struct domainset *domains,
+                                       struct netlist *networks);
 struct policy_sets *policy_sets_ref(struct policy_sets *sets);
 void policy_sets_unref(struct policy_sets *sets);
 /* Replace a set whole (taken over); the old one is freed once no reader
@@ -38,6 +39,7 @@ struct dir_set_params {
 
 /* A backend answering from SETS (a reference is taken). Strings in PARAMS
  * must outlive it. */
-struct directory *dir_set_create(const struct dir_set_params *params, struct policy_sets *sets);
+struct directory *dir_set_create(const struct dir_set_params *params,
+                                 struct policy_sets *sets);
 
 #endif

@@ -13,10 +13,10 @@
 struct directory *dir_static_create(const struct dir_static_params *p)
 {
 	static const struct dir_set_params set_params = {
-		.name = "static",
-		.source = SRC_STATIC,
-		.domains_label = "static local_domains",
-		.networks_label = "static allow_networks",
+	    .name = "static",
+	    .source = SRC_STATIC,
+	    .domains_label = "static local_domains",
+	    .networks_label = "static allow_networks",
 	};
 	struct dir_set_params sp = set_params;
 	struct domainset_builder *b = domainset_builder_create();
@@ -29,8 +29,10 @@ struct directory *dir_static_create(const struct dir_static_params *p)
 		domainset_builder_add(b, p->local_domains[i]);
 	for (size_t i = 0; i < p->n_allow_networks; i++)
 		if (netlist_add(nets, p->allow_networks[i], &why) != 0)
-			msg_panic("dir_static: network %s passed the config check but not "
-				  "netlist_add: %s", p->allow_networks[i], why);
+			msg_panic(
+			    "dir_static: network %s passed the config check but not "
+			    "netlist_add: %s",
+			    p->allow_networks[i], why);
 	sp.match_subdomains = p->match_subdomains;
 	sets = policy_sets_create(domainset_build(b), nets);
 	dir = dir_set_create(&sp, sets);

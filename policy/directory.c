@@ -31,7 +31,7 @@ enum dir_check dir_check(struct directory *dir, struct strbuf *report)
 {
 	if (dir->ops->check == NULL) {
 		strbuf_appendf(report, "%s directory: in memory, nothing to reach\n",
-			       dir->ops->name);
+		               dir->ops->name);
 		return DIR_CHECK_OK;
 	}
 	return dir->ops->check(dir, report);
@@ -59,7 +59,7 @@ int dir_start(struct directory *dir, const char **error_r)
 }
 
 struct directory *dir_handover(struct directory *prev, struct directory *next,
-			       const char **error_r)
+                               const char **error_r)
 {
 	if (prev == NULL || prev->ops != next->ops || prev->ops->handover == NULL) {
 		if (dir_start(next, error_r) != 0) {

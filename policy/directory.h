@@ -27,12 +27,12 @@ enum dir_status {
 };
 
 enum dir_source {
-	SRC_NONE = 0,  /* no lookup involved: logged "-" */
-	SRC_STATIC,    /* the config file's lists */
-	SRC_CACHE,     /* a fresh cached directory answer */
-	SRC_LDAP,      /* asked the directory just now */
+	SRC_NONE = 0,    /* no lookup involved: logged "-" */
+	SRC_STATIC,      /* the config file's lists */
+	SRC_CACHE,       /* a fresh cached directory answer */
+	SRC_LDAP,        /* asked the directory just now */
 	SRC_STALE_CACHE, /* directory unreachable, expired entry within stale_ttl */
-	N_DIR_SOURCES /* the count: keep last */
+	N_DIR_SOURCES    /* the count: keep last */
 };
 
 /* The answer to one lookup. DETAIL is a human trace line for
@@ -83,12 +83,12 @@ struct directory_ops {
 	/* Is DOMAIN (normalised, see address_normalize_domain) local? With
 	 * match_subdomains in the backend's params, a parent domain counts. */
 	void (*lookup_domain)(struct directory *dir, const char *domain,
-			      struct dir_answer *ans_r);
+	                      struct dir_answer *ans_r);
 	/* Is ADDR in an allowlisted network this backend holds? Answered from
 	 * memory: FOUND or NOTFOUND; ERROR only while the backend has never
 	 * managed to load its networks (then nobody can say "not allowlisted"). */
 	void (*match_client)(struct directory *dir, const struct netaddr *addr,
-			     struct dir_answer *ans_r);
+	                     struct dir_answer *ans_r);
 	/* Release everything (stops background threads); called when the
 	 * last reference goes. */
 	void (*free)(struct directory *dir);
@@ -113,7 +113,7 @@ struct directory_ops {
 	 * its counters). NULL with *ERROR_R set when NEXT cannot start (NEXT
 	 * released; DIR runs on untouched). */
 	struct directory *(*handover)(struct directory *dir, struct directory *next,
-				      const char **error_r);
+	                              const char **error_r);
 };
 
 /* Every backend embeds this as its first member; dir_init sets it up. */
@@ -127,13 +127,13 @@ struct directory {
 const char *dir_source_name(enum dir_source src);
 
 static inline void dir_lookup_domain(struct directory *dir, const char *domain,
-				     struct dir_answer *ans_r)
+                                     struct dir_answer *ans_r)
 {
 	dir->ops->lookup_domain(dir, domain, ans_r);
 }
 
 static inline void dir_match_client(struct directory *dir, const struct netaddr *addr,
-				    struct dir_answer *ans_r)
+                                    struct dir_answer *ans_r)
 {
 	dir->ops->match_client(dir, addr, ans_r);
 }
@@ -156,6 +156,6 @@ int dir_start(struct directory *dir, const char **error_r);
  * NEXT, started. Takes NEXT's reference; returns one reference, or NULL
  * with *ERROR_R set (NEXT released) when NEXT cannot start. */
 struct directory *dir_handover(struct directory *prev, struct directory *next,
-			       const char **error_r);
+                               const char **error_r);
 
 #endif

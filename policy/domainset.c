@@ -127,7 +127,8 @@ bool domainset_has(const struct domainset *s, const char *domain)
 	return find(s, domain, hash_name(domain))->off != EMPTY;
 }
 
-const char *domainset_match(const struct domainset *s, const char *domain, bool subdomains)
+const char *domainset_match(const struct domainset *s, const char *domain,
+                            bool subdomains)
 {
 	const char *name = domain;
 

@@ -29,7 +29,8 @@ bool domainset_has(const struct domainset *s, const char *domain);
  * address literal ("[192.0.2.1]") has none. Returns the name that matched
  * (DOMAIN itself or a suffix of it), or NULL.
  */
-const char *domainset_match(const struct domainset *s, const char *domain, bool subdomains);
+const char *domainset_match(const struct domainset *s, const char *domain,
+                            bool subdomains);
 /* Number of domains in S. */
 size_t domainset_count(const struct domainset *s);
 /* Free S (NULL is fine). */

@@ -1,9 +1,9 @@
 /*
  * engine: the relay decision of SPEC §1. Entry points: policy_create,
  * policy_free, policy_directory, policy_directories, policy_check_sender,
- * policy_check_recipient. One small function per rule, in the order of the spec; each returns true when it
- * decided (filling the verdict) and false to pass on. A directory error is
- * carried up as REASON_LOOKUP_ERROR and becomes a tempfail (or the configured
+ * policy_check_recipient. One small function per rule, in the order of the spec; each
+ * returns true when it decided (filling the verdict) and false to pass on. A directory
+ * error is carried up as REASON_LOOKUP_ERROR and becomes a tempfail (or the configured
  * reject), never "not local". The engine holds no mutable state of its own:
  * concurrent calls are safe as long as the directories are.
  */
@@ -34,7 +34,7 @@ struct decision {
 	const char *raw_from;
 	const char *raw_rcpt;
 	const char *rcpt_or_from; /* the address being decided, for replies */
-	struct address addr; /* the parsed address being decided */
+	struct address addr;      /* the parsed address being decided */
 	struct reply_vars vars;
 	struct strbuf *trace;
 	struct verdict *v;
@@ -72,7 +72,7 @@ static void bare_address(const char *raw, char *buf, size_t size)
 }
 
 static void decide(struct decision *d, enum verdict_action action,
-		   enum verdict_reason reason, enum dir_source source)
+                   enum verdict_reason reason, enum dir_source source)
 {
 	d->v->action = action;
 	d->v->reason = reason;
@@ -81,8 +81,9 @@ static void decide(struct decision *d, enum verdict_action action,
 }
 
 static void decide_reply(struct decision *d, enum verdict_action action,
-			 enum verdict_reason reason, enum dir_source source, const char *code,
-			 const char *xcode, const char *raw_addr, const char *tmpl)
+                         enum verdict_reason reason, enum dir_source source,
+                         const char *code, const char *xcode, const char *raw_addr,
+                         const char *tmpl)
 {
 	char addr[320];
 
@@ -94,18 +95,19 @@ static void decide_reply(struct decision *d, enum verdict_action action,
 /* The lookup failed: tempfail, or reject when the admin chose so. A
  * rejected sender gets the sender's text, a recipient the relay text. */
 static void decide_lookup_error(struct decision *d, enum dir_source source,
-				const char *raw_addr)
+                                const char *raw_addr)
 {
 	const struct policy_params *pp = d->pol->p;
 	bool sender = d->vars.rcpt == NULL; /* deciding at MAIL FROM */
 
 	if (pp->on_lookup_error == LOOKUP_ERROR_REJECT)
-		decide_reply(d, VERDICT_REJECT, REASON_LOOKUP_ERROR, source, "550", "5.7.1",
-			     raw_addr, sender ? pp->replies.unauth_local_sender
-					      : pp->replies.relay_denied);
+		decide_reply(d, VERDICT_REJECT, REASON_LOOKUP_ERROR, source, "550",
+		             "5.7.1", raw_addr,
+		             sender ? pp->replies.unauth_local_sender
+		                    : pp->replies.relay_denied);
 	else
 		decide_reply(d, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, source, "451",
-			     "4.3.0", raw_addr, pp->replies.lookup_error);
+		             "4.3.0", raw_addr, pp->replies.lookup_error);
 }
 
 /* Ask every directory whether the client is allowlisted. */
@@ -137,7 +139,8 @@ static bool client_allowlisted(struct decision *d, enum dir_source *source_r)
 	bool found;
 
 	if (!d->client->addr_known) {
-		trace(d, "rule_allowlisted_client: client address unknown: not allowlisted");
+		trace(d,
+		      "rule_allowlisted_client: client address unknown: not allowlisted");
 		return false;
 	}
 	if (memo != NULL && memo->valid) {
@@ -159,7 +162,7 @@ static bool client_allowlisted(struct decision *d, enum dir_source *source_r)
 /* Is DOMAIN local? FOUND, NOTFOUND, or ERROR when a directory could not
  * answer and none said FOUND. */
 static enum dir_status domain_is_local(struct decision *d, const char *domain,
-				       enum dir_source *source_r)
+                                       enum dir_source *source_r)
 {
 	enum dir_status result = DIR_NOTFOUND;
 	struct dir_answer ans;
@@ -185,7 +188,8 @@ static enum dir_status domain_is_local(struct decision *d, const char *domain,
 }
 
 /* policy.listeners: rules of the MTA listener the client came in on. */
-static const struct listener_params *find_listener(const struct policy_params *pp, const char *name)
+static const struct listener_params *find_listener(const struct policy_params *pp,
+                                                   const char *name)
 {
 	if (name == NULL || name[0] == '\0')
 		return NULL;
@@ -204,17 +208,19 @@ static bool rule_listener(struct decision *d)
 	if (lc == NULL)
 		return false;
 	if (lc->require_tls_auth && is_authenticated(d->client) && !encrypted) {
-		trace(d, "rule_listener: %s requires TLS for authenticated sessions: "
-			 "not encrypted", lc->name);
+		trace(d,
+		      "rule_listener: %s requires TLS for authenticated sessions: "
+		      "not encrypted",
+		      lc->name);
 		decide_reply(d, VERDICT_REJECT, REASON_TLS_REQUIRED, SRC_STATIC, "530",
-			     "5.7.0", d->raw_rcpt, pp->replies.tls_required);
+		             "5.7.0", d->raw_rcpt, pp->replies.tls_required);
 		return true;
 	}
 	if (lc->require_auth && !is_authenticated(d->client)) {
 		trace(d, "rule_listener: %s requires authentication: not authenticated",
 		      lc->name);
 		decide_reply(d, VERDICT_REJECT, REASON_AUTH_REQUIRED, SRC_STATIC, "530",
-			     "5.7.0", d->raw_rcpt, pp->replies.auth_required);
+		             "5.7.0", d->raw_rcpt, pp->replies.auth_required);
 		return true;
 	}
 	trace(d, "rule_listener: %s requirements met", lc->name);
@@ -231,8 +237,7 @@ static bool reject_needs_allowlist(struct decision *d)
 	if (!d->allowlist_unknown)
 		return false;
 	trace(d, "the allowlist could not be consulted: %s instead of a refusal",
-	      d->pol->p->on_lookup_error == LOOKUP_ERROR_REJECT ? "reject"
-								     : "tempfail");
+	      d->pol->p->on_lookup_error == LOOKUP_ERROR_REJECT ? "reject" : "tempfail");
 	decide_lookup_error(d, SRC_LDAP, d->rcpt_or_from);
 	return true;
 }
@@ -254,8 +259,10 @@ static bool rule_authenticated(struct decision *d)
 		return false;
 	}
 	if (!d->pol->p->allow_authenticated) {
-		trace(d, "rule_authenticated: authenticated as %s, but "
-			 "allow_authenticated = false", d->client->auth_user);
+		trace(d,
+		      "rule_authenticated: authenticated as %s, but "
+		      "allow_authenticated = false",
+		      d->client->auth_user);
 		return false;
 	}
 	trace(d, "rule_authenticated: authenticated as %s", d->client->auth_user);
@@ -269,16 +276,18 @@ static bool rule_local_recipient(struct decision *d)
 	enum dir_source source;
 
 	if (d->addr.routed) {
-		trace(d, "rule_local_recipient: sender-specified routing (%s): never local",
+		trace(d,
+		      "rule_local_recipient: sender-specified routing (%s): never local",
 		      d->addr.routing ? d->addr.routing : "routed");
 		if (!reject_needs_allowlist(d))
 			decide_reply(d, VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE,
-				     "550", "5.7.1", d->raw_rcpt,
-				     pp->replies.relay_denied);
+			             "550", "5.7.1", d->raw_rcpt,
+			             pp->replies.relay_denied);
 		return true;
 	}
 	if (d->addr.is_postmaster) {
-		trace(d, "rule_local_recipient: <postmaster> is always local (RFC 5321 4.5.1)");
+		trace(d, "rule_local_recipient: <postmaster> is always local (RFC 5321 "
+		         "4.5.1)");
 		decide(d, VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC);
 		return true;
 	}
@@ -288,8 +297,7 @@ static bool rule_local_recipient(struct decision *d)
 		return true;
 	case DIR_ERROR:
 		trace(d, "rule_local_recipient: a directory could not answer: %s",
-		      pp->on_lookup_error == LOOKUP_ERROR_REJECT ? "reject"
-									 : "tempfail");
+		      pp->on_lookup_error == LOOKUP_ERROR_REJECT ? "reject" : "tempfail");
 		decide_lookup_error(d, source, d->raw_rcpt);
 		return true;
 	case DIR_NOTFOUND:
@@ -308,12 +316,12 @@ static void rule_unauth_relay(struct decision *d)
 		return;
 	trace(d, "rule_unauth_relay: relay access denied");
 	decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_RELAY, source, "550", "5.7.1",
-		     d->raw_rcpt, d->pol->p->replies.relay_denied);
+	             d->raw_rcpt, d->pol->p->replies.relay_denied);
 }
 
 static void decision_init(struct decision *d, struct policy *pol,
-			  const struct policy_client *client, const char *from,
-			  const char *rcpt, struct verdict *v_r, struct strbuf *tr)
+                          const struct policy_client *client, const char *from,
+                          const char *rcpt, struct verdict *v_r, struct strbuf *tr)
 {
 	memset(d, 0, sizeof *d);
 	memset(v_r, 0, sizeof *v_r);
@@ -333,8 +341,8 @@ static void decision_init(struct decision *d, struct policy *pol,
 }
 
 void policy_check_recipient(struct policy *pol, const struct policy_client *client,
-			    const char *from, const char *rcpt, struct verdict *v_r,
-			    struct strbuf *tr)
+                            const char *from, const char *rcpt, struct verdict *v_r,
+                            struct strbuf *tr)
 {
 	struct decision d;
 	const char *err;
@@ -343,7 +351,7 @@ void policy_check_recipient(struct policy *pol, const struct policy_client *clie
 	if (address_parse(d.raw_rcpt, ADDRESS_RECIPIENT, &d.addr, &err) < 0) {
 		trace(&d, "parse recipient: %s: refused", err);
 		decide_reply(&d, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "501",
-			     "5.1.3", d.raw_rcpt, pol->p->replies.bad_recipient);
+		             "5.1.3", d.raw_rcpt, pol->p->replies.bad_recipient);
 		return;
 	}
 	if (!rule_listener(&d) && !rule_allowlisted_client(&d) &&
@@ -363,7 +371,7 @@ static void sender_local_claimed(struct decision *d, enum dir_source source)
 		if (reject_needs_allowlist(d))
 			break;
 		decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_LOCAL_SENDER, source, "550",
-			     "5.7.1", d->raw_from, pp->replies.unauth_local_sender);
+		             "5.7.1", d->raw_from, pp->replies.unauth_local_sender);
 		break;
 	case SENDER_LOG:
 		trace(d, "unauth_local_sender = log: accepted, logged");
@@ -405,7 +413,9 @@ static void sender_rules(struct decision *d)
 		if (pp->unauth_local_sender == SENDER_REJECT)
 			decide_lookup_error(d, source, d->raw_from);
 		else
-			trace(d, "sender: lookup failed; unauth_local_sender = log: accepted");
+			trace(
+			    d,
+			    "sender: lookup failed; unauth_local_sender = log: accepted");
 		break;
 	case DIR_NOTFOUND:
 		trace(d, "sender: %s is not a local domain", d->addr.domain);
@@ -414,7 +424,7 @@ static void sender_rules(struct decision *d)
 }
 
 void policy_check_sender(struct policy *pol, const struct policy_client *client,
-			 const char *from, struct verdict *v_r, struct strbuf *tr)
+                         const char *from, struct verdict *v_r, struct strbuf *tr)
 {
 	struct decision d;
 	const char *err;
@@ -424,7 +434,7 @@ void policy_check_sender(struct policy *pol, const struct policy_client *client,
 	if (address_parse(d.raw_from, ADDRESS_SENDER, &d.addr, &err) < 0) {
 		trace(&d, "parse sender: %s: refused", err);
 		decide_reply(&d, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "553",
-			     "5.1.7", d.raw_from, pol->p->replies.bad_sender);
+		             "5.1.7", d.raw_from, pol->p->replies.bad_sender);
 		return;
 	}
 	sender_rules(&d);
@@ -432,7 +442,7 @@ void policy_check_sender(struct policy *pol, const struct policy_client *client,
 }
 
 struct policy *policy_create(const struct policy_params *params,
-			     struct directory *const *dirs, size_t n)
+                             struct directory *const *dirs, size_t n)
 {
 	struct policy *pol = xcalloc(1, sizeof *pol);
 
@@ -483,21 +493,21 @@ const char *verdict_action_name(enum verdict_action action)
 const char *verdict_reason_name(enum verdict_reason reason)
 {
 	static const char *const names[] = {
-		[REASON_NONE] = "-",
-		[REASON_ALLOWLISTED_CLIENT] = "allowlisted-client",
-		[REASON_AUTHENTICATED] = "authenticated",
-		[REASON_LOCAL_RECIPIENT] = "local-recipient",
-		[REASON_UNAUTH_RELAY] = "unauth-relay",
-		[REASON_ROUTED_RECIPIENT] = "routed-recipient",
-		[REASON_UNAUTH_LOCAL_SENDER] = "unauth-local-sender",
-		[REASON_LOOKUP_ERROR] = "lookup-error",
-		[REASON_BAD_ADDRESS] = "bad-address",
-		[REASON_AUTH_REQUIRED] = "auth-required",
-		[REASON_TLS_REQUIRED] = "tls-required",
-		[REASON_SENDER_OK] = "sender-ok",
+	    [REASON_NONE] = "-",
+	    [REASON_ALLOWLISTED_CLIENT] = "allowlisted-client",
+	    [REASON_AUTHENTICATED] = "authenticated",
+	    [REASON_LOCAL_RECIPIENT] = "local-recipient",
+	    [REASON_UNAUTH_RELAY] = "unauth-relay",
+	    [REASON_ROUTED_RECIPIENT] = "routed-recipient",
+	    [REASON_UNAUTH_LOCAL_SENDER] = "unauth-local-sender",
+	    [REASON_LOOKUP_ERROR] = "lookup-error",
+	    [REASON_BAD_ADDRESS] = "bad-address",
+	    [REASON_AUTH_REQUIRED] = "auth-required",
+	    [REASON_TLS_REQUIRED] = "tls-required",
+	    [REASON_SENDER_OK] = "sender-ok",
 	};
 	_Static_assert(sizeof names / sizeof names[0] == N_VERDICT_REASONS,
-		       "a verdict reason without a name");
+	               "a verdict reason without a name");
 
 	if ((size_t)reason < sizeof names / sizeof names[0] && names[reason])
 		return names[reason];

@@ -79,8 +79,8 @@ enum verdict_reason {
  * set VALID false) when a transaction starts. Not used while tracing. */
 struct policy_allow_memo {
 	bool valid;
-	bool found;           /* allowlisted, by SOURCE */
-	bool unknown;         /* a directory could not say */
+	bool found;   /* allowlisted, by SOURCE */
+	bool unknown; /* a directory could not say */
 	enum dir_source source;
 };
 
@@ -91,8 +91,8 @@ struct policy_client {
 	const char *addr_text; /* for logs and reply expansion */
 	const char *name;      /* client host name */
 	const char *helo;
-	const char *auth_user; /* SASL login; NULL or "" if not authenticated */
-	const char *listener;  /* {daemon_name}, NULL if unknown */
+	const char *auth_user;   /* SASL login; NULL or "" if not authenticated */
+	const char *listener;    /* {daemon_name}, NULL if unknown */
 	const char *tls_version; /* NULL or "" if not encrypted */
 	struct policy_allow_memo *allow_memo; /* NULL: ask the directories each time */
 };
@@ -117,7 +117,7 @@ struct policy;
  * ownership of the references). PARAMS must outlive the policy. conf/build.h
  * composes the directories a config names. */
 struct policy *policy_create(const struct policy_params *params,
-			     struct directory *const *dirs, size_t n);
+                             struct directory *const *dirs, size_t n);
 /* Release POL and its references to its directories. */
 void policy_free(struct policy *pol);
 /* The directory of POL whose backend is NAME ("static", "ldap"), or NULL:
@@ -132,11 +132,11 @@ struct directory *const *policy_directories(const struct policy *pol, size_t *n_
  * reason REASON_SENDER_OK is a plain accept (not logged).
  */
 void policy_check_sender(struct policy *pol, const struct policy_client *client,
-			 const char *from, struct verdict *v_r, struct strbuf *trace);
+                         const char *from, struct verdict *v_r, struct strbuf *trace);
 /* Decide one recipient RCPT (raw) for the client, sender FROM (raw). */
 void policy_check_recipient(struct policy *pol, const struct policy_client *client,
-			    const char *from, const char *rcpt, struct verdict *v_r,
-			    struct strbuf *trace);
+                            const char *from, const char *rcpt, struct verdict *v_r,
+                            struct strbuf *trace);
 
 /* Text forms for logs: "accept", "reject", "tempfail"; reason names of SPEC §4. */
 const char *verdict_action_name(enum verdict_action action);

@@ -18,17 +18,19 @@ static const char *var_value(const struct reply_vars *v, const char *name, size_
 		const char *name;
 		size_t off;
 	} names[] = {
-		{"rcpt", offsetof(struct reply_vars, rcpt)},
-		{"sender", offsetof(struct reply_vars, sender)},
-		{"client_addr", offsetof(struct reply_vars, client_addr)},
-		{"client_name", offsetof(struct reply_vars, client_name)},
-		{"auth", offsetof(struct reply_vars, auth)},
-		{"listener", offsetof(struct reply_vars, listener)},
+	    {"rcpt", offsetof(struct reply_vars, rcpt)},
+	    {"sender", offsetof(struct reply_vars, sender)},
+	    {"client_addr", offsetof(struct reply_vars, client_addr)},
+	    {"client_name", offsetof(struct reply_vars, client_name)},
+	    {"auth", offsetof(struct reply_vars, auth)},
+	    {"listener", offsetof(struct reply_vars, listener)},
 	};
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		if (strlen(names[i].name) == len && memcmp(names[i].name, name, len) == 0) {
-			const char *val = *(const char *const *)((const char *)v + names[i].off);
+		if (strlen(names[i].name) == len &&
+		    memcmp(names[i].name, name, len) == 0) {
+			const char *val =
+			    *(const char *const *)((const char *)v + names[i].off);
 			return val && *val ? val : "-";
 		}
 	}
@@ -58,9 +60,10 @@ const char *reply_template_check(const char *tmpl, char *buf, size_t size)
 			return "a %{ lacks its closing }";
 		if (var_value(&probe, p + 2, (size_t)(close - p - 2)) == NULL) {
 			snprintf(buf, size,
-				 "unknown expansion %%{%.*s} (known: rcpt, sender, client_addr, "
-				 "client_name, auth, listener)",
-				 (int)(close - p - 2 > 40 ? 40 : close - p - 2), p + 2);
+			         "unknown expansion %%{%.*s} (known: rcpt, sender, "
+			         "client_addr, "
+			         "client_name, auth, listener)",
+			         (int)(close - p - 2 > 40 ? 40 : close - p - 2), p + 2);
 			return buf;
 		}
 		p = close;
@@ -80,7 +83,7 @@ static void put_safe(char *buf, size_t size, size_t *pos, const char *s, size_t 
 }
 
 void reply_set(struct reply *r, const char *code, const char *xcode, const char *addr,
-	       const char *tmpl, const struct reply_vars *vars)
+               const char *tmpl, const struct reply_vars *vars)
 {
 	size_t pos = 0, size = sizeof r->text - 4; /* room for "..." */
 
@@ -98,8 +101,10 @@ void reply_set(struct reply *r, const char *code, const char *xcode, const char 
 		if (p[0] == '%' && p[1] == '%') {
 			put_safe(r->text, size, &pos, "%", 1);
 			p++;
-		} else if (p[0] == '%' && p[1] == '{' && (end = strchr(p + 2, '}')) != NULL &&
-			   (val = var_value(vars, p + 2, (size_t)(end - p - 2))) != NULL) {
+		} else if (p[0] == '%' && p[1] == '{' &&
+		           (end = strchr(p + 2, '}')) != NULL &&
+		           (val = var_value(vars, p + 2, (size_t)(end - p - 2))) !=
+		               NULL) {
 			put_safe(r->text, size, &pos, val, strlen(val));
 			p = end;
 		} else {

@@ -23,7 +23,7 @@ struct reply_vars {
 /* Fill R with CODE ("550"), XCODE ("5.7.1") and "<ADDR>: " + expanded TMPL
  * (ADDR without brackets, NULL for none). */
 void reply_set(struct reply *r, const char *code, const char *xcode, const char *addr,
-	       const char *tmpl, const struct reply_vars *vars);
+               const char *tmpl, const struct reply_vars *vars);
 /* Longest template the config accepts (smfi_setreply allows 980 per line). */
 #define REPLY_TEMPLATE_MAX 400
 

@@ -44,50 +44,81 @@ struct outcome {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: relaymilter-query [-c FILE] --client ADDR [--auth USER] [--listener NAME]\n"
-		"         [--tls VERSION] [--name HOST] [--helo NAME] --from SENDER\n"
-		"         --rcpt RCPT [--rcpt RCPT ...] [--json]\n"
-		"  --from '<>' is the null sender; --client unknown: no client address.\n"
-		"  exit: 0 all accepted, 1 some rejected, 75 tempfail, 78 bad config\n");
+	        "usage: relaymilter-query [-c FILE] --client ADDR [--auth USER] "
+	        "[--listener NAME]\n"
+	        "         [--tls VERSION] [--name HOST] [--helo NAME] --from SENDER\n"
+	        "         --rcpt RCPT [--rcpt RCPT ...] [--json]\n"
+	        "  --from '<>' is the null sender; --client unknown: no client address.\n"
+	        "  exit: 0 all accepted, 1 some rejected, 75 tempfail, 78 bad config\n");
 }
 
 static void parse_args(int argc, char **argv, struct query *q)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'}, {"client", required_argument, NULL, 'a'},
-		{"auth", required_argument, NULL, 'u'},   {"listener", required_argument, NULL, 'l'},
-		{"tls", required_argument, NULL, 't'},    {"name", required_argument, NULL, 'N'},
-		{"helo", required_argument, NULL, 'H'},   {"from", required_argument, NULL, 'f'},
-		{"rcpt", required_argument, NULL, 'r'},   {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"client", required_argument, NULL, 'a'},
+	    {"auth", required_argument, NULL, 'u'},
+	    {"listener", required_argument, NULL, 'l'},
+	    {"tls", required_argument, NULL, 't'},
+	    {"name", required_argument, NULL, 'N'},
+	    {"helo", required_argument, NULL, 'H'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"rcpt", required_argument, NULL, 'r'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': q->config_path = optarg; break;
-		case 'a': q->client = optarg; break;
-		case 'u': q->pc.auth_user = optarg; break;
-		case 'l': q->pc.listener = optarg; break;
-		case 't': q->pc.tls_version = optarg; break;
-		case 'N': q->pc.name = optarg; break;
-		case 'H': q->pc.helo = optarg; break;
-		case 'f': q->from = optarg; break;
-		case 'j': q->json = true; break;
+		case 'c':
+			q->config_path = optarg;
+			break;
+		case 'a':
+			q->client = optarg;
+			break;
+		case 'u':
+			q->pc.auth_user = optarg;
+			break;
+		case 'l':
+			q->pc.listener = optarg;
+			break;
+		case 't':
+			q->pc.tls_version = optarg;
+			break;
+		case 'N':
+			q->pc.name = optarg;
+			break;
+		case 'H':
+			q->pc.helo = optarg;
+			break;
+		case 'f':
+			q->from = optarg;
+			break;
+		case 'j':
+			q->json = true;
+			break;
 		case 'r':
 			if (q->n_rcpts == MAX_RCPTS) {
-				fprintf(stderr, "relaymilter-query: at most %d --rcpt\n", MAX_RCPTS);
+				fprintf(stderr, "relaymilter-query: at most %d --rcpt\n",
+				        MAX_RCPTS);
 				exit(EX_USAGE);
 			}
 			q->rcpts[q->n_rcpts++] = optarg;
 			break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(EX_USAGE);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(EX_USAGE);
 		}
 	}
 	if (optind != argc || q->from == NULL || q->n_rcpts == 0) {
 		fprintf(stderr, "relaymilter-query: %s\n",
-			optind != argc ? "unexpected argument" : "--from and --rcpt are required");
+		        optind != argc ? "unexpected argument"
+		                       : "--from and --rcpt are required");
 		usage(stderr);
 		exit(EX_USAGE);
 	}
@@ -99,14 +130,15 @@ static void set_client(struct query *q)
 	if (q->client == NULL || strcmp(q->client, "unknown") == 0)
 		return;
 	if (netaddr_parse(q->client, &q->pc.addr) < 0) {
-		fprintf(stderr, "relaymilter-query: --client %s: not an IP address\n", q->client);
+		fprintf(stderr, "relaymilter-query: --client %s: not an IP address\n",
+		        q->client);
 		exit(EX_USAGE);
 	}
 	q->pc.addr_known = true;
 }
 
 static void print_human(const struct query *q, const struct config *cf,
-			const struct outcome *o)
+                        const struct outcome *o)
 {
 	struct strbuf addr = STRBUF_INIT;
 
@@ -141,7 +173,7 @@ static void json_outcome(struct strbuf *out, const struct outcome *o)
 	escape_json_member(out, "reason", verdict_reason_name(o->v.reason));
 	escape_json_member(out, "source", dir_source_name(o->v.source));
 	snprintf(reply, sizeof reply, "%s %s %s", o->v.reply.code, o->v.reply.xcode,
-		 o->v.reply.text);
+	         o->v.reply.text);
 	escape_json_member(out, "reply", o->v.action == VERDICT_ACCEPT ? NULL : reply);
 	strbuf_puts(out, ",\"trace\":[");
 	for (char *p = o->trace.data, *nl; p && *p; p = nl + 1) {
@@ -158,7 +190,7 @@ static void json_outcome(struct strbuf *out, const struct outcome *o)
 }
 
 static void print_json(const struct query *q, const struct config *cf,
-		       const struct outcome *outs, size_t n, int status)
+                       const struct outcome *outs, size_t n, int status)
 {
 	struct strbuf out = STRBUF_INIT;
 
@@ -229,7 +261,7 @@ int main(int argc, char **argv)
 		outs[i + 1].addr = q.rcpts[i];
 		strbuf_init(&outs[i + 1].trace);
 		policy_check_recipient(pol, &q.pc, q.from, q.rcpts[i], &outs[i + 1].v,
-				       &outs[i + 1].trace);
+		                       &outs[i + 1].trace);
 	}
 	status = exit_status(outs, q.n_rcpts + 1);
 	if (q.json)

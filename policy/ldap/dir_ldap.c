@@ -38,7 +38,7 @@
 #define DOMAIN_SIZELIMIT 10 /* we only ask whether there is an entry */
 
 struct dir_ldap {
-	struct directory dir; /* first: the directory.h contract */
+	struct directory dir;     /* first: the directory.h contract */
 	struct dir_ldap_params p; /* our own copy */
 	struct ldap_conn_params conn;
 	struct ldap_pool *pool;
@@ -57,7 +57,6 @@ struct fetch_ctx {
 	struct dir_ldap *dl;
 	double deadline;
 };
-
 
 /* Copy SRC into DST (SIZE bytes), marking a cut with "..." rather than
  * truncating silently. */
@@ -104,16 +103,17 @@ static int fetch_domain(void *ctx, const char *domain, char *detail, size_t size
 	else
 		ldap_filter_expand(&filter, dc->filter, domain, strlen(domain));
 	rc = ldap_pool_search(dl->pool, dc->base, dl->domain_scope, filter.data, attrs,
-			      DOMAIN_SIZELIMIT, fc->deadline, NULL, NULL, &n, &uri, &error);
+	                      DOMAIN_SIZELIMIT, fc->deadline, NULL, NULL, &n, &uri,
+	                      &error);
 	if (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED) {
 		status = n > 0 ? CACHE_FOUND : CACHE_NOTFOUND;
 		strbuf_appendf(&out, "%s %s -> %d entr%s%s", uri, filter.data, n,
-			       n == 1 ? "y" : "ies",
-			       rc == LDAP_SIZELIMIT_EXCEEDED ? " (size limit)" : "");
+		               n == 1 ? "y" : "ies",
+		               rc == LDAP_SIZELIMIT_EXCEEDED ? " (size limit)" : "");
 	} else {
 		status = CACHE_ERROR;
 		strbuf_appendf(&out, "%s %s: %s", uri != NULL ? uri : "ldap", filter.data,
-			       error);
+		               error);
 	}
 	copy_detail(detail, size, out.data);
 	strbuf_free(&filter);
@@ -128,17 +128,17 @@ static const char *found_text(int status)
 
 /* Turn a cache result into the directory answer and its trace line. */
 static void make_answer(struct dir_ldap *dl, const char *domain,
-			const struct cache_result *res, const char *fetched,
-			struct dir_answer *ans_r)
+                        const struct cache_result *res, const char *fetched,
+                        struct dir_answer *ans_r)
 {
 	struct strbuf out, key;
 
-	ans_r->status = res->status == CACHE_ERROR ? DIR_ERROR
-			: res->status == CACHE_FOUND ? DIR_FOUND
-						     : DIR_NOTFOUND;
+	ans_r->status = res->status == CACHE_ERROR   ? DIR_ERROR
+	                : res->status == CACHE_FOUND ? DIR_FOUND
+	                                             : DIR_NOTFOUND;
 	ans_r->source = res->origin == CACHE_HIT     ? SRC_CACHE
-			: res->origin == CACHE_STALE ? SRC_STALE_CACHE
-						     : SRC_LDAP;
+	                : res->origin == CACHE_STALE ? SRC_STALE_CACHE
+	                                             : SRC_LDAP;
 	if (!ans_r->want_detail)
 		return;
 	strbuf_init(&out);
@@ -148,7 +148,7 @@ static void make_answer(struct dir_ldap *dl, const char *domain,
 	case CACHE_HIT:
 		ans_r->source = SRC_CACHE;
 		strbuf_appendf(&out, "cache: %s %s (LDAP answer %.0fs old)", key.data,
-			       found_text(res->status), res->age);
+		               found_text(res->status), res->age);
 		break;
 	case CACHE_FETCHED:
 		ans_r->source = SRC_LDAP;
@@ -157,20 +157,22 @@ static void make_answer(struct dir_ldap *dl, const char *domain,
 	case CACHE_SHARED:
 		ans_r->source = SRC_LDAP;
 		strbuf_appendf(&out, "ldap: %s %s (shared with a concurrent lookup)",
-			       key.data, found_text(res->status));
+		               key.data, found_text(res->status));
 		break;
 	case CACHE_STALE:
 		ans_r->source = SRC_STALE_CACHE;
-		strbuf_appendf(&out, "stale cache: %s %s (LDAP answer %.0fs old, "
-				     "stale_ttl %ds) because %s",
-			       key.data, found_text(res->status), res->age,
-			       dl->p.cache.stale_ttl,
-			       *fetched ? fetched : "a concurrent lookup failed");
+		strbuf_appendf(&out,
+		               "stale cache: %s %s (LDAP answer %.0fs old, "
+		               "stale_ttl %ds) because %s",
+		               key.data, found_text(res->status), res->age,
+		               dl->p.cache.stale_ttl,
+		               *fetched ? fetched : "a concurrent lookup failed");
 		break;
 	case CACHE_NONE:
 		ans_r->source = SRC_LDAP;
-		strbuf_puts(&out, *fetched ? fetched
-					   : "ldap: a concurrent lookup failed or timed out");
+		strbuf_puts(&out, *fetched
+		                      ? fetched
+		                      : "ldap: a concurrent lookup failed or timed out");
 		break;
 	}
 	copy_detail(ans_r->detail, sizeof ans_r->detail, out.data);
@@ -179,7 +181,7 @@ static void make_answer(struct dir_ldap *dl, const char *domain,
 }
 
 static void dir_ldap_lookup_domain(struct directory *dir, const char *domain,
-				   struct dir_answer *ans_r)
+                                   struct dir_answer *ans_r)
 {
 	struct dir_ldap *dl = (struct dir_ldap *)dir;
 	struct fetch_ctx fc = {dl, monotime_now() + dl->budget};
@@ -187,12 +189,12 @@ static void dir_ldap_lookup_domain(struct directory *dir, const char *domain,
 	char fetched[sizeof ans_r->detail] = "";
 
 	cache_lookup(dl->cache, domain, fc.deadline, fetch_domain, &fc, fetched,
-		     sizeof fetched, &res);
+	             sizeof fetched, &res);
 	make_answer(dl, domain, &res, fetched, ans_r);
 }
 
 static void dir_ldap_match_client(struct directory *dir, const struct netaddr *addr,
-				  struct dir_answer *ans_r)
+                                  struct dir_answer *ans_r)
 {
 	struct dir_ldap *dl = (struct dir_ldap *)dir;
 
@@ -201,7 +203,7 @@ static void dir_ldap_match_client(struct directory *dir, const struct netaddr *a
 		ans_r->source = SRC_NONE;
 		if (ans_r->want_detail)
 			copy_detail(ans_r->detail, sizeof ans_r->detail,
-			    "no networks in LDAP (ldap.networks not configured)");
+			            "no networks in LDAP (ldap.networks not configured)");
 		return;
 	}
 	ldap_networks_match(dl->nets, addr, ans_r);
@@ -214,7 +216,8 @@ static char *dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-static void search_copy(struct ldap_search_params *dst, const struct ldap_search_params *src)
+static void search_copy(struct ldap_search_params *dst,
+                        const struct ldap_search_params *src)
 {
 	*dst = *src;
 	dst->base = dup_or_null(src->base);
@@ -264,7 +267,8 @@ static bool same_str(const char *a, const char *b)
 	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
 }
 
-static bool same_search(const struct ldap_search_params *a, const struct ldap_search_params *b)
+static bool same_search(const struct ldap_search_params *a,
+                        const struct ldap_search_params *b)
 {
 	return same_str(a->base, b->base) && same_str(a->filter, b->filter) &&
 	       a->scope == b->scope && same_str(a->attribute, b->attribute) &&
@@ -280,7 +284,8 @@ static bool same_params(const struct dir_ldap_params *a, const struct dir_ldap_p
 	for (size_t i = 0; i < a->n_uris; i++)
 		if (strcmp(a->uris[i], b->uris[i]) != 0)
 			return false;
-	return same_str(a->bind_dn, b->bind_dn) && same_str(a->bind_password, b->bind_password) &&
+	return same_str(a->bind_dn, b->bind_dn) &&
+	       same_str(a->bind_password, b->bind_password) &&
 	       a->starttls == b->starttls && same_str(a->tls_ca_file, b->tls_ca_file) &&
 	       a->timeout == b->timeout && a->budget == b->budget &&
 	       a->pool_size == b->pool_size && same_search(&a->domains, &b->domains) &&
@@ -308,9 +313,9 @@ static int validate(const struct dir_ldap_params *lc, const char **error_r)
 	else if (lc->networks.base != NULL && lc->networks.attribute == NULL)
 		*error_r = "ldap.networks.attribute is required";
 	else if (lc->networks.base != NULL &&
-		 ldap_filter_check(lc->networks.filter ? lc->networks.filter
-						       : "(objectClass=*)",
-				   LDAP_FILTER_BULK, &why) != 0)
+	         ldap_filter_check(lc->networks.filter ? lc->networks.filter
+	                                               : "(objectClass=*)",
+	                           LDAP_FILTER_BULK, &why) != 0)
 		*error_r = error_printf("ldap.networks.filter: %s", why);
 	else
 		return 0;
@@ -342,7 +347,8 @@ static struct cache *make_cache(const struct cache_params *cc)
 
 /* DL's network loader (none when no networks are configured); 0, or -1
  * with *ERROR_R set. */
-static int make_networks(struct dir_ldap *dl, struct ldap_networks *seed, const char **error_r)
+static int make_networks(struct dir_ldap *dl, struct ldap_networks *seed,
+                         const char **error_r)
 {
 	const struct ldap_search_params *nc = &dl->p.networks;
 	struct ldap_networks_params np;
@@ -396,7 +402,7 @@ static void dir_ldap_expire(struct directory *dir)
 static bool dir_ldap_stats(struct directory *dir, struct dir_stats *st_r);
 
 static struct directory *dir_ldap_handover(struct directory *dir, struct directory *next,
-					   const char **error_r)
+                                           const char **error_r)
 {
 	struct dir_ldap *old = (struct dir_ldap *)dir;
 	struct dir_ldap *dl = (struct dir_ldap *)next;
@@ -405,7 +411,7 @@ static struct directory *dir_ldap_handover(struct directory *dir, struct directo
 		dir_free(next);
 		dir_ldap_expire(dir);
 		msg_info("reload: LDAP directory kept (ldap and cache unchanged); cached "
-			 "answers expired, networks reloading");
+		         "answers expired, networks reloading");
 		return dir_ref(dir);
 	}
 	dir_ldap_stats(dir, &dl->base);
@@ -420,7 +426,7 @@ static struct directory *dir_ldap_handover(struct directory *dir, struct directo
 		return NULL;
 	}
 	msg_info("reload: new LDAP directory (ldap or cache changed), starting from the "
-		 "previous one's networks and cached answers");
+	         "previous one's networks and cached answers");
 	return next;
 }
 
@@ -437,17 +443,18 @@ static size_t check_servers(struct dir_ldap *dl, struct strbuf *report)
 		LDAP *ld;
 
 		ld = ldap_conn_open(lc->uris[i], &dl->conn, monotime_now() + dl->timeout,
-				    &info, &error);
+		                    &info, &error);
 		if (ld != NULL)
 			strbuf_appendf(report, "  %s: OK in %.0f ms; TLS %s; bind %s\n",
-				       lc->uris[i], info.ms,
-				       !info.tls ? "off"
-				       : lc->starttls ? "OK (StartTLS, certificate verified)"
-						      : "OK (ldaps, certificate verified)",
-				       info.bound ? lc->bind_dn : "anonymous");
+			               lc->uris[i], info.ms,
+			               !info.tls ? "off"
+			               : lc->starttls
+			                   ? "OK (StartTLS, certificate verified)"
+			                   : "OK (ldaps, certificate verified)",
+			               info.bound ? lc->bind_dn : "anonymous");
 		else
 			strbuf_appendf(report, "  warning: %s: FAILED: %s\n", lc->uris[i],
-				       error);
+			               error);
 		ok += ld != NULL;
 		ldap_conn_close(ld);
 	}
@@ -466,11 +473,13 @@ static int check_domains(struct dir_ldap *dl, struct strbuf *report)
 	strbuf_init(&filter);
 	ldap_filter_expand_any(&filter, dc->filter);
 	rc = ldap_pool_search(dl->pool, dc->base, dl->domain_scope, filter.data, attrs, 0,
-			      monotime_now() + 2 * dl->budget, NULL, NULL, &n, &uri, &error);
+	                      monotime_now() + 2 * dl->budget, NULL, NULL, &n, &uri,
+	                      &error);
 	if (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED)
 		strbuf_appendf(report, "  domains: %d%s entries (%s under %s)\n", n,
-			       rc == LDAP_SIZELIMIT_EXCEEDED ? "+ (server size limit)" : "",
-			       filter.data, dc->base);
+		               rc == LDAP_SIZELIMIT_EXCEEDED ? "+ (server size limit)"
+		                                             : "",
+		               filter.data, dc->base);
 	else
 		strbuf_appendf(report, "  domains: FAILED: %s\n", error);
 	strbuf_free(&filter);
@@ -486,8 +495,9 @@ static enum dir_check dir_ldap_check(struct directory *dir, struct strbuf *repor
 	size_t up;
 	bool searched = true;
 
-	strbuf_appendf(report, "LDAP directory (%zu server%s, timeout %.1fs, budget %.1fs):\n",
-		       dl->p.n_uris, dl->p.n_uris == 1 ? "" : "s", dl->timeout, dl->budget);
+	strbuf_appendf(
+	    report, "LDAP directory (%zu server%s, timeout %.1fs, budget %.1fs):\n",
+	    dl->p.n_uris, dl->p.n_uris == 1 ? "" : "s", dl->timeout, dl->budget);
 	up = check_servers(dl, report);
 	if (up == 0)
 		return DIR_CHECK_FAILED;
@@ -537,15 +547,15 @@ static bool dir_ldap_stats(struct directory *dir, struct dir_stats *st_r)
 }
 
 static const struct directory_ops dir_ldap_ops = {
-	.name = "ldap",
-	.lookup_domain = dir_ldap_lookup_domain,
-	.match_client = dir_ldap_match_client,
-	.free = dir_ldap_free,
-	.check = dir_ldap_check,
-	.stats = dir_ldap_stats,
-	.expire = dir_ldap_expire,
-	.start = dir_ldap_start,
-	.handover = dir_ldap_handover,
+    .name = "ldap",
+    .lookup_domain = dir_ldap_lookup_domain,
+    .match_client = dir_ldap_match_client,
+    .free = dir_ldap_free,
+    .check = dir_ldap_check,
+    .stats = dir_ldap_stats,
+    .expire = dir_ldap_expire,
+    .start = dir_ldap_start,
+    .handover = dir_ldap_handover,
 };
 
 void dir_ldap_process_init(void)
@@ -571,8 +581,8 @@ struct directory *dir_ldap_create(const struct dir_ldap_params *p, const char **
 	dl->conn.bind_password = dl->p.bind_password;
 	dl->conn.starttls = dl->p.starttls;
 	dl->conn.tls_ca_file = dl->p.tls_ca_file != NULL && *dl->p.tls_ca_file != '\0'
-				       ? dl->p.tls_ca_file
-				       : NULL;
+	                           ? dl->p.tls_ca_file
+	                           : NULL;
 	dl->conn.timeout = dl->timeout;
 	dl->cache = make_cache(&dl->p.cache);
 	return &dl->dir;

@@ -58,8 +58,8 @@ static void append_error(struct strbuf *err, LDAP *ld, const char *what, int rc)
 	if (*what != '\0')
 		strbuf_appendf(err, "%s: ", what);
 	strbuf_appendf(err, "%s (%d)", ldap_err2string(rc), rc);
-	if (ld != NULL && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) ==
-				  LDAP_OPT_SUCCESS &&
+	if (ld != NULL &&
+	    ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) == LDAP_OPT_SUCCESS &&
 	    diag != NULL) {
 		if (*diag != '\0')
 			strbuf_appendf(err, ": %s", diag);
@@ -71,10 +71,11 @@ static void append_error(struct strbuf *err, LDAP *ld, const char *what, int rc)
  * error code)": say what the admin should look at. */
 static void append_tls_hint(struct strbuf *err, const struct ldap_conn_params *p)
 {
-	strbuf_appendf(err, " [TLS handshake failed: the server certificate is not "
-			    "signed by %s, does not name the host of the URI, or the "
-			    "server's TLS setup is broken]",
-		       p->tls_ca_file != NULL ? p->tls_ca_file : "a system CA");
+	strbuf_appendf(err,
+	               " [TLS handshake failed: the server certificate is not "
+	               "signed by %s, does not name the host of the URI, or the "
+	               "server's TLS setup is broken]",
+	               p->tls_ca_file != NULL ? p->tls_ca_file : "a system CA");
 }
 
 /* Did the last failure on LD leave a diagnostic (TLS sets one, a refused
@@ -104,7 +105,7 @@ static int last_error(LDAP *ld)
  * TLS context loads the whole CA bundle (a few hundred kB of allocations
  * per connection), which a plain ldap:// reconnect has no use for. */
 static int set_options(LDAP *ld, const struct ldap_conn_params *p, double deadline,
-		       bool use_tls)
+                       bool use_tls)
 {
 	int version = LDAP_VERSION3;
 	int demand = LDAP_OPT_X_TLS_DEMAND;
@@ -113,7 +114,8 @@ static int set_options(LDAP *ld, const struct ldap_conn_params *p, double deadli
 	struct timeval op = monotime_timeval(p->timeout);
 	const char *ca = p->tls_ca_file;
 
-	if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS ||
+	if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version) !=
+	        LDAP_OPT_SUCCESS ||
 	    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
 	    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &net) != LDAP_OPT_SUCCESS ||
 	    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &op) != LDAP_OPT_SUCCESS)
@@ -137,7 +139,7 @@ static int set_options(LDAP *ld, const struct ldap_conn_params *p, double deadli
 /* Wait for the result of MSGID until DEADLINE; abandon it on timeout.
  * Returns LDAP_SUCCESS with *RES_R set, or an error code. */
 static int wait_result(LDAP *ld, int msgid, double deadline, double cap,
-		       LDAPMessage **res_r)
+                       LDAPMessage **res_r)
 {
 	struct timeval tv = monotime_timeval(remaining(deadline, cap));
 	int rc;
@@ -154,7 +156,7 @@ static int wait_result(LDAP *ld, int msgid, double deadline, double cap,
 }
 
 static int start_tls(LDAP *ld, const struct ldap_conn_params *p, double deadline,
-		     struct strbuf *err)
+                     struct strbuf *err)
 {
 	LDAPMessage *res = NULL;
 	int msgid, rc, code = LDAP_OTHER;
@@ -181,7 +183,7 @@ static int start_tls(LDAP *ld, const struct ldap_conn_params *p, double deadline
 }
 
 static int simple_bind(LDAP *ld, const struct ldap_conn_params *p, double deadline,
-		       struct strbuf *err)
+                       struct strbuf *err)
 {
 	struct berval cred = {0, NULL};
 	LDAPMessage *res = NULL;
@@ -192,7 +194,7 @@ static int simple_bind(LDAP *ld, const struct ldap_conn_params *p, double deadli
 		cred.bv_len = strlen(p->bind_password);
 	}
 	rc = ldap_sasl_bind(ld, p->bind_dn != NULL ? p->bind_dn : "", LDAP_SASL_SIMPLE,
-			    &cred, NULL, NULL, &msgid);
+	                    &cred, NULL, NULL, &msgid);
 	if (rc == LDAP_SUCCESS)
 		rc = wait_result(ld, msgid, deadline, p->timeout, &res);
 	if (rc == LDAP_SUCCESS &&
@@ -202,15 +204,15 @@ static int simple_bind(LDAP *ld, const struct ldap_conn_params *p, double deadli
 		rc = code;
 	ldap_msgfree(res);
 	if (rc != LDAP_SUCCESS) {
-		strbuf_appendf(err, "bind as %s: ",
-			       p->bind_dn != NULL ? p->bind_dn : "anonymous");
+		strbuf_appendf(
+		    err, "bind as %s: ", p->bind_dn != NULL ? p->bind_dn : "anonymous");
 		append_error(err, ld, "", rc);
 	}
 	return rc;
 }
 
 static LDAP *conn_open(const char *uri, const struct ldap_conn_params *p, double deadline,
-		     struct ldap_conn_info *info_r, struct strbuf *err)
+                       struct ldap_conn_info *info_r, struct strbuf *err)
 {
 	LDAP *ld = NULL;
 	double start = monotime_now();
@@ -260,7 +262,7 @@ fail:
 
 /* Handle one message of a search; returns 1 when the search is done. */
 static int search_message(LDAP *ld, LDAPMessage *msg, ldap_entry_fn fn, void *ctx,
-			  int *n_entries_r, int *rc_r)
+                          int *n_entries_r, int *rc_r)
 {
 	int code = LDAP_OTHER;
 
@@ -285,8 +287,8 @@ static int search_message(LDAP *ld, LDAPMessage *msg, ldap_entry_fn fn, void *ct
 }
 
 static int conn_search(LDAP *ld, const char *base, int scope, const char *filter,
-		     char **attrs, int sizelimit, double deadline, ldap_entry_fn fn,
-		     void *ctx, int *n_entries_r, struct strbuf *err)
+                       char **attrs, int sizelimit, double deadline, ldap_entry_fn fn,
+                       void *ctx, int *n_entries_r, struct strbuf *err)
 {
 	LDAPMessage *msg = NULL;
 	int msgid, rc, done = 0;
@@ -294,7 +296,7 @@ static int conn_search(LDAP *ld, const char *base, int scope, const char *filter
 	*n_entries_r = 0;
 	/* No server-side time limit: our own deadline governs, below. */
 	rc = ldap_search_ext(ld, base, scope, filter, attrs, 0, NULL, NULL, NULL,
-			     sizelimit, &msgid);
+	                     sizelimit, &msgid);
 	while (rc == LDAP_SUCCESS && !done) {
 		struct timeval tv = monotime_timeval(remaining(deadline, 3600));
 		int got = ldap_result(ld, msgid, LDAP_MSG_ONE, &tv, &msg);
@@ -346,7 +348,7 @@ void ldap_conn_close(LDAP *ld)
 }
 
 LDAP *ldap_conn_open(const char *uri, const struct ldap_conn_params *p, double deadline,
-		     struct ldap_conn_info *info_r, const char **error_r)
+                     struct ldap_conn_info *info_r, const char **error_r)
 {
 	struct strbuf err;
 	LDAP *ld;
@@ -359,15 +361,15 @@ LDAP *ldap_conn_open(const char *uri, const struct ldap_conn_params *p, double d
 }
 
 int ldap_conn_search(LDAP *ld, const char *base, int scope, const char *filter,
-		     char **attrs, int sizelimit, double deadline, ldap_entry_fn fn,
-		     void *ctx, int *n_entries_r, const char **error_r)
+                     char **attrs, int sizelimit, double deadline, ldap_entry_fn fn,
+                     void *ctx, int *n_entries_r, const char **error_r)
 {
 	struct strbuf err;
 	int rc;
 
 	strbuf_init(&err);
 	rc = conn_search(ld, base, scope, filter, attrs, sizelimit, deadline, fn, ctx,
-			 n_entries_r, &err);
+	                 n_entries_r, &err);
 	if (err.len > 0)
 		*error_r = error_copy(err.data);
 	strbuf_free(&err);

@@ -45,7 +45,7 @@ void ldap_conn_global_init(void);
  * why" (without the URI: the caller names the server once).
  */
 LDAP *ldap_conn_open(const char *uri, const struct ldap_conn_params *p, double deadline,
-		     struct ldap_conn_info *info_r, const char **error_r);
+                     struct ldap_conn_info *info_r, const char **error_r);
 
 /*
  * Search BASE/SCOPE/FILTER for ATTRS (NULL-terminated; {"1.1", NULL} for
@@ -56,8 +56,8 @@ LDAP *ldap_conn_open(const char *uri, const struct ldap_conn_params *p, double d
  * failure, *ERROR_R set to the reason.
  */
 int ldap_conn_search(LDAP *ld, const char *base, int scope, const char *filter,
-		     char **attrs, int sizelimit, double deadline, ldap_entry_fn fn,
-		     void *ctx, int *n_entries_r, const char **error_r);
+                     char **attrs, int sizelimit, double deadline, ldap_entry_fn fn,
+                     void *ctx, int *n_entries_r, const char **error_r);
 
 /* Does RC mean the connection is unusable (reconnect, try the next URI)? */
 bool ldap_conn_broken(int rc);

@@ -45,8 +45,10 @@ static const char *check_shape(const char *s)
 		return "must be enclosed in parentheses";
 	for (const char *p = s; *p; p++) {
 		if (*p == '\\') {
-			if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
-				return "a backslash must be followed by two hex digits (RFC 4515)";
+			if (!isxdigit((unsigned char)p[1]) ||
+			    !isxdigit((unsigned char)p[2]))
+				return "a backslash must be followed by two hex digits "
+				       "(RFC 4515)";
 			p += 2;
 		} else if (*p == '(') {
 			depth++;
@@ -61,7 +63,8 @@ static const char *check_shape(const char *s)
 
 int ldap_filter_check(const char *tmpl, enum ldap_filter_kind kind, const char **error_r)
 {
-	const char *why = tmpl == NULL ? "must be enclosed in parentheses" : check_shape(tmpl);
+	const char *why =
+	    tmpl == NULL ? "must be enclosed in parentheses" : check_shape(tmpl);
 	int values = 0;
 
 	if (why == NULL && kind == LDAP_FILTER_BULK && strchr(tmpl, '%') != NULL)
@@ -72,7 +75,8 @@ int ldap_filter_check(const char *tmpl, enum ldap_filter_kind kind, const char *
 		if (p[1] == 's')
 			values++;
 		else if (p[1] != '%')
-			why = "'%' must be followed by 's' (the value) or '%' (a percent sign)";
+			why = "'%' must be followed by 's' (the value) or '%' (a percent "
+			      "sign)";
 		p++;
 	}
 	if (why == NULL && kind == LDAP_FILTER_LOOKUP && values != 1)
@@ -86,7 +90,7 @@ int ldap_filter_check(const char *tmpl, enum ldap_filter_kind kind, const char *
 
 /* Expand TMPL; each "%s" becomes the escaped value, or '*' when RAW_ANY. */
 static void expand(struct strbuf *out, const char *tmpl, const char *value, size_t len,
-		   int raw_any)
+                   int raw_any)
 {
 	const char *p;
 
@@ -107,7 +111,7 @@ static void expand(struct strbuf *out, const char *tmpl, const char *value, size
 }
 
 void ldap_filter_expand(struct strbuf *out, const char *tmpl, const char *value,
-			size_t len)
+                        size_t len)
 {
 	expand(out, tmpl, value, len, 0);
 }
@@ -117,8 +121,7 @@ void ldap_filter_expand_any(struct strbuf *out, const char *tmpl)
 	expand(out, tmpl, "", 0, 1);
 }
 
-void ldap_filter_expand_parents(struct strbuf *out, const char *tmpl,
-				const char *domain)
+void ldap_filter_expand_parents(struct strbuf *out, const char *tmpl, const char *domain)
 {
 	const char *p = domain;
 	const char *dot;

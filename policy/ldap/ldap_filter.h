@@ -31,14 +31,13 @@ int ldap_filter_check(const char *tmpl, enum ldap_filter_kind kind, const char *
 /* Append TMPL to OUT with every "%s" replaced by the escaped VALUE (LEN
  * bytes) and "%%" by '%'. TMPL must have passed ldap_filter_check. */
 void ldap_filter_expand(struct strbuf *out, const char *tmpl, const char *value,
-			size_t len);
+                        size_t len);
 
 /* For match_subdomains: append one filter that matches DOMAIN or any of its
  * parents with at least two labels, as a single query:
  * "(|(T a.b.example.org)(T b.example.org)(T example.org))". A domain with
  * no parent to add gives the plain expansion. */
-void ldap_filter_expand_parents(struct strbuf *out, const char *tmpl,
-				const char *domain);
+void ldap_filter_expand_parents(struct strbuf *out, const char *tmpl, const char *domain);
 
 /* Append TMPL with every "%s" replaced by a bare '*', turning the lookup
  * into a presence filter: used only to count entries (relaymilter -n -n),

@@ -2,9 +2,9 @@
  * ldap_networks: bulk load of allowlisted networks from LDAP.
  *
  * Entry points: ldap_networks_create, ldap_networks_match,
- * ldap_networks_refresh, ldap_networks_check, ldap_networks_get_stats, ldap_networks_free. The
- * object owns its netlists and its thread; the pool and the strings of the
- * params belong to the caller.
+ * ldap_networks_refresh, ldap_networks_check, ldap_networks_get_stats,
+ * ldap_networks_free. The object owns its netlists and its thread; the pool and the
+ * strings of the params belong to the caller.
  *
  * A refresh builds a complete new netlist with no lock held, then swaps the
  * pointer under a write lock held for two assignments; a match holds the
@@ -60,7 +60,7 @@ struct collect {
 
 /* Add one attribute value to C's list, or skip it with a warning. */
 static void collect_value(struct collect *c, LDAP *ld, LDAPMessage *entry,
-			  const struct berval *v)
+                          const struct berval *v)
 {
 	const char *why = NULL;
 	char *text = xstrndup(v->bv_val, v->bv_len);
@@ -79,10 +79,10 @@ static void collect_value(struct collect *c, LDAP *ld, LDAPMessage *entry,
 	escape_bytes(&shown, v->bv_val, v->bv_len);
 	dn = ldap_get_dn(ld, entry);
 	msg_warn("LDAP networks: skipping %s value \"%s\" of %s: %s", c->attr, shown.data,
-		 dn != NULL ? dn : "?", why);
+	         dn != NULL ? dn : "?", why);
 	if (c->report != NULL && c->skipped <= REPORT_SKIPPED_MAX)
 		strbuf_appendf(c->report, "    skipped \"%s\" (%s): %s\n", shown.data,
-			       dn != NULL ? dn : "?", why);
+		               dn != NULL ? dn : "?", why);
 	ldap_memfree(dn);
 	strbuf_free(&shown);
 	free(text);
@@ -102,14 +102,14 @@ static void collect_entry(void *ctx, LDAP *ld, LDAPMessage *entry)
 /* Run the bulk search into C. Returns an LDAP code; a size limit is a
  * failure here (a partial allowlist would silently drop clients). */
 static int load(struct ldap_networks *nets, struct collect *c, const char **uri_r,
-		const char **error_r)
+                const char **error_r)
 {
 	char *attrs[2] = {(char *)nets->p.attribute, NULL};
 	int n, rc;
 
 	rc = ldap_pool_search(nets->pool, nets->p.base, nets->p.scope, nets->p.filter,
-			      attrs, 0, monotime_now() + nets->p.budget, collect_entry, c,
-			      &n, uri_r, error_r);
+	                      attrs, 0, monotime_now() + nets->p.budget, collect_entry, c,
+	                      &n, uri_r, error_r);
 	if (rc == LDAP_SIZELIMIT_EXCEEDED)
 		*error_r = error_printf("size limit exceeded after %d entries", n);
 	return rc;
@@ -135,8 +135,8 @@ static void install(struct ldap_networks *nets, struct collect *c, const char *u
 	counter_inc(&nets->loads);
 	counter_set(&nets->skipped, c->skipped);
 	if (first || old_count != c->valid)
-		msg_info("LDAP networks: %zu loaded from %s (%zu invalid skipped)", c->valid,
-			 uri, c->skipped);
+		msg_info("LDAP networks: %zu loaded from %s (%zu invalid skipped)",
+		         c->valid, uri, c->skipped);
 }
 
 static bool refresh_once(struct ldap_networks *nets)
@@ -159,11 +159,11 @@ static bool refresh_once(struct ldap_networks *nets)
 	pthread_rwlock_unlock(&nets->rw);
 	if (at > 0)
 		msg_warn("LDAP networks: refresh failed (%s); keeping the %zu networks "
-			 "loaded %.0fs ago",
-			 error, count, monotime_now() - at);
+		         "loaded %.0fs ago",
+		         error, count, monotime_now() - at);
 	else
 		msg_warn("LDAP networks: load failed (%s); none loaded yet, retrying",
-			 error);
+		         error);
 	return false;
 }
 
@@ -186,9 +186,9 @@ static void *refresh_main(void *arg)
 			retry = RETRY_MIN;
 			ts = monotime_timespec(monotime_now() + nets->p.refresh);
 		} else {
-			ts = monotime_timespec(monotime_now() +
-					       (retry < nets->p.refresh ? retry
-									: nets->p.refresh));
+			ts = monotime_timespec(monotime_now() + (retry < nets->p.refresh
+			                                             ? retry
+			                                             : nets->p.refresh));
 			retry = retry * 2 > RETRY_MAX ? RETRY_MAX : retry * 2;
 		}
 		while (!nets->stop && !nets->refresh_now &&
@@ -214,8 +214,9 @@ static void take_seed(struct ldap_networks *nets, struct ldap_networks *seed)
 }
 
 struct ldap_networks *ldap_networks_create(struct ldap_pool *pool,
-					   const struct ldap_networks_params *params,
-					   struct ldap_networks *seed, const char **error_r)
+                                           const struct ldap_networks_params *params,
+                                           struct ldap_networks *seed,
+                                           const char **error_r)
 {
 	struct ldap_networks *nets = xcalloc(1, sizeof *nets);
 	struct timespec ts;
@@ -231,7 +232,7 @@ struct ldap_networks *ldap_networks_create(struct ldap_pool *pool,
 	rc = pthread_create(&nets->thread, NULL, refresh_main, nets);
 	if (rc != 0) {
 		*error_r = error_printf("cannot start the LDAP networks thread: %s",
-					strerror(rc));
+		                        strerror(rc));
 		netlist_free(nets->set);
 		pthread_rwlock_destroy(&nets->rw);
 		pthread_cond_destroy(&nets->wake);
@@ -277,7 +278,7 @@ void ldap_networks_free(struct ldap_networks *nets)
 }
 
 void ldap_networks_match(struct ldap_networks *nets, const struct netaddr *addr,
-			 struct dir_answer *ans_r)
+                         struct dir_answer *ans_r)
 {
 	char matched[NETADDR_STRLEN] = "";
 	bool found = false, loaded;
@@ -300,15 +301,15 @@ void ldap_networks_match(struct ldap_networks *nets, const struct netaddr *addr,
 		return;
 	if (found)
 		snprintf(ans_r->detail, sizeof ans_r->detail,
-			     "in LDAP network %s (one of %zu in memory, loaded %.0fs ago)",
-			     matched, count, age);
+		         "in LDAP network %s (one of %zu in memory, loaded %.0fs ago)",
+		         matched, count, age);
 	else if (loaded)
 		snprintf(ans_r->detail, sizeof ans_r->detail,
-			     "not in the %zu LDAP networks in memory (loaded %.0fs ago)",
-			     count, age);
+		         "not in the %zu LDAP networks in memory (loaded %.0fs ago)",
+		         count, age);
 	else
 		snprintf(ans_r->detail, sizeof ans_r->detail,
-			     "no LDAP networks loaded yet (directory unreachable)");
+		         "no LDAP networks loaded yet (directory unreachable)");
 }
 
 int ldap_networks_check(struct ldap_networks *nets, struct strbuf *report)
@@ -323,10 +324,11 @@ int ldap_networks_check(struct ldap_networks *nets, struct strbuf *report)
 	c.report = &skipped;
 	rc = load(nets, &c, &uri, &error);
 	if (rc == LDAP_SUCCESS) {
-		strbuf_appendf(report, "  networks: %zu valid, %zu invalid skipped (%s, %s"
-				       " under %s)\n%s",
-			       c.valid, c.skipped, nets->p.attribute, nets->p.filter,
-			       nets->p.base, skipped.data);
+		strbuf_appendf(report,
+		               "  networks: %zu valid, %zu invalid skipped (%s, %s"
+		               " under %s)\n%s",
+		               c.valid, c.skipped, nets->p.attribute, nets->p.filter,
+		               nets->p.base, skipped.data);
 	} else {
 		strbuf_appendf(report, "  networks: FAILED: %s\n", error);
 	}

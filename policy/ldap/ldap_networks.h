@@ -22,16 +22,16 @@ struct ldap_networks_params {
 	int scope;          /* LDAP_SCOPE_* */
 	const char *filter; /* plain, no %s */
 	const char *attribute;
-	double refresh;     /* seconds between loads */
-	double budget;      /* seconds one load may take */
+	double refresh; /* seconds between loads */
+	double budget;  /* seconds one load may take */
 };
 
 struct ldap_networks_stats {
-	unsigned long networks;  /* in the current set */
-	unsigned long skipped;   /* invalid values skipped by the last load */
-	unsigned long loads;     /* successful loads */
-	unsigned long failures;  /* failed loads */
-	double age;              /* seconds since the last good load; -1: never */
+	unsigned long networks; /* in the current set */
+	unsigned long skipped;  /* invalid values skipped by the last load */
+	unsigned long loads;    /* successful loads */
+	unsigned long failures; /* failed loads */
+	double age;             /* seconds since the last good load; -1: never */
 };
 
 struct ldap_networks;
@@ -44,8 +44,9 @@ struct ldap_networks;
  * allowlisted client. Strings in PARAMS must outlive the result. NULL with
  * *ERROR_R set only when the refresh thread cannot be started. */
 struct ldap_networks *ldap_networks_create(struct ldap_pool *pool,
-					   const struct ldap_networks_params *params,
-					   struct ldap_networks *seed, const char **error_r);
+                                           const struct ldap_networks_params *params,
+                                           struct ldap_networks *seed,
+                                           const char **error_r);
 /* Load again now, in the background (a reload that kept the directory:
  * an edit in LDAP is seen at once). The current set stays until then. */
 void ldap_networks_refresh(struct ldap_networks *nets);
@@ -54,13 +55,14 @@ void ldap_networks_free(struct ldap_networks *nets);
 
 /* Is ADDR in the current set? FOUND or NOTFOUND, never an error. */
 void ldap_networks_match(struct ldap_networks *nets, const struct netaddr *addr,
-			 struct dir_answer *ans_r);
+                         struct dir_answer *ans_r);
 
 /* Load once now, not touching the current set (relaymilter -n -n): append
  * a report line to REPORT; 0 when the search worked. */
 int ldap_networks_check(struct ldap_networks *nets, struct strbuf *report);
 
 /* A snapshot of the counters. */
-void ldap_networks_get_stats(struct ldap_networks *nets, struct ldap_networks_stats *st_r);
+void ldap_networks_get_stats(struct ldap_networks *nets,
+                             struct ldap_networks_stats *st_r);
 
 #endif

@@ -62,13 +62,12 @@ struct ldap_pool {
 	pthread_t keeper;
 	bool stop;
 	unsigned long queries, errors, timeouts, connects, connect_failures,
-		fast_failures;
+	    fast_failures;
 };
-
 
 /* Mark server IDX down (if its generation is still GEN); caller holds lock. */
 static void mark_down_locked(struct ldap_pool *pool, size_t idx, unsigned gen,
-			     const char *why)
+                             const char *why)
 {
 	struct server *sv = &pool->servers[idx];
 	double now = monotime_now();
@@ -120,7 +119,7 @@ static int acquire(struct ldap_pool *pool, double deadline)
 				break;
 		}
 		if (pick >= 0 || pthread_cond_timedwait(&pool->slot_freed, &pool->lock,
-							&ts) == ETIMEDOUT)
+		                                        &ts) == ETIMEDOUT)
 			break;
 	}
 	if (pick >= 0)
@@ -137,9 +136,8 @@ static void release(struct ldap_pool *pool, int i, bool drop)
 	LDAP *old = NULL;
 
 	pthread_mutex_lock(&pool->lock);
-	if (s->ld != NULL &&
-	    (drop || pool->servers[s->server].gen != s->gen ||
-	     first_up_locked(pool, 0) < s->server)) {
+	if (s->ld != NULL && (drop || pool->servers[s->server].gen != s->gen ||
+	                      first_up_locked(pool, 0) < s->server)) {
 		old = s->ld;
 		s->ld = NULL;
 	}
@@ -170,14 +168,14 @@ static void explain_all_down(struct ldap_pool *pool, struct strbuf *err)
 		const struct server *sv = &pool->servers[i];
 
 		strbuf_appendf(err, "%s %s down %.1fs (%s)", i == 0 ? ":" : ";", sv->uri,
-			       now - sv->down_since, sv->error ? sv->error : "?");
+		               now - sv->down_since, sv->error ? sv->error : "?");
 	}
 	pthread_mutex_unlock(&pool->lock);
 }
 
 /* Make sure slot I holds an open handle, trying up servers in order. */
 static int ensure_connected(struct ldap_pool *pool, int i, double deadline,
-			    struct strbuf *err)
+                            struct strbuf *err)
 {
 	struct slot *s = &pool->slots[i];
 	struct ldap_conn_info info;
@@ -207,7 +205,8 @@ static int ensure_connected(struct ldap_pool *pool, int i, double deadline,
 		if (idx >= pool->n_servers)
 			break;
 		tried++;
-		ld = ldap_conn_open(pool->servers[idx].uri, &pool->conn, deadline, &info, &why);
+		ld = ldap_conn_open(pool->servers[idx].uri, &pool->conn, deadline, &info,
+		                    &why);
 		if (ld != NULL) {
 			counter_inc(&pool->connects);
 			s->ld = ld; /* the slot is ours: no lock needed for it */
@@ -234,9 +233,9 @@ out:
  * with its whole timeout available. Returns the LDAP code, *DROP_R set
  * when the handle must not be reused. */
 static int search_on_slot(struct ldap_pool *pool, int i, const char *base, int scope,
-			  const char *filter, char **attrs, int sizelimit,
-			  double deadline, ldap_entry_fn fn, void *ctx, int *n_r,
-			  struct strbuf *err, bool *drop_r)
+                          const char *filter, char **attrs, int sizelimit,
+                          double deadline, ldap_entry_fn fn, void *ctx, int *n_r,
+                          struct strbuf *err, bool *drop_r)
 {
 	struct slot *s = &pool->slots[i];
 	double now = monotime_now();
@@ -249,7 +248,7 @@ static int search_on_slot(struct ldap_pool *pool, int i, const char *base, int s
 		op_deadline = deadline;
 	counter_inc(&pool->queries);
 	rc = ldap_conn_search(s->ld, base, scope, filter, attrs, sizelimit, op_deadline,
-			      fn, ctx, n_r, &why);
+	                      fn, ctx, n_r, &why);
 	if (why != NULL)
 		strbuf_puts(err, why);
 	*drop_r = false;
@@ -267,14 +266,14 @@ static int search_on_slot(struct ldap_pool *pool, int i, const char *base, int s
 	*drop_r = true;
 	if (rc == LDAP_TIMEOUT)
 		mark_down(pool, s->server, s->gen,
-			  error_printf("no answer within %.1fs", pool->conn.timeout));
+		          error_printf("no answer within %.1fs", pool->conn.timeout));
 	return rc;
 }
 
 static int pool_search(struct ldap_pool *pool, const char *base, int scope,
-		     const char *filter, char **attrs, int sizelimit, double deadline,
-		     ldap_entry_fn fn, void *ctx, int *n_entries_r, const char **uri_r,
-		     struct strbuf *err)
+                       const char *filter, char **attrs, int sizelimit, double deadline,
+                       ldap_entry_fn fn, void *ctx, int *n_entries_r, const char **uri_r,
+                       struct strbuf *err)
 {
 	size_t attempt;
 	int rc = LDAP_SERVER_DOWN;
@@ -286,7 +285,8 @@ static int pool_search(struct ldap_pool *pool, const char *base, int scope,
 		int i = acquire(pool, deadline);
 
 		if (i < 0) {
-			strbuf_appendf(err, "all %d LDAP connections busy", pool->n_slots);
+			strbuf_appendf(err, "all %d LDAP connections busy",
+			               pool->n_slots);
 			rc = LDAP_TIMEOUT;
 			break;
 		}
@@ -297,8 +297,8 @@ static int pool_search(struct ldap_pool *pool, const char *base, int scope,
 		}
 		*uri_r = pool->servers[pool->slots[i].server].uri;
 		strbuf_reset(err);
-		rc = search_on_slot(pool, i, base, scope, filter, attrs, sizelimit, deadline,
-				    fn, ctx, n_entries_r, err, &drop);
+		rc = search_on_slot(pool, i, base, scope, filter, attrs, sizelimit,
+		                    deadline, fn, ctx, n_entries_r, err, &drop);
 		release(pool, i, drop);
 		/* Retry on another handle only when the handle broke and no
 		 * entry reached the caller yet (no duplicates). */
@@ -319,7 +319,7 @@ static void probe_locked(struct ldap_pool *pool, size_t idx)
 
 	pthread_mutex_unlock(&pool->lock);
 	ld = ldap_conn_open(sv->uri, &pool->conn, monotime_now() + pool->conn.timeout,
-			    &info, &why);
+	                    &info, &why);
 	pthread_mutex_lock(&pool->lock);
 	if (ld == NULL) {
 		counter_inc(&pool->connect_failures);
@@ -327,13 +327,14 @@ static void probe_locked(struct ldap_pool *pool, size_t idx)
 			msg_warn("LDAP server %s still unusable: %s", sv->uri, why);
 		free(sv->error);
 		sv->error = xstrdup(why);
-		sv->backoff = sv->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : sv->backoff * 2;
+		sv->backoff =
+		    sv->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : sv->backoff * 2;
 		sv->next_probe = monotime_now() + sv->backoff;
 		goto out;
 	}
 	counter_inc(&pool->connects);
 	msg_info("LDAP server %s reachable again after %.1fs", sv->uri,
-		 monotime_now() - sv->down_since);
+	         monotime_now() - sv->down_since);
 	sv->down = false;
 	for (i = 0; i < pool->n_slots && ld != NULL; i++) {
 		if (!pool->slots[i].busy && pool->slots[i].ld == NULL) {
@@ -401,7 +402,7 @@ static void pool_destroy(struct ldap_pool *pool)
 }
 
 struct ldap_pool *ldap_pool_create(const struct ldap_pool_params *params,
-				   const char **error_r)
+                                   const char **error_r)
 {
 	struct ldap_pool *pool = xcalloc(1, sizeof *pool);
 	size_t i;
@@ -421,7 +422,7 @@ struct ldap_pool *ldap_pool_create(const struct ldap_pool_params *params,
 	rc = pthread_create(&pool->keeper, NULL, keeper_main, pool);
 	if (rc != 0) {
 		*error_r = error_printf("cannot start the LDAP reconnect thread: %s",
-					strerror(rc));
+		                        strerror(rc));
 		pool_destroy(pool);
 		return NULL;
 	}
@@ -459,16 +460,16 @@ void ldap_pool_get_stats(struct ldap_pool *pool, struct ldap_pool_stats *st_r)
 }
 
 int ldap_pool_search(struct ldap_pool *pool, const char *base, int scope,
-		     const char *filter, char **attrs, int sizelimit, double deadline,
-		     ldap_entry_fn fn, void *ctx, int *n_entries_r, const char **uri_r,
-		     const char **error_r)
+                     const char *filter, char **attrs, int sizelimit, double deadline,
+                     ldap_entry_fn fn, void *ctx, int *n_entries_r, const char **uri_r,
+                     const char **error_r)
 {
 	struct strbuf err;
 	int rc;
 
 	strbuf_init(&err);
 	rc = pool_search(pool, base, scope, filter, attrs, sizelimit, deadline, fn, ctx,
-			 n_entries_r, uri_r, &err);
+	                 n_entries_r, uri_r, &err);
 	if (err.len > 0)
 		*error_r = error_copy(err.data);
 	else if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED)

@@ -37,7 +37,7 @@ struct ldap_pool;
  * background thread: never fails because a server is down; NULL with
  * *ERROR_R set only when its thread cannot be started. */
 struct ldap_pool *ldap_pool_create(const struct ldap_pool_params *params,
-				   const char **error_r);
+                                   const char **error_r);
 /* Stop the background thread and close every handle; no search in flight. */
 void ldap_pool_free(struct ldap_pool *pool);
 
@@ -48,9 +48,9 @@ void ldap_pool_free(struct ldap_pool *pool);
  * when none could be). Returns an LDAP result code; on failure *ERROR_R says why.
  */
 int ldap_pool_search(struct ldap_pool *pool, const char *base, int scope,
-		     const char *filter, char **attrs, int sizelimit, double deadline,
-		     ldap_entry_fn fn, void *ctx, int *n_entries_r, const char **uri_r,
-		     const char **error_r);
+                     const char *filter, char **attrs, int sizelimit, double deadline,
+                     ldap_entry_fn fn, void *ctx, int *n_entries_r, const char **uri_r,
+                     const char **error_r);
 
 /* A snapshot of the counters. */
 void ldap_pool_get_stats(struct ldap_pool *pool, struct ldap_pool_stats *st_r);

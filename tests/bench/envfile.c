@@ -17,10 +17,13 @@
 #define SEPS " \t\r\n"
 
 static const char *const cat_names[CAT_N] = {
-	[CAT_ALLOWLISTED] = "allowlisted", [CAT_AUTHENTICATED] = "authenticated",
-	[CAT_LOCAL] = "local",             [CAT_REMOTE] = "remote",
-	[CAT_SUBDOMAIN] = "subdomain",     [CAT_ROUTED] = "routed",
-	[CAT_MALFORMED] = "malformed",
+    [CAT_ALLOWLISTED] = "allowlisted",
+    [CAT_AUTHENTICATED] = "authenticated",
+    [CAT_LOCAL] = "local",
+    [CAT_REMOTE] = "remote",
+    [CAT_SUBDOMAIN] = "subdomain",
+    [CAT_ROUTED] = "routed",
+    [CAT_MALFORMED] = "malformed",
 };
 
 const char *env_category_name(enum env_category cat)
@@ -46,7 +49,8 @@ int envelope_parse(const char *line, struct envelope *e, char *err, size_t errle
 	int ret = -1, cat;
 
 	memset(e, 0, sizeof *e);
-	for (char *t = strtok_r(copy, SEPS, &save); t != NULL; t = strtok_r(NULL, SEPS, &save)) {
+	for (char *t = strtok_r(copy, SEPS, &save); t != NULL;
+	     t = strtok_r(NULL, SEPS, &save)) {
 		if (n == MAX_FIELDS) {
 			snprintf(err, errlen, "more than %d fields", MAX_FIELDS);
 			goto out;
@@ -58,7 +62,8 @@ int envelope_parse(const char *line, struct envelope *e, char *err, size_t errle
 		goto out;
 	}
 	if (n < 5) {
-		snprintf(err, errlen, "want CATEGORY CLIENT AUTH SENDER RCPT..., got %zu field(s)", n);
+		snprintf(err, errlen,
+		         "want CATEGORY CLIENT AUTH SENDER RCPT..., got %zu field(s)", n);
 		goto out;
 	}
 	for (cat = 0; cat < CAT_N && strcmp(f[0], cat_names[cat]) != 0; cat++)
@@ -157,7 +162,8 @@ bool env_expand(const char *tmpl, unsigned long n, char *out, size_t outlen)
 	return true;
 }
 
-bool env_reply_ok(enum env_category cat, enum env_stage stage, const char *reply, bool outage)
+bool env_reply_ok(enum env_category cat, enum env_stage stage, const char *reply,
+                  bool outage)
 {
 	bool cont = strcmp(reply, "continue") == 0;
 	bool tempfail = strcmp(reply, "451") == 0;
@@ -165,7 +171,8 @@ bool env_reply_ok(enum env_category cat, enum env_stage stage, const char *reply
 	if (stage == ENV_MAIL)
 		/* A malformed envelope may be refused already at MAIL. */
 		return cont || (cat == CAT_MALFORMED && strcmp(reply, "553") == 0) ||
-		       (outage && tempfail && cat != CAT_ALLOWLISTED && cat != CAT_AUTHENTICATED);
+		       (outage && tempfail && cat != CAT_ALLOWLISTED &&
+		        cat != CAT_AUTHENTICATED);
 	switch (cat) {
 	case CAT_ALLOWLISTED:
 	case CAT_AUTHENTICATED:

@@ -70,6 +70,7 @@ bool env_expand(const char *tmpl, unsigned long n, char *out, size_t outlen);
  * outage may legitimately produce (451 where a lookup is needed); a relay
  * to a remote recipient is never right.
  */
-bool env_reply_ok(enum env_category cat, enum env_stage stage, const char *reply, bool outage);
+bool env_reply_ok(enum env_category cat, enum env_stage stage, const char *reply,
+                  bool outage);
 
 #endif

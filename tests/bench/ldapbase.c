@@ -107,8 +107,8 @@ static LDAP *open_handle(struct base *b, char *err, size_t errlen)
 	ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
 	cred.bv_val = b->password;
 	cred.bv_len = strlen(b->password);
-	rc = ldap_sasl_bind_s(ld, b->binddn, LDAP_SASL_SIMPLE, b->binddn ? &cred : NULL, NULL,
-			      NULL, NULL);
+	rc = ldap_sasl_bind_s(ld, b->binddn, LDAP_SASL_SIMPLE, b->binddn ? &cred : NULL,
+	                      NULL, NULL, NULL);
 	if (rc != LDAP_SUCCESS) {
 		snprintf(err, errlen, "bind: %s", ldap_err2string(rc));
 		ldap_unbind_ext_s(ld, NULL, NULL);
@@ -136,15 +136,16 @@ static void *bworker_main(void *arg)
 		int rc;
 
 		expand(b->tmpls[rng_next(&w->rng) % (uint64_t)b->n_tmpls],
-		       (unsigned long)(rng_next(&w->rng) % b->range), domain, sizeof domain);
+		       (unsigned long)(rng_next(&w->rng) % b->range), domain,
+		       sizeof domain);
 		strbuf_init(&filter);
 		if (b->subdomains)
 			ldap_filter_expand_parents(&filter, b->filter, domain);
 		else
 			ldap_filter_expand(&filter, b->filter, domain, strlen(domain));
 		t0 = now_ns();
-		rc = ldap_search_ext_s(ld, b->base, LDAP_SCOPE_SUBTREE, filter.data, attrs, 0,
-				       NULL, NULL, &tv, SIZELIMIT, &res);
+		rc = ldap_search_ext_s(ld, b->base, LDAP_SCOPE_SUBTREE, filter.data,
+		                       attrs, 0, NULL, NULL, &tv, SIZELIMIT, &res);
 		strbuf_free(&filter);
 		if (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED) {
 			latvec_push(&w->lat, now_ns() - t0);
@@ -154,7 +155,7 @@ static void *bworker_main(void *arg)
 				w->notfound++;
 		} else if (w->errors++ == 0) {
 			snprintf(w->first_error, sizeof w->first_error, "search: %s",
-				 ldap_err2string(rc));
+			         ldap_err2string(rc));
 		}
 		ldap_msgfree(res);
 	}
@@ -188,22 +189,43 @@ int main(int argc, char **argv)
 
 	while ((ch = getopt(argc, argv, "H:D:y:b:f:x:Sc:d:r:l:")) != -1) {
 		switch (ch) {
-		case 'H': b.uri = optarg; break;
-		case 'D': b.binddn = optarg; break;
-		case 'y': read_password(&b, optarg); break;
-		case 'b': b.base = optarg; break;
-		case 'f': b.filter = optarg; break;
+		case 'H':
+			b.uri = optarg;
+			break;
+		case 'D':
+			b.binddn = optarg;
+			break;
+		case 'y':
+			read_password(&b, optarg);
+			break;
+		case 'b':
+			b.base = optarg;
+			break;
+		case 'f':
+			b.filter = optarg;
+			break;
 		case 'x':
 			if (b.n_tmpls == MAX_TMPLS)
 				goto usage;
 			b.tmpls[b.n_tmpls++] = optarg;
 			break;
-		case 'S': b.subdomains = 1; break;
-		case 'c': b.conns = atoi(optarg); break;
-		case 'd': b.seconds = atoi(optarg); break;
-		case 'r': b.range = strtoul(optarg, NULL, 10); break;
-		case 'l': b.label = optarg; break;
-		default: goto usage;
+		case 'S':
+			b.subdomains = 1;
+			break;
+		case 'c':
+			b.conns = atoi(optarg);
+			break;
+		case 'd':
+			b.seconds = atoi(optarg);
+			break;
+		case 'r':
+			b.range = strtoul(optarg, NULL, 10);
+			break;
+		case 'l':
+			b.label = optarg;
+			break;
+		default:
+			goto usage;
 		}
 	}
 	if (!b.uri || !b.base || !b.filter || b.n_tmpls == 0 || !strstr(b.filter, "%s") ||
@@ -217,7 +239,8 @@ int main(int argc, char **argv)
 		return 71;
 	for (int i = 0; i < b.conns; i++) {
 		ws[i].b = &b;
-		ws[i].rng = 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1) ^ (uint64_t)getpid();
+		ws[i].rng =
+		    0x9e3779b97f4a7c15ull * (uint64_t)(i + 1) ^ (uint64_t)getpid();
 		if (pthread_create(&ws[i].tid, NULL, bworker_main, &ws[i]) != 0)
 			return 71;
 	}
@@ -237,7 +260,8 @@ int main(int argc, char **argv)
 			first_error = ws[i].first_error;
 	}
 	latvec_sort(&all);
-	printf("RESULT label=%s conns=%d seconds=%.3f decisions=%zu dec_per_s=%.1f p50_us=%.1f "
+	printf("RESULT label=%s conns=%d seconds=%.3f decisions=%zu dec_per_s=%.1f "
+	       "p50_us=%.1f "
 	       "p99_us=%.1f p999_us=%.1f found=%lu notfound=%lu errors=%lu\n",
 	       b.label, b.conns, elapsed, all.n, all.n / elapsed,
 	       latvec_percentile(&all, 50) / 1e3, latvec_percentile(&all, 99) / 1e3,
@@ -250,8 +274,9 @@ int main(int argc, char **argv)
 	free(ws);
 	return errors ? 2 : 0;
 usage:
-	fprintf(stderr, "usage: ldapbase -H URI [-D BINDDN -y PWFILE] -b BASE -f FILTER "
-			"-x DOMAIN-TEMPLATE [-x ...] [-S] [-c CONNS] [-d SECONDS] [-r RANGE] "
-			"[-l LABEL]\n");
+	fprintf(stderr,
+	        "usage: ldapbase -H URI [-D BINDDN -y PWFILE] -b BASE -f FILTER "
+	        "-x DOMAIN-TEMPLATE [-x ...] [-S] [-c CONNS] [-d SECONDS] [-r RANGE] "
+	        "[-l LABEL]\n");
 	return 64;
 }

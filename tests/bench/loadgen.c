@@ -55,8 +55,8 @@ struct lg {
 	const char *spec;
 	struct envset envs;
 	int conns;
-	double seconds;         /* duration mode, or the time limit in count mode */
-	long txns;              /* count mode: transactions in all, else 0 */
+	double seconds; /* duration mode, or the time limit in count mode */
+	long txns;      /* count mode: transactions in all, else 0 */
 	int txn_per_session;
 	int sessions_per_socket; /* 0: reuse the socket forever */
 	unsigned long range;
@@ -114,7 +114,8 @@ static unsigned long draw_n(struct worker *w)
 	struct lg *lg = w->lg;
 
 	if (lg->seq)
-		return atomic_fetch_add_explicit(&lg->seq_next, 1, memory_order_relaxed) % lg->range;
+		return atomic_fetch_add_explicit(&lg->seq_next, 1, memory_order_relaxed) %
+		       lg->range;
 	return (unsigned long)(rng_next(&w->rng) % lg->range);
 }
 
@@ -144,17 +145,18 @@ static void count_reply(struct worker *w, const char *name)
 }
 
 static void check_reply(struct worker *w, const struct envelope *e, enum env_stage stage,
-			const char *addr, const struct mclient_result *r)
+                        const char *addr, const struct mclient_result *r)
 {
 	const char *name = reply_name(r);
 
 	if (w->lg->nocheck || env_reply_ok(e->cat, stage, name, w->lg->outage))
 		return;
 	if (w->wrong++ == 0)
-		snprintf(w->first_wrong, sizeof w->first_wrong, "%s client=%s auth=%s %s %s -> %s%s%s",
-			 env_category_name(e->cat), e->client, e->auth ? e->auth : "-",
-			 stage == ENV_MAIL ? "mail" : "rcpt", addr, name, r->text ? " " : "",
-			 r->text ? r->text : "");
+		snprintf(w->first_wrong, sizeof w->first_wrong,
+		         "%s client=%s auth=%s %s %s -> %s%s%s",
+		         env_category_name(e->cat), e->client, e->auth ? e->auth : "-",
+		         stage == ENV_MAIL ? "mail" : "rcpt", addr, name,
+		         r->text ? " " : "", r->text ? r->text : "");
 }
 
 static void note_error(struct worker *w, struct mclient *mc, const char *what)
@@ -164,7 +166,8 @@ static void note_error(struct worker *w, struct mclient *mc, const char *what)
 	if ((unsigned)code >= N_ERRCODES)
 		code = MC_ERR_STATE;
 	if (w->errors[code]++ == 0 && w->first_error[0] == '\0')
-		snprintf(w->first_error, sizeof w->first_error, "%s: %s", what, mclient_error(mc));
+		snprintf(w->first_error, sizeof w->first_error, "%s: %s", what,
+		         mclient_error(mc));
 	mclient_close(mc);
 }
 
@@ -188,7 +191,7 @@ static bool lg_slow(const struct lg *lg, uint64_t ns)
 /* -L: one line per slow RCPT, with the wall-clock time it was sent (to
  * find the decision in the daemon's log) and how long the reply took. */
 static void print_slow(const struct worker *w, const char *rcpt, uint64_t t0,
-		       const struct mclient_result *r)
+                       const struct mclient_result *r)
 {
 	struct timespec wall;
 	double sent;
@@ -231,7 +234,8 @@ static int run_txn(struct worker *w, struct mclient *mc, const struct envelope *
 			/* {rcpt_addr} as Postfix sends it: the address without <> */
 			len = strlen(rcpt);
 			if (len >= 2 && rcpt[0] == '<' && rcpt[len - 1] == '>')
-				snprintf(bare, sizeof bare, "%.*s", (int)(len - 2), rcpt + 1);
+				snprintf(bare, sizeof bare, "%.*s", (int)(len - 2),
+				         rcpt + 1);
 			else
 				snprintf(bare, sizeof bare, "%s", rcpt);
 			mclient_macro_set(mc, "{rcpt_addr}", bare);
@@ -264,7 +268,7 @@ out:
 
 /* One session on an open socket. -1 on a request error (socket closed). */
 static int run_session(struct worker *w, struct mclient *mc, const struct envelope *e,
-		       bool last_on_socket)
+                       bool last_on_socket)
 {
 	struct lg *lg = w->lg;
 	struct mclient_result res;
@@ -349,7 +353,8 @@ static void *worker_main(void *arg)
 			w->sockets++;
 			on_socket = 0;
 		}
-		last = lg->sessions_per_socket > 0 && ++on_socket >= lg->sessions_per_socket;
+		last =
+		    lg->sessions_per_socket > 0 && ++on_socket >= lg->sessions_per_socket;
 		if (run_session(w, mc, e, last) < 0)
 			pause_briefly();
 	}
@@ -374,13 +379,14 @@ static double cpu_seconds(void)
 }
 
 static void merge_replies(struct worker *all, struct reply_count *out, size_t *n_out,
-			  const struct worker *w)
+                          const struct worker *w)
 {
 	(void)all;
 	for (size_t i = 0; i < w->n_replies; i++) {
 		size_t j;
 
-		for (j = 0; j < *n_out && strcmp(out[j].name, w->replies[i].name) != 0; j++)
+		for (j = 0; j < *n_out && strcmp(out[j].name, w->replies[i].name) != 0;
+		     j++)
 			;
 		if (j == *n_out) {
 			if (j == MAX_REPLY_KINDS)
@@ -393,7 +399,7 @@ static void merge_replies(struct worker *all, struct reply_count *out, size_t *n
 }
 
 static const char *const errcode_names[N_ERRCODES] = {
-	"none", "connect", "timeout", "closed", "io", "protocol", "state",
+    "none", "connect", "timeout", "closed", "io", "protocol", "state",
 };
 
 /* Sum up, print the human summary and the RESULT line; the exit status. */
@@ -434,29 +440,37 @@ static int report(struct lg *lg, struct worker *ws, double elapsed, double cpu)
 	if (elapsed <= 0)
 		elapsed = 1e-9;
 	if (!lg->quiet) {
-		printf("%s: %d connection(s), %.2f s: %lu transactions (%.0f/s), %lu sessions, "
+		printf("%s: %d connection(s), %.2f s: %lu transactions (%.0f/s), %lu "
+		       "sessions, "
 		       "%lu sockets\n",
-		       lg->label, lg->conns, elapsed, txns, txns / elapsed, sessions, sockets);
-		printf("  recipient decisions: %lu (%.0f/s); latency p50 %.1f us, p99 %.1f us, "
+		       lg->label, lg->conns, elapsed, txns, txns / elapsed, sessions,
+		       sockets);
+		printf("  recipient decisions: %lu (%.0f/s); latency p50 %.1f us, p99 "
+		       "%.1f us, "
 		       "p99.9 %.1f us, max %.1f us\n",
 		       decisions, decisions / elapsed, us[0], us[1], us[2], us[3]);
 		printf("  replies:");
 		for (size_t i = 0; i < n_replies; i++)
 			printf(" %s=%lu", replies[i].name, replies[i].n);
-		printf("\n  wrong replies: %lu%s%s\n", wrong, first_wrong ? "; first: " : "",
-		       first_wrong ? first_wrong : "");
+		printf("\n  wrong replies: %lu%s%s\n", wrong,
+		       first_wrong ? "; first: " : "", first_wrong ? first_wrong : "");
 		printf("  request errors: %lu", n_err);
 		for (int k = 1; k < N_ERRCODES; k++)
 			if (errors[k])
 				printf(" %s=%lu", errcode_names[k], errors[k]);
-		printf("%s%s\n", first_error ? "; first: " : "", first_error ? first_error : "");
-		printf("  generator CPU: %.2f s (%.0f%% of one core)\n", cpu, 100 * cpu / elapsed);
+		printf("%s%s\n", first_error ? "; first: " : "",
+		       first_error ? first_error : "");
+		printf("  generator CPU: %.2f s (%.0f%% of one core)\n", cpu,
+		       100 * cpu / elapsed);
 	}
-	printf("RESULT label=%s conns=%d seconds=%.3f txns=%lu txn_per_s=%.1f decisions=%lu "
-	       "dec_per_s=%.1f p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f sessions=%lu "
-	       "sockets=%lu wrong=%lu errors=%lu",
-	       lg->label, lg->conns, elapsed, txns, txns / elapsed, decisions, decisions / elapsed,
-	       us[0], us[1], us[2], us[3], sessions, sockets, wrong, n_err);
+	printf(
+	    "RESULT label=%s conns=%d seconds=%.3f txns=%lu txn_per_s=%.1f decisions=%lu "
+	    "dec_per_s=%.1f p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f "
+	    "sessions=%lu "
+	    "sockets=%lu wrong=%lu errors=%lu",
+	    lg->label, lg->conns, elapsed, txns, txns / elapsed, decisions,
+	    decisions / elapsed, us[0], us[1], us[2], us[3], sessions, sockets, wrong,
+	    n_err);
 	for (int k = 1; k < N_ERRCODES; k++)
 		if (errors[k])
 			printf(" err_%s=%lu", errcode_names[k], errors[k]);
@@ -472,10 +486,12 @@ static int report(struct lg *lg, struct worker *ws, double elapsed, double cpu)
 
 static void usage(FILE *fp)
 {
-	fprintf(fp, "usage: loadgen -s SOCKET -e ENVFILE [-c CONNS] [-d SECONDS | -n TXNS]\n"
-		    "               [-t TXNS_PER_SESSION] [-S SESSIONS_PER_SOCKET] [-r RANGE]\n"
-		    "               [-p seq|random] [-T TIMEOUT_MS] [-L SLOW_MS] [-o] [-N]\n"
-		    "               [-l LABEL] [-q]\n");
+	fprintf(
+	    fp,
+	    "usage: loadgen -s SOCKET -e ENVFILE [-c CONNS] [-d SECONDS | -n TXNS]\n"
+	    "               [-t TXNS_PER_SESSION] [-S SESSIONS_PER_SOCKET] [-r RANGE]\n"
+	    "               [-p seq|random] [-T TIMEOUT_MS] [-L SLOW_MS] [-o] [-N]\n"
+	    "               [-l LABEL] [-q]\n");
 }
 
 static long num_arg(const char *s, long min, long max, const char *what)
@@ -506,14 +522,34 @@ static void parse_args(struct lg *lg, int argc, char **argv)
 	lg->label = "run";
 	while ((ch = getopt(argc, argv, "s:e:c:d:n:t:S:r:p:T:L:oNl:qh")) != -1) {
 		switch (ch) {
-		case 's': lg->spec = optarg; break;
-		case 'e': envfile = optarg; break;
-		case 'c': lg->conns = (int)num_arg(optarg, 1, MAX_CONNS, "connection count"); break;
-		case 'd': lg->seconds = (double)num_arg(optarg, 1, MAX_SECONDS, "duration"); break;
-		case 'n': lg->txns = num_arg(optarg, 1, 1000000000L, "transaction count"); break;
-		case 't': lg->txn_per_session = (int)num_arg(optarg, 1, 1000000, "transactions per session"); break;
-		case 'S': lg->sessions_per_socket = (int)num_arg(optarg, 0, 1000000, "sessions per socket"); break;
-		case 'r': lg->range = (unsigned long)num_arg(optarg, 1, 1000000000L, "range"); break;
+		case 's':
+			lg->spec = optarg;
+			break;
+		case 'e':
+			envfile = optarg;
+			break;
+		case 'c':
+			lg->conns =
+			    (int)num_arg(optarg, 1, MAX_CONNS, "connection count");
+			break;
+		case 'd':
+			lg->seconds = (double)num_arg(optarg, 1, MAX_SECONDS, "duration");
+			break;
+		case 'n':
+			lg->txns = num_arg(optarg, 1, 1000000000L, "transaction count");
+			break;
+		case 't':
+			lg->txn_per_session =
+			    (int)num_arg(optarg, 1, 1000000, "transactions per session");
+			break;
+		case 'S':
+			lg->sessions_per_socket =
+			    (int)num_arg(optarg, 0, 1000000, "sessions per socket");
+			break;
+		case 'r':
+			lg->range =
+			    (unsigned long)num_arg(optarg, 1, 1000000000L, "range");
+			break;
 		case 'p':
 			if (strcmp(optarg, "seq") != 0 && strcmp(optarg, "random") != 0) {
 				usage(stderr);
@@ -521,14 +557,30 @@ static void parse_args(struct lg *lg, int argc, char **argv)
 			}
 			lg->seq = strcmp(optarg, "seq") == 0;
 			break;
-		case 'T': lg->timeout_ms = (int)num_arg(optarg, 10, 600000, "timeout"); break;
-		case 'L': lg->slow_ms = (int)num_arg(optarg, 1, 600000, "slow threshold"); break;
-		case 'o': lg->outage = true; break;
-		case 'N': lg->nocheck = true; break;
-		case 'l': lg->label = optarg; break;
-		case 'q': lg->quiet = true; break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(EXIT_USAGE);
+		case 'T':
+			lg->timeout_ms = (int)num_arg(optarg, 10, 600000, "timeout");
+			break;
+		case 'L':
+			lg->slow_ms = (int)num_arg(optarg, 1, 600000, "slow threshold");
+			break;
+		case 'o':
+			lg->outage = true;
+			break;
+		case 'N':
+			lg->nocheck = true;
+			break;
+		case 'l':
+			lg->label = optarg;
+			break;
+		case 'q':
+			lg->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(EXIT_USAGE);
 		}
 	}
 	if (lg->spec == NULL || envfile == NULL || optind != argc) {
@@ -563,7 +615,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < lg.conns; i++) {
 		ws[i].lg = &lg;
 		ws[i].id = i;
-		ws[i].rng = 0x9e3779b97f4a7c15ull * (uint64_t)(i + 1) ^ (uint64_t)getpid();
+		ws[i].rng =
+		    0x9e3779b97f4a7c15ull * (uint64_t)(i + 1) ^ (uint64_t)getpid();
 		if (pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) != 0) {
 			fprintf(stderr, "loadgen: pthread_create failed\n");
 			exit(EXIT_ERRORS);

@@ -30,8 +30,8 @@ struct nconn {
 };
 
 static sfsistat null_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-			       unsigned long f2, unsigned long f3, unsigned long *pf0,
-			       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+                               unsigned long f2, unsigned long f3, unsigned long *pf0,
+                               unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	struct nconn *c = calloc(1, sizeof *c);
 
@@ -91,17 +91,17 @@ static sfsistat null_close(SMFICTX *ctx)
 }
 
 static struct smfiDesc null_desc = {
-	.xxfi_name = "nullmilter",
-	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = 0,
-	.xxfi_connect = null_connect,
-	.xxfi_helo = null_helo,
-	.xxfi_envfrom = null_envfrom,
-	.xxfi_envrcpt = null_envrcpt,
-	.xxfi_eom = null_continue,
-	.xxfi_abort = null_continue,
-	.xxfi_close = null_close,
-	.xxfi_negotiate = null_negotiate,
+    .xxfi_name = "nullmilter",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags = 0,
+    .xxfi_connect = null_connect,
+    .xxfi_helo = null_helo,
+    .xxfi_envfrom = null_envfrom,
+    .xxfi_envrcpt = null_envrcpt,
+    .xxfi_eom = null_continue,
+    .xxfi_abort = null_continue,
+    .xxfi_close = null_close,
+    .xxfi_negotiate = null_negotiate,
 };
 
 int main(int argc, char **argv)
@@ -121,7 +121,8 @@ int main(int argc, char **argv)
 		return 64;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (smfi_register(null_desc) != MI_SUCCESS || smfi_setconn((char *)spec) != MI_SUCCESS ||
+	if (smfi_register(null_desc) != MI_SUCCESS ||
+	    smfi_setconn((char *)spec) != MI_SUCCESS ||
 	    smfi_opensocket(true) != MI_SUCCESS) {
 		fprintf(stderr, "nullmilter: cannot open %s\n", spec);
 		return 71;

@@ -20,15 +20,16 @@ static const struct parse_row {
 	const char *from;
 	size_t n_rcpts;
 } parse_rows[] = {
-	{"local 203.0.113.9 - <a@x.test> <b@d1.test>", 1, CAT_LOCAL, '4', NULL, "<a@x.test>", 1},
-	{"authenticated 2001:db8::9 alice <> <a@r.test> <b@r.test>", 1, CAT_AUTHENTICATED, '6',
-	 "alice", "<>", 2},
-	{"  remote\t203.0.113.9 - <a@x.test> <b@{n}.r.test>\n", 1, CAT_REMOTE, '4', NULL,
-	 "<a@x.test>", 1},
-	{"# a comment", 0, 0, 0, NULL, NULL, 0},
-	{"   \n", 0, 0, 0, NULL, NULL, 0},
-	{"local 203.0.113.9 - <a@x.test>", -1, 0, 0, NULL, NULL, 0},
-	{"bogus 203.0.113.9 - <a@x.test> <b@y.test>", -1, 0, 0, NULL, NULL, 0},
+    {"local 203.0.113.9 - <a@x.test> <b@d1.test>", 1, CAT_LOCAL, '4', NULL, "<a@x.test>",
+     1},
+    {"authenticated 2001:db8::9 alice <> <a@r.test> <b@r.test>", 1, CAT_AUTHENTICATED,
+     '6', "alice", "<>", 2},
+    {"  remote\t203.0.113.9 - <a@x.test> <b@{n}.r.test>\n", 1, CAT_REMOTE, '4', NULL,
+     "<a@x.test>", 1},
+    {"# a comment", 0, 0, 0, NULL, NULL, 0},
+    {"   \n", 0, 0, 0, NULL, NULL, 0},
+    {"local 203.0.113.9 - <a@x.test>", -1, 0, 0, NULL, NULL, 0},
+    {"bogus 203.0.113.9 - <a@x.test> <b@y.test>", -1, 0, 0, NULL, NULL, 0},
 };
 
 START_TEST(test_parse)
@@ -60,12 +61,12 @@ static const struct expand_row {
 	bool ok;
 	const char *out;
 } expand_rows[] = {
-	{"<u@d{n}.test>", 42, 64, true, "<u@d42.test>"},
-	{"<u@plain.test>", 7, 64, true, "<u@plain.test>"},
-	{"{n}{n}", 12, 64, true, "1212"},
-	{"<u@d{n}.test>", 12345, 8, false, NULL},
-	{"abcdef", 0, 6, false, NULL},
-	{"abcde", 0, 6, true, "abcde"},
+    {"<u@d{n}.test>", 42, 64, true, "<u@d42.test>"},
+    {"<u@plain.test>", 7, 64, true, "<u@plain.test>"},
+    {"{n}{n}", 12, 64, true, "1212"},
+    {"<u@d{n}.test>", 12345, 8, false, NULL},
+    {"abcdef", 0, 6, false, NULL},
+    {"abcde", 0, 6, true, "abcde"},
 };
 
 START_TEST(test_expand)
@@ -86,42 +87,42 @@ static const struct reply_row {
 	bool outage;
 	bool ok;
 } reply_rows[] = {
-	{CAT_ALLOWLISTED, ENV_RCPT, "continue", false, true},
-	{CAT_ALLOWLISTED, ENV_RCPT, "451", true, false},
-	{CAT_AUTHENTICATED, ENV_RCPT, "550", false, false},
-	{CAT_LOCAL, ENV_RCPT, "continue", false, true},
-	{CAT_LOCAL, ENV_RCPT, "451", false, false},
-	{CAT_LOCAL, ENV_RCPT, "451", true, true},
-	{CAT_SUBDOMAIN, ENV_RCPT, "550", false, false},
-	{CAT_REMOTE, ENV_RCPT, "550", false, true},
-	{CAT_REMOTE, ENV_RCPT, "continue", false, false},
-	{CAT_REMOTE, ENV_RCPT, "continue", true, false},
-	{CAT_REMOTE, ENV_RCPT, "451", true, true},
-	{CAT_ROUTED, ENV_RCPT, "continue", false, false},
-	{CAT_MALFORMED, ENV_RCPT, "501", false, true},
-	{CAT_MALFORMED, ENV_RCPT, "continue", false, false},
-	{CAT_MALFORMED, ENV_MAIL, "553", false, true},
-	{CAT_LOCAL, ENV_MAIL, "553", false, false},
-	{CAT_LOCAL, ENV_MAIL, "continue", false, true},
-	{CAT_AUTHENTICATED, ENV_MAIL, "451", true, false},
+    {CAT_ALLOWLISTED, ENV_RCPT, "continue", false, true},
+    {CAT_ALLOWLISTED, ENV_RCPT, "451", true, false},
+    {CAT_AUTHENTICATED, ENV_RCPT, "550", false, false},
+    {CAT_LOCAL, ENV_RCPT, "continue", false, true},
+    {CAT_LOCAL, ENV_RCPT, "451", false, false},
+    {CAT_LOCAL, ENV_RCPT, "451", true, true},
+    {CAT_SUBDOMAIN, ENV_RCPT, "550", false, false},
+    {CAT_REMOTE, ENV_RCPT, "550", false, true},
+    {CAT_REMOTE, ENV_RCPT, "continue", false, false},
+    {CAT_REMOTE, ENV_RCPT, "continue", true, false},
+    {CAT_REMOTE, ENV_RCPT, "451", true, true},
+    {CAT_ROUTED, ENV_RCPT, "continue", false, false},
+    {CAT_MALFORMED, ENV_RCPT, "501", false, true},
+    {CAT_MALFORMED, ENV_RCPT, "continue", false, false},
+    {CAT_MALFORMED, ENV_MAIL, "553", false, true},
+    {CAT_LOCAL, ENV_MAIL, "553", false, false},
+    {CAT_LOCAL, ENV_MAIL, "continue", false, true},
+    {CAT_AUTHENTICATED, ENV_MAIL, "451", true, false},
 };
 
 START_TEST(test_reply)
 {
 	const struct reply_row *r = &reply_rows[_i];
 
-	ck_assert(env_reply_ok((enum env_category)r->cat, r->stage, r->reply, r->outage) == r->ok);
+	ck_assert(env_reply_ok((enum env_category)r->cat, r->stage, r->reply,
+	                       r->outage) == r->ok);
 }
 END_TEST
 
 static const struct pct_row {
-	size_t n;   /* samples 1..n, pushed in reverse */
+	size_t n; /* samples 1..n, pushed in reverse */
 	double p;
 	uint64_t want;
 } pct_rows[] = {
-	{0, 50, 0},       {1, 99.9, 1},     {10, 50, 5},     {10, 99, 10},
-	{100, 50, 50},    {100, 99, 99},    {1000, 99.9, 999}, {1000, 99, 990},
-	{1001, 99.9, 1000}, {3, 100, 3},
+    {0, 50, 0},    {1, 99.9, 1},      {10, 50, 5},     {10, 99, 10},       {100, 50, 50},
+    {100, 99, 99}, {1000, 99.9, 999}, {1000, 99, 990}, {1001, 99.9, 1000}, {3, 100, 3},
 };
 
 START_TEST(test_percentile)

@@ -18,11 +18,21 @@
 
 static FILE *probe_log;
 
-static const char *const probe_macros[] = {
-	"j", "_", "{daemon_name}", "{daemon_addr}", "{client_addr}",
-	"{client_name}", "{tls_version}", "{cipher}", "i", "{auth_type}",
-	"{auth_authen}", "{mail_addr}", "{rcpt_addr}", "{rcpt_mailer}", NULL
-};
+static const char *const probe_macros[] = {"j",
+                                           "_",
+                                           "{daemon_name}",
+                                           "{daemon_addr}",
+                                           "{client_addr}",
+                                           "{client_name}",
+                                           "{tls_version}",
+                                           "{cipher}",
+                                           "i",
+                                           "{auth_type}",
+                                           "{auth_authen}",
+                                           "{mail_addr}",
+                                           "{rcpt_addr}",
+                                           "{rcpt_mailer}",
+                                           NULL};
 
 static void probe_write(SMFICTX *ctx, const char *stage, const char *arg)
 {
@@ -44,9 +54,11 @@ static sfsistat probe_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	char addr[INET6_ADDRSTRLEN] = "unknown";
 
 	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, addr, sizeof addr);
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, addr,
+		          sizeof addr);
 	else if (sa != NULL && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, addr, sizeof addr);
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, addr,
+		          sizeof addr);
 	(void)host;
 	probe_write(ctx, "connect", addr);
 	return SMFIS_CONTINUE;
@@ -77,13 +89,13 @@ static sfsistat probe_eom(SMFICTX *ctx)
 }
 
 static struct smfiDesc probe_desc = {
-	.xxfi_name = "macroprobe",
-	.xxfi_version = SMFI_VERSION,
-	.xxfi_connect = probe_connect,
-	.xxfi_helo = probe_helo,
-	.xxfi_envfrom = probe_envfrom,
-	.xxfi_envrcpt = probe_envrcpt,
-	.xxfi_eom = probe_eom,
+    .xxfi_name = "macroprobe",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_connect = probe_connect,
+    .xxfi_helo = probe_helo,
+    .xxfi_envfrom = probe_envfrom,
+    .xxfi_envrcpt = probe_envrcpt,
+    .xxfi_eom = probe_eom,
 };
 
 int main(int argc, char **argv)
@@ -98,8 +110,8 @@ int main(int argc, char **argv)
 		return 73;
 	}
 	umask(0);
-	if (smfi_setconn(argv[1]) == MI_FAILURE || smfi_register(probe_desc) == MI_FAILURE ||
-	    smfi_opensocket(1) == MI_FAILURE) {
+	if (smfi_setconn(argv[1]) == MI_FAILURE ||
+	    smfi_register(probe_desc) == MI_FAILURE || smfi_opensocket(1) == MI_FAILURE) {
 		fprintf(stderr, "macroprobe: cannot open %s\n", argv[1]);
 		return 71;
 	}

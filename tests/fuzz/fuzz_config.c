@@ -86,9 +86,13 @@ static void check_domains(const struct lists_conf *p)
 static void check_relay(const struct config *cf)
 {
 	static const char *const rcpts[] = {
-		"<b@relay-target.invalid>", "<b%relay-target.invalid@example.org>",
-		"<@example.org:b@relay-target.invalid>", "<\"b@x.invalid\"@example.org>",
-		"<b@example.org>", "<b@[192.0.2.10]>", "<postmaster>",
+	    "<b@relay-target.invalid>",
+	    "<b%relay-target.invalid@example.org>",
+	    "<@example.org:b@relay-target.invalid>",
+	    "<\"b@x.invalid\"@example.org>",
+	    "<b@example.org>",
+	    "<b@[192.0.2.10]>",
+	    "<postmaster>",
 	};
 	struct directory *dir = conf_static_directory(cf);
 	struct policy *pol = policy_create(&cf->policy, &dir, 1);
@@ -101,8 +105,8 @@ static void check_relay(const struct config *cf)
 		policy_check_recipient(pol, &client, "<a@x.invalid>", rcpts[i], &v, NULL);
 		if (v.action == VERDICT_ACCEPT)
 			CHECK(oracle_rcpt_local(rcpts[i], cf->lists.local_domains,
-						cf->lists.n_local_domains,
-						cf->lists.match_subdomains));
+			                        cf->lists.n_local_domains,
+			                        cf->lists.match_subdomains));
 	}
 	policy_free(pol);
 }
@@ -112,18 +116,20 @@ static void check_loaded(const struct config *cf)
 	const struct reply_templates *r = &cf->policy.replies;
 	char buf[256];
 
-	CHECK(cf->socket != NULL && conf_check_socket(cf->socket, buf, sizeof buf) == NULL);
+	CHECK(cf->socket != NULL &&
+	      conf_check_socket(cf->socket, buf, sizeof buf) == NULL);
 	CHECK(cf->socket_mode >= 0 && cf->socket_mode <= 07777);
 	check_networks(&cf->lists);
 	check_domains(&cf->lists);
 	{
-		const char *const texts[] = {r->relay_denied,  r->unauth_local_sender,
-					     r->lookup_error,  r->bad_recipient,
-					     r->bad_sender,    r->auth_required,
-					     r->tls_required};
+		const char *const texts[] = {r->relay_denied, r->unauth_local_sender,
+		                             r->lookup_error, r->bad_recipient,
+		                             r->bad_sender,   r->auth_required,
+		                             r->tls_required};
 
 		for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-			CHECK(texts[i] != NULL && conf_check_reply(texts[i], buf, sizeof buf) == NULL);
+			CHECK(texts[i] != NULL &&
+			      conf_check_reply(texts[i], buf, sizeof buf) == NULL);
 	}
 	CHECK(cf->ldap.cache.positive_ttl >= 0 && cf->ldap.cache.negative_ttl >= 0 &&
 	      cf->ldap.cache.stale_ttl >= 0 && cf->ldap.cache.max_entries >= 0);
@@ -132,7 +138,8 @@ static void check_loaded(const struct config *cf)
 		CHECK(cf->ldap.budget >= cf->ldap.timeout);
 		CHECK(cf->ldap.bind_password_file == NULL || cf->ldap.bind_dn != NULL);
 		CHECK(cf->ldap.domains.filter != NULL &&
-		      conf_check_lookup_filter(cf->ldap.domains.filter, buf, sizeof buf) == NULL);
+		      conf_check_lookup_filter(cf->ldap.domains.filter, buf,
+		                               sizeof buf) == NULL);
 	}
 	for (size_t i = 0; i < cf->policy.n_listeners; i++)
 		CHECK(cf->policy.listeners[i].name != NULL);

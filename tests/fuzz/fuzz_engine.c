@@ -60,21 +60,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 enum variant { V_BASE, V_SUBDOM, V_LISTENERS, V_STRICT, N_VARIANTS };
 
 static const char *const variant_text[N_VARIANTS] = {
-	[V_BASE] = BASE "};\n",
-	[V_SUBDOM] = BASE "  match_subdomains = true;\n};\n",
-	[V_LISTENERS] = BASE "  listeners = ( { name = \"submission\"; require_auth = true; "
-			     "require_tls_auth = true; },\n"
-			     "    { name = \"smtps\"; require_tls_auth = true; } );\n"
-			     "  replies = { relay_denied = \"no %{rcpt} from %{client_addr} "
-			     "(%{client_name}, %{auth}, %{listener}, %{sender}) %%\"; };\n};\n",
-	[V_STRICT] = BASE "  allow_authenticated = false; on_lookup_error = \"reject\";\n"
-			  "  unauth_local_sender = \"reject\";\n};\n",
+    [V_BASE] = BASE "};\n",
+    [V_SUBDOM] = BASE "  match_subdomains = true;\n};\n",
+    [V_LISTENERS] =
+        BASE "  listeners = ( { name = \"submission\"; require_auth = true; "
+             "require_tls_auth = true; },\n"
+             "    { name = \"smtps\"; require_tls_auth = true; } );\n"
+             "  replies = { relay_denied = \"no %{rcpt} from %{client_addr} "
+             "(%{client_name}, %{auth}, %{listener}, %{sender}) %%\"; };\n};\n",
+    [V_STRICT] = BASE "  allow_authenticated = false; on_lookup_error = \"reject\";\n"
+                      "  unauth_local_sender = \"reject\";\n};\n",
 };
 
 static struct config *configs[N_VARIANTS];
 
 /* ---- the fake directory: every domain lookup fails ---- */
-static void failing_lookup(struct directory *dir, const char *domain, struct dir_answer *a)
+static void failing_lookup(struct directory *dir, const char *domain,
+                           struct dir_answer *a)
 {
 	a->status = DIR_ERROR;
 	a->source = SRC_LDAP;
@@ -82,7 +84,7 @@ static void failing_lookup(struct directory *dir, const char *domain, struct dir
 }
 
 static void failing_match(struct directory *dir, const struct netaddr *addr,
-			  struct dir_answer *a)
+                          struct dir_answer *a)
 {
 	a->status = DIR_NOTFOUND;
 	a->source = SRC_LDAP;
@@ -95,10 +97,10 @@ static void failing_free(struct directory *dir)
 }
 
 static const struct directory_ops failing_ops = {
-	.name = "failing",
-	.lookup_domain = failing_lookup,
-	.match_client = failing_match,
-	.free = failing_free,
+    .name = "failing",
+    .lookup_domain = failing_lookup,
+    .match_client = failing_match,
+    .free = failing_free,
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -108,7 +110,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	log_setup("fuzz_engine", 0, false, false);
 	for (int i = 0; i < N_VARIANTS; i++) {
 		errors = "";
-		configs[i] = config_load_string("fuzz_engine.conf", variant_text[i], &errors);
+		configs[i] =
+		    config_load_string("fuzz_engine.conf", variant_text[i], &errors);
 		if (configs[i] == NULL) {
 			fprintf(stderr, "fuzz_engine: variant %d: %s\n", i, errors);
 			abort();
@@ -144,8 +147,10 @@ static void check_reply(const struct verdict *v)
 	const struct reply *r = &v->reply;
 
 	CHECK(v->action == VERDICT_REJECT || v->action == VERDICT_TEMPFAIL);
-	CHECK(strlen(r->code) == 3 && r->code[0] == (v->action == VERDICT_REJECT ? '5' : '4'));
-	CHECK(r->code[1] >= '0' && r->code[1] <= '9' && r->code[2] >= '0' && r->code[2] <= '9');
+	CHECK(strlen(r->code) == 3 &&
+	      r->code[0] == (v->action == VERDICT_REJECT ? '5' : '4'));
+	CHECK(r->code[1] >= '0' && r->code[1] <= '9' && r->code[2] >= '0' &&
+	      r->code[2] <= '9');
 	CHECK(r->xcode[0] == r->code[0] && r->xcode[1] == '.');
 	CHECK(memchr(r->text, '\0', sizeof r->text) != NULL);
 	CHECK(strpbrk(r->text, "\r\n") == NULL && strlen(r->text) <= 980);
@@ -213,15 +218,16 @@ static void decode_client(struct envelope *e, uint8_t flags, const uint8_t *abyt
 	}
 }
 
-static void check_recipient(struct policy *pol, const struct envelope *e, const char *from,
-			    const char *rcpt, struct strbuf *trace)
+static void check_recipient(struct policy *pol, const struct envelope *e,
+                            const char *from, const char *rcpt, struct strbuf *trace)
 {
 	const struct config *cf = configs[e->var];
 	const char *auth = e->client.auth_user, *lst = e->client.listener;
 	bool authed = auth != NULL && auth[0] != '\0';
 	bool auth_counts = authed && cf->policy.allow_authenticated;
-	bool local = oracle_rcpt_local(rcpt, cf->lists.local_domains,
-				       cf->lists.n_local_domains, cf->lists.match_subdomains);
+	bool local =
+	    oracle_rcpt_local(rcpt, cf->lists.local_domains, cf->lists.n_local_domains,
+	                      cf->lists.match_subdomains);
 	struct verdict v;
 
 	policy_check_recipient(pol, &e->client, from, rcpt, &v, trace);
@@ -231,10 +237,11 @@ static void check_recipient(struct policy *pol, const struct envelope *e, const 
 	}
 	/* The relay invariant. */
 	if (!e->allowlisted && !auth_counts && !local) {
-		fprintf(stderr, "fuzz_engine: RELAY ACCEPTED: client %s auth '%s' rcpt '%s' "
-				"reason %s\n",
-			e->client.addr_text, auth ? auth : "", rcpt,
-			verdict_reason_name(v.reason));
+		fprintf(stderr,
+		        "fuzz_engine: RELAY ACCEPTED: client %s auth '%s' rcpt '%s' "
+		        "reason %s\n",
+		        e->client.addr_text, auth ? auth : "", rcpt,
+		        verdict_reason_name(v.reason));
 		abort();
 	}
 	switch (v.reason) {

@@ -37,10 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	} while (0)
 
 static const char *const templates[] = {
-	"(&(objectClass=domainRelatedObject)(associatedDomain=%s))",
-	"(associatedDomain=%s)",
-	"(|(mail=%s)(mailAlternateAddress=%s)(x=%%s))",
-	"(&(a=%s*)(!(b=*%s))(c=%%))",
+    "(&(objectClass=domainRelatedObject)(associatedDomain=%s))",
+    "(associatedDomain=%s)",
+    "(|(mail=%s)(mailAlternateAddress=%s)(x=%%s))",
+    "(&(a=%s*)(!(b=*%s))(c=%%))",
 };
 #define N_TEMPLATES (sizeof templates / sizeof templates[0])
 
@@ -165,7 +165,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (dot == NULL || strchr(dot + 1, '.') == NULL) {
 			strbuf_reset(&want);
 			ldap_filter_expand(&want, tmpl, domain, strlen(domain));
-			CHECK(got.len == want.len && memcmp(got.data, want.data, got.len) == 0);
+			CHECK(got.len == want.len &&
+			      memcmp(got.data, want.data, got.len) == 0);
 		}
 	}
 	free(domain);

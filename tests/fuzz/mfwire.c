@@ -204,12 +204,13 @@ struct sess {
 static void fail(struct sess *s, const char *what, const struct reply *r)
 {
 	s->failures++;
-	printf("# FAIL %s: %s: reply '%c' \"%s\"\n", s->name, what, r && r->cmd ? r->cmd : '-',
-	       r ? r->text : "");
+	printf("# FAIL %s: %s: reply '%c' \"%s\"\n", s->name, what,
+	       r && r->cmd ? r->cmd : '-', r ? r->text : "");
 }
 
 /* Send CMD and, unless NR, read its reply into R (skipping progress). */
-static bool sess_cmd(struct sess *s, char cmd, const struct buf *b, bool nr, struct reply *r)
+static bool sess_cmd(struct sess *s, char cmd, const struct buf *b, bool nr,
+                     struct reply *r)
 {
 	if (!send_pkt(s->fd, cmd, b ? b->p : NULL, b ? b->len : 0)) {
 		fail(s, "send: the daemon closed the connection", NULL);
@@ -273,8 +274,13 @@ static void sess_macros(struct sess *s, char stage, const char *const *kv)
 /* CONNECT from ADDR (FAMILY '4', '6' or 'U'), then HELO. */
 static bool sess_connect(struct sess *s, char family, const char *addr)
 {
-	static const char *const cmac[] = {"j", "mx.example.org", "{daemon_name}", "smtpd",
-					   "_", "client.example.net [203.0.113.5]", NULL};
+	static const char *const cmac[] = {"j",
+	                                   "mx.example.org",
+	                                   "{daemon_name}",
+	                                   "smtpd",
+	                                   "_",
+	                                   "client.example.net [203.0.113.5]",
+	                                   NULL};
 	struct buf b = {0};
 	struct reply r;
 	uint16_t port = htons(54321);
@@ -303,8 +309,9 @@ static bool sess_connect(struct sess *s, char family, const char *addr)
 /* MAIL FROM, with AUTH when AUTH is not NULL. */
 static bool sess_mail(struct sess *s, const char *from, const char *auth)
 {
-	const char *mmac[] = {"{daemon_name}", "smtpd", "{auth_authen}", auth, "{auth_type}",
-			      "PLAIN", NULL};
+	const char *mmac[] = {
+	    "{daemon_name}", "smtpd", "{auth_authen}", auth, "{auth_type}",
+	    "PLAIN",         NULL};
 	struct buf b = {0};
 	struct reply r;
 	bool ok;
@@ -336,9 +343,10 @@ static void sess_rcpt(struct sess *s, const char *rcpt, bool want_accept)
 	free(b.p);
 	st.checks++;
 	snprintf(what, sizeof what, "RCPT %s: expected %s", rcpt,
-		 want_accept ? "continue" : "550 5.7.1");
-	if (want_accept ? r.cmd != SMFIR_CONTINUE
-			: !(r.cmd == SMFIR_REPLYCODE && strncmp(r.text, "550 5.7.1 ", 10) == 0))
+	         want_accept ? "continue" : "550 5.7.1");
+	if (want_accept
+	        ? r.cmd != SMFIR_CONTINUE
+	        : !(r.cmd == SMFIR_REPLYCODE && strncmp(r.text, "550 5.7.1 ", 10) == 0))
 		fail(s, what, &r);
 	else if (verbose)
 		printf("# ok %s: %s\n", s->name, what);
@@ -360,17 +368,20 @@ static void sess_close(struct sess *s)
 /* The asserted sessions; returns the number of failed checks. */
 int check_sessions(void)
 {
-	static const char *const remote[] = {
-		"<b@example.net>", "<b%example.net@example.org>", "<example.net!b@example.org>",
-		"<\"b@example.net\"@example.org>", "<@example.org:b@example.net>",
-		"<b@[192.0.2.1]>", "<b@example.org.example.net>"};
+	static const char *const remote[] = {"<b@example.net>",
+	                                     "<b%example.net@example.org>",
+	                                     "<example.net!b@example.org>",
+	                                     "<\"b@example.net\"@example.org>",
+	                                     "<@example.org:b@example.net>",
+	                                     "<b@[192.0.2.1]>",
+	                                     "<b@example.org.example.net>"};
 	static const struct {
 		const char *name;
 		char family;
 		const char *addr;
 	} clients[] = {{"unauth IPv4", SMFIA_INET, "203.0.113.5"},
-		       {"unauth IPv6", SMFIA_INET6, "2001:db8:2::1"},
-		       {"unknown client", SMFIA_UNKNOWN, NULL}};
+	               {"unauth IPv6", SMFIA_INET6, "2001:db8:2::1"},
+	               {"unknown client", SMFIA_UNKNOWN, NULL}};
 	int failures = 0;
 
 	for (size_t c = 0; c < sizeof clients / sizeof clients[0]; c++) {
@@ -421,17 +432,18 @@ void probe_stale_macros(void)
 	b.len = 0;
 	buf_str(&b, "<b@example.net>");
 	if (sess_cmd(&s, SMFIC_RCPT, &b, false, &r))
-		printf("# probe: MAIL without a macro packet after an AUTH transaction: remote "
-		       "RCPT answered '%c' %s (%s)\n", r.cmd, r.text,
+		printf("# probe: MAIL without a macro packet after an AUTH transaction: "
+		       "remote "
+		       "RCPT answered '%c' %s (%s)\n",
+		       r.cmd, r.text,
 		       r.cmd == SMFIR_CONTINUE ? "libmilter kept the old {auth_authen}"
-					       : "no stale AUTH");
+		                               : "no stale AUTH");
 	free(b.p);
 	sess_close(&s);
 out:
 	if (s.failures)
 		printf("# probe failed\n");
 }
-
 
 /*
  * Blockers and the asserted session become readable at the same instant;
@@ -476,8 +488,9 @@ int probe_lost_dispatch(void)
 		rc = read_reply(s.fd, &r, LOST_DISPATCH_MS);
 	while (rc > 0 && r.cmd == SMFIR_PROGRESS);
 	if (rc <= 0)
-		fail(&s, "RCPT while other sessions hold the woken workers: no reply within "
-			 "the probe's time",
+		fail(&s,
+		     "RCPT while other sessions hold the woken workers: no reply within "
+		     "the probe's time",
 		     NULL);
 	else if (!(r.cmd == SMFIR_REPLYCODE && strncmp(r.text, "550 5.7.1 ", 10) == 0))
 		fail(&s, "RCPT <b@example.net>: expected 550 5.7.1", &r);

@@ -18,12 +18,11 @@
 /* What Postfix 3.x offers: every action, every protocol step flag. */
 #define OFFER_ACTIONS 0x1ffUL
 #define OFFER_PROTO                                                                      \
-	(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT | SMFIP_NOBODY |  \
+	(SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT | SMFIP_NOBODY |   \
 	 SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NR_HDR | SMFIP_NOUNKNOWN | SMFIP_NODATA |    \
 	 SMFIP_SKIP | SMFIP_RCPT_REJ | SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL |   \
 	 SMFIP_NR_RCPT | SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_BODY |  \
 	 SMFIP_HDR_LEADSPC)
-
 
 /* Run-wide settings and counters (one fuzzer process, one thread). */
 extern const char *sock_path;

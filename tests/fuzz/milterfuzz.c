@@ -84,10 +84,17 @@ static char rnd_cmd(void)
 /* A payload for CMD: often plausible, sometimes noise; NULs anywhere. */
 static void rnd_payload(struct buf *b, char cmd)
 {
-	static const char *const addrs[] = {
-		"<b@example.net>", "<c@example.org>", "<>", "<postmaster>", "<b%x@example.org>",
-		"<@a,@b:c@example.net>", "<\"a\\\"@b\"@example.org>", "<b@[IPv6:::1]>",
-		"b@example.org\r\nX", "<" /* unterminated */, ""};
+	static const char *const addrs[] = {"<b@example.net>",
+	                                    "<c@example.org>",
+	                                    "<>",
+	                                    "<postmaster>",
+	                                    "<b%x@example.org>",
+	                                    "<@a,@b:c@example.net>",
+	                                    "<\"a\\\"@b\"@example.org>",
+	                                    "<b@[IPv6:::1]>",
+	                                    "b@example.org\r\nX",
+	                                    "<" /* unterminated */,
+	                                    ""};
 	static const char fams[] = "46LUX\0";
 	size_t n;
 
@@ -100,8 +107,9 @@ static void rnd_payload(struct buf *b, char cmd)
 	case SMFIC_CONNECT: {
 		char f = fams[rnd_below(sizeof fams)];
 		uint16_t port = (uint16_t)rnd();
-		const char *const ips[] = {"203.0.113.5", "::1", "127.0.0.1", "999.1.1.1",
-					   "::ffff:192.0.2.1", "/tmp/x", "", "1.2.3.4.5"};
+		const char *const ips[] = {
+		    "203.0.113.5",      "::1",    "127.0.0.1", "999.1.1.1",
+		    "::ffff:192.0.2.1", "/tmp/x", "",          "1.2.3.4.5"};
 
 		buf_str(b, rnd_below(2) ? "host" : "");
 		buf_add(b, &f, 1);
@@ -119,7 +127,8 @@ static void rnd_payload(struct buf *b, char cmd)
 			b->len--; /* no final NUL */
 		return;
 	case SMFIC_MACRO: {
-		char stage = rnd_below(4) ? known_cmds[rnd_below(sizeof known_cmds - 1)] : (char)rnd();
+		char stage = rnd_below(4) ? known_cmds[rnd_below(sizeof known_cmds - 1)]
+		                          : (char)rnd();
 
 		buf_add(b, &stage, 1);
 		for (n = rnd_below(20); n > 0; n--) {
@@ -167,8 +176,9 @@ static void fz_random_stream(int fd)
 
 static void fz_absurd_length(int fd)
 {
-	static const uint32_t lens[] = {0, 1, 2, 3, 12, 65535, 65536, 65537, 262145, 1048577,
-					0x7fffffffU, 0x80000000U, 0xfffffffeU, 0xffffffffU};
+	static const uint32_t lens[] = {
+	    0,     1,      2,       3,           12,          65535,       65536,
+	    65537, 262145, 1048577, 0x7fffffffU, 0x80000000U, 0xfffffffeU, 0xffffffffU};
 	uint32_t len = htonl(lens[rnd_below(sizeof lens / sizeof lens[0])]);
 	uint8_t tail[256];
 	size_t n = rnd_below(sizeof tail);
@@ -224,7 +234,8 @@ static void fz_macro_flood(int fd)
 
 	neg_valid(fd);
 	for (int p = 0; p < packets; p++) {
-		stage = rnd_below(8) ? known_cmds[rnd_below(sizeof known_cmds - 1)] : (char)rnd();
+		stage = rnd_below(8) ? known_cmds[rnd_below(sizeof known_cmds - 1)]
+		                     : (char)rnd();
 		b.len = 0;
 		buf_add(&b, &stage, 1);
 		if (rnd_below(3) == 0) {
@@ -254,8 +265,8 @@ static void fz_macro_flood(int fd)
 
 static void fz_out_of_order(int fd)
 {
-	static const char orders[][8] = {"RMCHQ", "MCRR", "HHHH", "CCCC", "RRRE", "EEAA",
-					 "QRM", "KCMR", "TBNLE", "OOOO", "AQA", "UUR"};
+	static const char orders[][8] = {"RMCHQ", "MCRR", "HHHH",  "CCCC", "RRRE", "EEAA",
+	                                 "QRM",   "KCMR", "TBNLE", "OOOO", "AQA",  "UUR"};
 	const char *seq = orders[rnd_below(sizeof orders / sizeof orders[0])];
 	struct buf p = {0};
 
@@ -275,7 +286,8 @@ static void fz_out_of_order(int fd)
 static void fz_bogus_negotiation(int fd)
 {
 	struct buf b = {0};
-	static const uint32_t versions[] = {0, 1, 2, 3, 4, 5, 6, 7, 0x7fffffffU, 0xffffffffU};
+	static const uint32_t versions[] = {0, 1, 2, 3,           4,
+	                                    5, 6, 7, 0x7fffffffU, 0xffffffffU};
 
 	buf_u32(&b, versions[rnd_below(sizeof versions / sizeof versions[0])]);
 	if (rnd_below(4))
@@ -316,9 +328,9 @@ static void fz_structured(int fd)
 }
 
 typedef void fuzz_fn(int fd);
-static fuzz_fn *const kinds[] = {fz_random_stream, fz_absurd_length, fz_truncated,
-				  fz_unknown_cmds,  fz_macro_flood,   fz_out_of_order,
-				  fz_bogus_negotiation, fz_structured};
+static fuzz_fn *const kinds[] = {fz_random_stream,     fz_absurd_length, fz_truncated,
+                                 fz_unknown_cmds,      fz_macro_flood,   fz_out_of_order,
+                                 fz_bogus_negotiation, fz_structured};
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
 /* ---- regression probes: the exact packet sequences of past crashes ---- */
@@ -422,8 +434,8 @@ static bool fuzz_one(void)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: milterfuzz -s SOCKET [-t SECONDS] [-n ITERATIONS] [-S SEED] [-P] [-v]\n");
+	fprintf(stderr, "usage: milterfuzz -s SOCKET [-t SECONDS] [-n ITERATIONS] [-S "
+	                "SEED] [-P] [-v]\n");
 	exit(64);
 }
 
@@ -464,8 +476,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	rng_state = seed ? seed : 1;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("# milterfuzz: socket %s, seed %llu, %.0f s, at most %lu connections\n", sock_path,
-	       seed, seconds, iterations);
+	printf("# milterfuzz: socket %s, seed %llu, %.0f s, at most %lu connections\n",
+	       sock_path, seed, seconds, iterations);
 	start = now_s();
 	if (verbose)
 		probe_stale_macros();
@@ -476,7 +488,9 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < iterations && now_s() - start < seconds && failures == 0; i++) {
 		if (!fuzz_one()) {
-			printf("# FAIL the daemon stopped accepting connections after %lu\n", i);
+			printf(
+			    "# FAIL the daemon stopped accepting connections after %lu\n",
+			    i);
 			return 2;
 		}
 		if (n_dangling == MAX_DANGLING && rnd_below(10) == 0) {
@@ -489,17 +503,19 @@ int main(int argc, char **argv)
 	while (n_dangling > 0)
 		close(dangling[--n_dangling]);
 	failures += check_sessions();
-	printf("# %lu fuzz connections in %.1f s (%.0f/s), %lu bytes sent, %lu replies read, "
+	printf("# %lu fuzz connections in %.1f s (%.0f/s), %lu bytes sent, %lu replies "
+	       "read, "
 	       "%lu closed by the daemon, %lu left dangling, %lu connect retries, "
 	       "%lu sends stalled %d s (the daemon stopped reading)\n",
-	       st.fuzz_conns, now_s() - start, st.fuzz_conns / (now_s() - start), st.bytes,
-	       st.replies, st.closed_by_peer, st.dangling, st.connect_fail, st.send_stalls,
-	       SEND_TIMEOUT_S);
-	printf("# kinds: random %lu, absurd-length %lu, truncated %lu, unknown-cmd %lu, "
-	       "macro-flood %lu, out-of-order %lu, bogus-negotiation %lu, structured %lu\n",
-	       st.kinds[0], st.kinds[1], st.kinds[2], st.kinds[3], st.kinds[4], st.kinds[5],
-	       st.kinds[6], st.kinds[7]);
-	printf("# %lu checked sessions, %lu recipient checks, %d failures\n", st.check_sessions,
-	       st.checks, failures);
+	       st.fuzz_conns, now_s() - start, st.fuzz_conns / (now_s() - start),
+	       st.bytes, st.replies, st.closed_by_peer, st.dangling, st.connect_fail,
+	       st.send_stalls, SEND_TIMEOUT_S);
+	printf(
+	    "# kinds: random %lu, absurd-length %lu, truncated %lu, unknown-cmd %lu, "
+	    "macro-flood %lu, out-of-order %lu, bogus-negotiation %lu, structured %lu\n",
+	    st.kinds[0], st.kinds[1], st.kinds[2], st.kinds[3], st.kinds[4], st.kinds[5],
+	    st.kinds[6], st.kinds[7]);
+	printf("# %lu checked sessions, %lu recipient checks, %d failures\n",
+	       st.check_sessions, st.checks, failures);
 	return failures ? 1 : 0;
 }

@@ -32,7 +32,8 @@
 			abort();                                                         \
 	} while (0)
 
-static bool oracle_in_list(const char *dom, char *const *locals, size_t n, bool subdomains)
+static bool oracle_in_list(const char *dom, char *const *locals, size_t n,
+                           bool subdomains)
 {
 	size_t dlen = strlen(dom);
 
@@ -41,8 +42,9 @@ static bool oracle_in_list(const char *dom, char *const *locals, size_t n, bool 
 
 		if (strcmp(dom, locals[i]) == 0)
 			return true;
-		if (subdomains && dom[0] != '[' && locals[i][0] != '[' && dlen > llen + 1 &&
-		    dom[dlen - llen - 1] == '.' && strcmp(dom + dlen - llen, locals[i]) == 0)
+		if (subdomains && dom[0] != '[' && locals[i][0] != '[' &&
+		    dlen > llen + 1 && dom[dlen - llen - 1] == '.' &&
+		    strcmp(dom + dlen - llen, locals[i]) == 0)
 			return true;
 	}
 	return false;
@@ -64,7 +66,8 @@ static bool oracle_literal(const char *dom, char *buf, size_t size)
 		snprintf(buf, size, "[%s]", text);
 		return true;
 	}
-	if (strncasecmp(inner, "IPv6:", 5) == 0 && inet_pton(AF_INET6, inner + 5, bytes) == 1) {
+	if (strncasecmp(inner, "IPv6:", 5) == 0 &&
+	    inet_pton(AF_INET6, inner + 5, bytes) == 1) {
 		inet_ntop(AF_INET6, bytes, text, sizeof text);
 		snprintf(buf, size, "[ipv6:%s]", text);
 		return true;
@@ -74,7 +77,7 @@ static bool oracle_literal(const char *dom, char *buf, size_t size)
 
 /* Is DOMAIN (as written after the '@') one of LOCALS? */
 static bool oracle_domain_local(const char *domain, char *const *locals, size_t n,
-				bool subdomains)
+                                bool subdomains)
 {
 	char *d = strdup(domain), lit[160];
 	size_t len;
@@ -87,7 +90,8 @@ static bool oracle_domain_local(const char *domain, char *const *locals, size_t 
 	if (len == 0)
 		goto out;
 	if (d[0] == '[') {
-		local = oracle_literal(d, lit, sizeof lit) && oracle_in_list(lit, locals, n, false);
+		local = oracle_literal(d, lit, sizeof lit) &&
+		        oracle_in_list(lit, locals, n, false);
 		goto out;
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -101,7 +105,7 @@ static bool oracle_domain_local(const char *domain, char *const *locals, size_t 
 	} else {
 		/* Either UTS #46 reading of a U-label names the same domain. */
 		static const int flags[] = {IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL,
-					    IDN2_NFC_INPUT | IDN2_TRANSITIONAL};
+		                            IDN2_NFC_INPUT | IDN2_TRANSITIONAL};
 
 		for (size_t f = 0; f < 2 && !local; f++) {
 			char *alabel = NULL;
@@ -118,7 +122,7 @@ out:
 
 /* Is the raw recipient RAW local, by the rules at the top of this file? */
 static bool oracle_rcpt_local(const char *raw, char *const *locals, size_t n,
-			      bool subdomains)
+                              bool subdomains)
 {
 	size_t len = strlen(raw);
 	char *s, *at;

@@ -45,11 +45,32 @@ static struct {
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const probe[] = {
-	"j", "_", "v", "i", "{daemon_name}", "{daemon_addr}", "{if_name}", "{if_addr}",
-	"{client_addr}", "{tls_version}", "{cipher}", "{cipher_bits}", "{cert_subject}",
-	"{cert_issuer}", "{auth_type}", "{auth_authen}", "{auth_author}", "{auth_ssf}",
-	"{mail_addr}", "{mail_host}", "{mail_mailer}", "{rcpt_addr}", "{rcpt_host}",
-	"{rcpt_mailer}", "{msg_id}", NULL,
+    "j",
+    "_",
+    "v",
+    "i",
+    "{daemon_name}",
+    "{daemon_addr}",
+    "{if_name}",
+    "{if_addr}",
+    "{client_addr}",
+    "{tls_version}",
+    "{cipher}",
+    "{cipher_bits}",
+    "{cert_subject}",
+    "{cert_issuer}",
+    "{auth_type}",
+    "{auth_authen}",
+    "{auth_author}",
+    "{auth_ssf}",
+    "{mail_addr}",
+    "{mail_host}",
+    "{mail_mailer}",
+    "{rcpt_addr}",
+    "{rcpt_host}",
+    "{rcpt_mailer}",
+    "{msg_id}",
+    NULL,
 };
 
 /* Append S to LINE with control bytes as \xHH (tests grep for them). */
@@ -101,8 +122,8 @@ static sfsistat verdict(unsigned long nr_flag, sfsistat r)
 }
 
 static sfsistat ef_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-			     unsigned long f2, unsigned long f3, unsigned long *pf0,
-			     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+                             unsigned long f2, unsigned long f3, unsigned long *pf0,
+                             unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	char buf[128];
 	const char *args[2] = {buf, NULL};
@@ -225,13 +246,14 @@ static int stage_by_name(const char *name, size_t len)
 		const char *name;
 		int stage;
 	} stages[] = {
-		{"connect", SMFIM_CONNECT}, {"helo", SMFIM_HELO}, {"mail", SMFIM_ENVFROM},
-		{"rcpt", SMFIM_ENVRCPT},    {"data", SMFIM_DATA}, {"eoh", SMFIM_EOH},
-		{"eom", SMFIM_EOM},
+	    {"connect", SMFIM_CONNECT}, {"helo", SMFIM_HELO}, {"mail", SMFIM_ENVFROM},
+	    {"rcpt", SMFIM_ENVRCPT},    {"data", SMFIM_DATA}, {"eoh", SMFIM_EOH},
+	    {"eom", SMFIM_EOM},
 	};
 
 	for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++)
-		if (strlen(stages[i].name) == len && strncmp(stages[i].name, name, len) == 0)
+		if (strlen(stages[i].name) == len &&
+		    strncmp(stages[i].name, name, len) == 0)
 			return stages[i].stage;
 	return -1;
 }
@@ -257,21 +279,21 @@ static void add_symlist(const char *arg)
 int main(int argc, char **argv)
 {
 	struct smfiDesc desc = {
-		.xxfi_name = "echofilter",
-		.xxfi_version = SMFI_VERSION,
-		.xxfi_flags = SMFIF_ADDHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST,
-		.xxfi_connect = ef_connect,
-		.xxfi_helo = ef_helo,
-		.xxfi_envfrom = ef_envfrom,
-		.xxfi_envrcpt = ef_envrcpt,
-		.xxfi_header = ef_header,
-		.xxfi_eoh = ef_eoh,
-		.xxfi_body = ef_body,
-		.xxfi_eom = ef_eom,
-		.xxfi_abort = ef_abort,
-		.xxfi_close = ef_close,
-		.xxfi_data = ef_data,
-		.xxfi_negotiate = ef_negotiate,
+	    .xxfi_name = "echofilter",
+	    .xxfi_version = SMFI_VERSION,
+	    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST,
+	    .xxfi_connect = ef_connect,
+	    .xxfi_helo = ef_helo,
+	    .xxfi_envfrom = ef_envfrom,
+	    .xxfi_envrcpt = ef_envrcpt,
+	    .xxfi_header = ef_header,
+	    .xxfi_eoh = ef_eoh,
+	    .xxfi_body = ef_body,
+	    .xxfi_eom = ef_eom,
+	    .xxfi_abort = ef_abort,
+	    .xxfi_close = ef_close,
+	    .xxfi_data = ef_data,
+	    .xxfi_negotiate = ef_negotiate,
 	};
 	const char *sock = NULL, *logfile = getenv("ECHOFILTER_LOG");
 	int c, user_sym = 0;
@@ -297,12 +319,14 @@ int main(int argc, char **argv)
 			user_sym = 1;
 			break;
 		default:
-			fprintf(stderr, "usage: echofilter -p SOCKET -l LOG [-D] [-P HEX] [-S STAGE=LIST]\n");
+			fprintf(stderr, "usage: echofilter -p SOCKET -l LOG [-D] [-P "
+			                "HEX] [-S STAGE=LIST]\n");
 			return 2;
 		}
 	}
 	if (sock == NULL || logfile == NULL) {
-		fprintf(stderr, "echofilter: -p SOCKET and -l LOG (or ECHOFILTER_LOG) needed\n");
+		fprintf(stderr,
+		        "echofilter: -p SOCKET and -l LOG (or ECHOFILTER_LOG) needed\n");
 		return 2;
 	}
 	if (!user_sym)
@@ -312,8 +336,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	(void)unlink(sock);
-	if (smfi_setconn((char *)sock) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
-	    smfi_opensocket(1) != MI_SUCCESS) {
+	if (smfi_setconn((char *)sock) != MI_SUCCESS ||
+	    smfi_register(desc) != MI_SUCCESS || smfi_opensocket(1) != MI_SUCCESS) {
 		fprintf(stderr, "echofilter: cannot set up %s\n", sock);
 		return 2;
 	}

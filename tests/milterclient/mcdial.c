@@ -25,13 +25,13 @@
 #include "tests/milterclient/mcint.h"
 
 _Static_assert(MC_PROTO_POSTFIX ==
-		       (SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT |
-			SMFIP_NOBODY | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOUNKNOWN |
-			SMFIP_NODATA | SMFIP_SKIP | SMFIP_RCPT_REJ | SMFIP_NR_CONN |
-			SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA |
-			SMFIP_NR_UNKN | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY |
-			SMFIP_HDR_LEADSPC),
-	       "MC_PROTO_POSTFIX is Postfix's v6 mask");
+                   (SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT |
+                    SMFIP_NOBODY | SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOUNKNOWN |
+                    SMFIP_NODATA | SMFIP_SKIP | SMFIP_RCPT_REJ | SMFIP_NR_CONN |
+                    SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA |
+                    SMFIP_NR_UNKN | SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY |
+                    SMFIP_HDR_LEADSPC),
+               "MC_PROTO_POSTFIX is Postfix's v6 mask");
 
 /* Finish a non-blocking connect on FD within TIMEOUT_MS; 0 or an errno. */
 static int finish_connect(int fd, int timeout_ms)
@@ -54,7 +54,8 @@ static int finish_connect(int fd, int timeout_ms)
 }
 
 /* Connect a new socket to ADDR; the socket is blocking again afterwards. */
-static int dial(const struct sockaddr *addr, socklen_t addrlen, int timeout_ms, int *err_r)
+static int dial(const struct sockaddr *addr, socklen_t addrlen, int timeout_ms,
+                int *err_r)
 {
 	int fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int err = 0;
@@ -89,15 +90,17 @@ static int dial_unix(struct mclient *mc, const char *spec, const char *path)
 	if (*path == '\0' || strlen(path) >= sizeof(sun.sun_path))
 		return mc_fail(mc, MC_ERR_CONNECT, "%s: bad socket path", spec);
 	memcpy(sun.sun_path, path, strlen(path));
-	mc->fd = dial((struct sockaddr *)&sun, sizeof(sun), mc->opts.connect_timeout_ms, &err);
+	mc->fd =
+	    dial((struct sockaddr *)&sun, sizeof(sun), mc->opts.connect_timeout_ms, &err);
 	if (mc->fd < 0)
 		return mc_fail(mc, err == ETIMEDOUT ? MC_ERR_TIMEOUT : MC_ERR_CONNECT,
-			       "connect to %s: %s", spec, strerror(err));
+		               "connect to %s: %s", spec, strerror(err));
 	return 0;
 }
 
 /* PORTHOST is "PORT@HOST" (Sendmail) with an optional [ ] around HOST. */
-static int dial_inet(struct mclient *mc, const char *spec, const char *porthost, int family)
+static int dial_inet(struct mclient *mc, const char *spec, const char *porthost,
+                     int family)
 {
 	struct addrinfo hints, *res = NULL;
 	char *port = xstrdup(porthost);
@@ -125,11 +128,12 @@ static int dial_inet(struct mclient *mc, const char *spec, const char *porthost,
 	if (gai != 0)
 		return mc_fail(mc, MC_ERR_CONNECT, "%s: %s", spec, gai_strerror(gai));
 	for (struct addrinfo *ai = res; ai != NULL && mc->fd < 0; ai = ai->ai_next)
-		mc->fd = dial(ai->ai_addr, ai->ai_addrlen, mc->opts.connect_timeout_ms, &err);
+		mc->fd =
+		    dial(ai->ai_addr, ai->ai_addrlen, mc->opts.connect_timeout_ms, &err);
 	freeaddrinfo(res);
 	if (mc->fd < 0)
 		return mc_fail(mc, err == ETIMEDOUT ? MC_ERR_TIMEOUT : MC_ERR_CONNECT,
-			       "connect to %s: %s", spec, strerror(err));
+		               "connect to %s: %s", spec, strerror(err));
 	return 0;
 }
 
@@ -156,12 +160,13 @@ static int read_symlists(struct mclient *mc, size_t pos)
 		const char *list;
 
 		if (mc->inlen - pos < MILTER_LEN_BYTES)
-			return mc_fail(mc, MC_ERR_PROTOCOL, "truncated macro list in negotiation");
+			return mc_fail(mc, MC_ERR_PROTOCOL,
+			               "truncated macro list in negotiation");
 		stage = mc_get_u32(mc->in + pos);
 		pos += MILTER_LEN_BYTES;
 		if ((list = mc_take_string(mc, &pos)) == NULL)
 			return mc_fail(mc, MC_ERR_PROTOCOL,
-				       "unterminated macro list in negotiation");
+			               "unterminated macro list in negotiation");
 		/* Postfix ignores unknown stages; so do we. */
 		if (stage >= MC_NSTAGES)
 			continue;
@@ -188,20 +193,23 @@ static int negotiate(struct mclient *mc)
 	if (mc_recv(mc, &cmd, mc->opts.connect_timeout_ms) < 0)
 		return -1;
 	if (cmd != SMFIC_OPTNEG)
-		return mc_fail(mc, MC_ERR_PROTOCOL, "negotiation: filter replied '%c'", cmd);
+		return mc_fail(mc, MC_ERR_PROTOCOL, "negotiation: filter replied '%c'",
+		               cmd);
 	if (mc->inlen < MILTER_OPTLEN)
-		return mc_fail(mc, MC_ERR_PROTOCOL, "negotiation: reply too short (%zu bytes)",
-			       mc->inlen);
+		return mc_fail(mc, MC_ERR_PROTOCOL,
+		               "negotiation: reply too short (%zu bytes)", mc->inlen);
 	mc->neg.version = mc_get_u32(mc->in);
 	mc->neg.actions = mc_get_u32(mc->in + 4);
 	mc->neg.protocol = mc_get_u32(mc->in + 8);
 	if (mc->neg.version < 2 || mc->neg.version > mc->opts.version)
-		return mc_fail(mc, MC_ERR_PROTOCOL, "negotiation: filter wants version %lu",
-			       (unsigned long)mc->neg.version);
+		return mc_fail(mc, MC_ERR_PROTOCOL,
+		               "negotiation: filter wants version %lu",
+		               (unsigned long)mc->neg.version);
 	if ((mc->neg.actions & ~mc->opts.actions) != 0)
 		return mc_fail(mc, MC_ERR_PROTOCOL,
-			       "negotiation: filter wants actions 0x%lx, offered 0x%lx",
-			       (unsigned long)mc->neg.actions, (unsigned long)mc->opts.actions);
+		               "negotiation: filter wants actions 0x%lx, offered 0x%lx",
+		               (unsigned long)mc->neg.actions,
+		               (unsigned long)mc->opts.actions);
 	if (read_symlists(mc, MILTER_OPTLEN) < 0)
 		return -1;
 	mc->have_neg = true;

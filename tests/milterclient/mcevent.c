@@ -33,20 +33,26 @@ struct mc_event {
 	uint32_t nr_flag; /* SMFIP_NR_*: the filter will not reply */
 };
 
-static const struct mc_event ev_connect = {SMFIC_CONNECT, MC_STAGE_CONNECT, SMFIP_NOCONNECT,
-					   SMFIP_NR_CONN};
-static const struct mc_event ev_helo = {SMFIC_HELO, MC_STAGE_HELO, SMFIP_NOHELO, SMFIP_NR_HELO};
-static const struct mc_event ev_mail = {SMFIC_MAIL, MC_STAGE_MAIL, SMFIP_NOMAIL, SMFIP_NR_MAIL};
-static const struct mc_event ev_rcpt = {SMFIC_RCPT, MC_STAGE_RCPT, SMFIP_NORCPT, SMFIP_NR_RCPT};
-static const struct mc_event ev_data = {SMFIC_DATA, MC_STAGE_DATA, SMFIP_NODATA, SMFIP_NR_DATA};
+static const struct mc_event ev_connect = {SMFIC_CONNECT, MC_STAGE_CONNECT,
+                                           SMFIP_NOCONNECT, SMFIP_NR_CONN};
+static const struct mc_event ev_helo = {SMFIC_HELO, MC_STAGE_HELO, SMFIP_NOHELO,
+                                        SMFIP_NR_HELO};
+static const struct mc_event ev_mail = {SMFIC_MAIL, MC_STAGE_MAIL, SMFIP_NOMAIL,
+                                        SMFIP_NR_MAIL};
+static const struct mc_event ev_rcpt = {SMFIC_RCPT, MC_STAGE_RCPT, SMFIP_NORCPT,
+                                        SMFIP_NR_RCPT};
+static const struct mc_event ev_data = {SMFIC_DATA, MC_STAGE_DATA, SMFIP_NODATA,
+                                        SMFIP_NR_DATA};
 static const struct mc_event ev_unknown = {SMFIC_UNKNOWN, NO_STAGE, SMFIP_NOUNKNOWN,
-					   SMFIP_NR_UNKN};
-static const struct mc_event ev_eoh = {SMFIC_EOH, MC_STAGE_EOH, SMFIP_NOEOH, SMFIP_NR_EOH};
+                                           SMFIP_NR_UNKN};
+static const struct mc_event ev_eoh = {SMFIC_EOH, MC_STAGE_EOH, SMFIP_NOEOH,
+                                       SMFIP_NR_EOH};
 static const struct mc_event ev_eom = {SMFIC_BODYEOB, MC_STAGE_EOM, 0, 0};
 /* Postfix sends the eoh macros with each header, the eom ones with body. */
 static const struct mc_event ev_header = {SMFIC_HEADER, MC_STAGE_EOH, SMFIP_NOHDRS,
-					  SMFIP_NR_HDR};
-static const struct mc_event ev_body = {SMFIC_BODY, MC_STAGE_EOM, SMFIP_NOBODY, SMFIP_NR_BODY};
+                                          SMFIP_NR_HDR};
+static const struct mc_event ev_body = {SMFIC_BODY, MC_STAGE_EOM, SMFIP_NOBODY,
+                                        SMFIP_NR_BODY};
 
 /* The SMFIF_* permission a modification request needs, or 0 if none is one. */
 static uint32_t action_flag(char type)
@@ -81,7 +87,8 @@ static int take_action(struct mclient *mc, char type, struct mclient_result *res
 	size_t pos = 0;
 	const char *s1 = NULL, *s2 = NULL;
 
-	res->actions = xrealloc(res->actions, (res->nactions + 1) * sizeof(*res->actions));
+	res->actions =
+	    xrealloc(res->actions, (res->nactions + 1) * sizeof(*res->actions));
 	a = &res->actions[res->nactions];
 	memset(a, 0, sizeof(*a));
 	a->type = type;
@@ -99,16 +106,19 @@ static int take_action(struct mclient *mc, char type, struct mclient_result *res
 		pos = 4;
 	}
 	if ((s1 = mc_take_string(mc, &pos)) == NULL)
-		return mc_fail(mc, MC_ERR_PROTOCOL, "'%c' with a malformed argument", type);
+		return mc_fail(mc, MC_ERR_PROTOCOL, "'%c' with a malformed argument",
+		               type);
 	/* Header edits carry a value; CHGFROM / ADDRCPT_PAR optional arguments. */
 	if (pos < mc->inlen && (s2 = mc_take_string(mc, &pos)) == NULL)
-		return mc_fail(mc, MC_ERR_PROTOCOL, "'%c' with a malformed argument", type);
-	if ((type == SMFIR_ADDHEADER || type == SMFIR_CHGHEADER || type == SMFIR_INSHEADER) &&
+		return mc_fail(mc, MC_ERR_PROTOCOL, "'%c' with a malformed argument",
+		               type);
+	if ((type == SMFIR_ADDHEADER || type == SMFIR_CHGHEADER ||
+	     type == SMFIR_INSHEADER) &&
 	    s2 == NULL)
 		return mc_fail(mc, MC_ERR_PROTOCOL, "'%c' without a header value", type);
 	if (pos != mc->inlen)
-		return mc_fail(mc, MC_ERR_PROTOCOL, "'%c' followed by %zu stray bytes", type,
-			       mc->inlen - pos);
+		return mc_fail(mc, MC_ERR_PROTOCOL, "'%c' followed by %zu stray bytes",
+		               type, mc->inlen - pos);
 	a->arg1 = xstrdup(s1);
 	a->arg2 = s2 ? xstrdup(s2) : NULL;
 	res->nactions++;
@@ -129,7 +139,8 @@ static int take_replycode(struct mclient *mc, struct mclient_result *res)
 	    strlen(mc->in) != mc->inlen - 1)
 		return mc_fail(mc, MC_ERR_PROTOCOL, "malformed SMFIR_REPLYCODE packet");
 	if (!reply_code_ok(mc->in))
-		return mc_fail(mc, MC_ERR_PROTOCOL, "malformed reply code \"%.100s\"", mc->in);
+		return mc_fail(mc, MC_ERR_PROTOCOL, "malformed reply code \"%.100s\"",
+		               mc->in);
 	res->kind = MC_REPLYCODE;
 	memcpy(res->code, mc->in, 3);
 	res->code[3] = '\0';
@@ -194,21 +205,23 @@ static int read_reply(struct mclient *mc, char event, struct mclient_result *res
 		if (cmd == SMFIR_REPLYCODE)
 			return take_replycode(mc, res);
 		if ((flag = action_flag(cmd)) == 0)
-			return mc_fail(mc, MC_ERR_PROTOCOL, "unknown reply '%c' to '%c'", cmd,
-				       event);
+			return mc_fail(mc, MC_ERR_PROTOCOL, "unknown reply '%c' to '%c'",
+			               cmd, event);
 		/* Postfix takes a quarantine request at any stage. */
 		if (event != SMFIC_BODYEOB && cmd != SMFIR_QUARANTINE)
-			return mc_fail(mc, MC_ERR_PROTOCOL,
-				       "modification '%c' outside end of message (after '%c')",
-				       cmd, event);
+			return mc_fail(
+			    mc, MC_ERR_PROTOCOL,
+			    "modification '%c' outside end of message (after '%c')", cmd,
+			    event);
 		if ((mc->neg.actions & flag) == 0)
 			return mc_fail(mc, MC_ERR_PROTOCOL,
-				       "modification '%c' without negotiating 0x%lx", cmd,
-				       (unsigned long)flag);
+			               "modification '%c' without negotiating 0x%lx", cmd,
+			               (unsigned long)flag);
 		if (take_action(mc, cmd, res) < 0)
 			return -1;
 	}
-	return mc_fail(mc, MC_ERR_PROTOCOL, "reply to '%c' is malformed or never ends", event);
+	return mc_fail(mc, MC_ERR_PROTOCOL, "reply to '%c' is malformed or never ends",
+	               event);
 }
 
 /* Send the macros of STAGE with command character CMD, if any have values. */
@@ -231,8 +244,8 @@ static int send_macros(struct mclient *mc, int stage, char cmd)
 	return ret;
 }
 
-static int event(struct mclient *mc, const struct mc_event *ev, const char *data, size_t len,
-		 struct mclient_result *res)
+static int event(struct mclient *mc, const struct mc_event *ev, const char *data,
+                 size_t len, struct mclient_result *res)
 {
 	int stage = ev->stage;
 
@@ -277,8 +290,8 @@ static int bare_command(struct mclient *mc, char cmd, struct mclient_result *res
 }
 
 /* Concatenate ARGV as NUL-terminated strings; argv[0] is required. */
-static int argv_event(struct mclient *mc, const struct mc_event *ev, const char *const *argv,
-		      struct mclient_result *res)
+static int argv_event(struct mclient *mc, const struct mc_event *ev,
+                      const char *const *argv, struct mclient_result *res)
 {
 	struct strbuf sb;
 	int ret;
@@ -296,7 +309,7 @@ static int argv_event(struct mclient *mc, const struct mc_event *ev, const char 
 }
 
 int mclient_connect(struct mclient *mc, const char *hostname, char family, uint16_t port,
-		    const char *addr, struct mclient_result *res)
+                    const char *addr, struct mclient_result *res)
 {
 	struct strbuf sb;
 	int ret;
@@ -342,7 +355,7 @@ int mclient_unknown(struct mclient *mc, const char *line, struct mclient_result 
 }
 
 int mclient_header(struct mclient *mc, const char *name, const char *value,
-		   struct mclient_result *res)
+                   struct mclient_result *res)
 {
 	struct strbuf sb;
 	int ret;
@@ -360,11 +373,13 @@ int mclient_eoh(struct mclient *mc, struct mclient_result *res)
 	return event(mc, &ev_eoh, NULL, 0, res);
 }
 
-int mclient_body(struct mclient *mc, const char *buf, size_t len, struct mclient_result *res)
+int mclient_body(struct mclient *mc, const char *buf, size_t len,
+                 struct mclient_result *res)
 {
 	size_t off = 0;
 
-	/* libmilter refuses chunks over MILTER_CHUNK_SIZE; an empty body is one empty chunk. */
+	/* libmilter refuses chunks over MILTER_CHUNK_SIZE; an empty body is one empty
+	 * chunk. */
 	do {
 		size_t n = len - off > MILTER_CHUNK_SIZE ? MILTER_CHUNK_SIZE : len - off;
 

@@ -37,7 +37,7 @@ struct mclient {
 
 /* Record an error, close the connection, return -1. */
 int mc_fail(struct mclient *mc, enum mclient_errcode code, const char *fmt, ...)
-	RM_PRINTF(3, 4);
+    RM_PRINTF(3, 4);
 /* Send one packet: command CMD and LEN bytes of DATA. 0 or -1. */
 int mc_send(struct mclient *mc, char cmd, const char *data, size_t len);
 /* Read one packet within TIMEOUT_MS: command to *CMD_R, data to mc->in. */

@@ -53,12 +53,12 @@ void mclient_result_clear(struct mclient_result *r)
 const char *mclient_kind_name(enum mclient_kind kind)
 {
 	static const char *const names[] = {
-		[MC_CONTINUE] = "continue", [MC_ACCEPT] = "accept",
-		[MC_REJECT] = "reject",     [MC_TEMPFAIL] = "tempfail",
-		[MC_DISCARD] = "discard",   [MC_REPLYCODE] = "reply",
-		[MC_SHUTDOWN] = "shutdown", [MC_CONNFAIL] = "connfail",
-		[MC_SKIP] = "skip",         [MC_SKIPPED] = "skipped",
-		[MC_NOREPLY] = "noreply",   [MC_SENT] = "sent",
+	    [MC_CONTINUE] = "continue", [MC_ACCEPT] = "accept",
+	    [MC_REJECT] = "reject",     [MC_TEMPFAIL] = "tempfail",
+	    [MC_DISCARD] = "discard",   [MC_REPLYCODE] = "reply",
+	    [MC_SHUTDOWN] = "shutdown", [MC_CONNFAIL] = "connfail",
+	    [MC_SKIP] = "skip",         [MC_SKIPPED] = "skipped",
+	    [MC_NOREPLY] = "noreply",   [MC_SENT] = "sent",
 	};
 
 	if ((size_t)kind >= sizeof(names) / sizeof(names[0]) || names[kind] == NULL)
@@ -231,8 +231,8 @@ static int mc_write_all(struct mclient *mc, const char *buf, size_t len)
 				continue;
 			if (errno == EPIPE || errno == ECONNRESET)
 				return mc_fail(mc, MC_ERR_CLOSED,
-					       "filter closed the connection (write: %s)",
-					       strerror(errno));
+				               "filter closed the connection (write: %s)",
+				               strerror(errno));
 			return mc_fail(mc, MC_ERR_IO, "write: %s", strerror(errno));
 		}
 		buf += n;
@@ -255,7 +255,8 @@ static int mc_read_all(struct mclient *mc, char *buf, size_t len, long long dead
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			if (errno == ECONNRESET)
-				return mc_fail(mc, MC_ERR_CLOSED, "filter reset the connection");
+				return mc_fail(mc, MC_ERR_CLOSED,
+				               "filter reset the connection");
 			return mc_fail(mc, MC_ERR_IO, "read: %s", strerror(errno));
 		}
 		buf += n;
@@ -308,8 +309,8 @@ int mc_recv(struct mclient *mc, char *cmd_r, int timeout_ms)
 		return mc_fail(mc, MC_ERR_PROTOCOL, "filter sent a zero-length packet");
 	if (len > mc->opts.max_packet)
 		return mc_fail(mc, MC_ERR_PROTOCOL,
-			       "filter sent an absurd packet length %lu (limit %zu)",
-			       (unsigned long)len, mc->opts.max_packet);
+		               "filter sent an absurd packet length %lu (limit %zu)",
+		               (unsigned long)len, mc->opts.max_packet);
 	*cmd_r = hdr[MILTER_LEN_BYTES];
 	mc->inlen = len - 1;
 	if (mc->inlen + 1 > mc->incap) {
@@ -336,4 +337,3 @@ const char *mc_take_string(const struct mclient *mc, size_t *pos)
 	*pos += (size_t)(nul - s) + 1;
 	return s;
 }
-

@@ -57,18 +57,18 @@ enum mclient_kind {
 
 /* A modification request received before the final reply at end of message. */
 struct mclient_action {
-	char type;       /* SMFIR_ADDHEADER, SMFIR_CHGHEADER, SMFIR_QUARANTINE... */
-	uint32_t index;  /* header index for SMFIR_CHGHEADER / SMFIR_INSHEADER */
-	char *arg1;      /* header name, recipient, sender, reason; or NULL */
-	char *arg2;      /* header value, ESMTP arguments; or NULL */
-	char *data;      /* SMFIR_REPLBODY chunk (may hold NULs); or NULL */
+	char type;      /* SMFIR_ADDHEADER, SMFIR_CHGHEADER, SMFIR_QUARANTINE... */
+	uint32_t index; /* header index for SMFIR_CHGHEADER / SMFIR_INSHEADER */
+	char *arg1;     /* header name, recipient, sender, reason; or NULL */
+	char *arg2;     /* header value, ESMTP arguments; or NULL */
+	char *data;     /* SMFIR_REPLBODY chunk (may hold NULs); or NULL */
 	size_t datalen;
 };
 
 struct mclient_result {
 	enum mclient_kind kind;
-	char code[4];  /* "550" for MC_REPLYCODE, else "" */
-	char *text;    /* whole reply "550 5.7.1 text" for MC_REPLYCODE, else NULL */
+	char code[4]; /* "550" for MC_REPLYCODE, else "" */
+	char *text;   /* whole reply "550 5.7.1 text" for MC_REPLYCODE, else NULL */
 	struct mclient_action *actions; /* modifications, in order received */
 	size_t nactions;
 };
@@ -158,18 +158,19 @@ void mclient_macro_list(struct mclient *mc, enum mclient_stage stage, const char
  * FAMILY is '4', '6', 'L' or 'U' (then PORT and ADDR are not sent).
  * ARGV for mail/rcpt: the address ("<a@b>") then ESMTP arguments, NULL ended.
  */
-int mclient_connect(struct mclient *mc, const char *hostname, char family,
-		    uint16_t port, const char *addr, struct mclient_result *res);
+int mclient_connect(struct mclient *mc, const char *hostname, char family, uint16_t port,
+                    const char *addr, struct mclient_result *res);
 int mclient_helo(struct mclient *mc, const char *name, struct mclient_result *res);
 int mclient_mail(struct mclient *mc, const char *const *argv, struct mclient_result *res);
 int mclient_rcpt(struct mclient *mc, const char *const *argv, struct mclient_result *res);
 int mclient_data(struct mclient *mc, struct mclient_result *res);
 int mclient_unknown(struct mclient *mc, const char *line, struct mclient_result *res);
 int mclient_header(struct mclient *mc, const char *name, const char *value,
-		   struct mclient_result *res);
+                   struct mclient_result *res);
 int mclient_eoh(struct mclient *mc, struct mclient_result *res);
 /* Body bytes, split into protocol-sized chunks; stops at a non-continue. */
-int mclient_body(struct mclient *mc, const char *buf, size_t len, struct mclient_result *res);
+int mclient_body(struct mclient *mc, const char *buf, size_t len,
+                 struct mclient_result *res);
 /* End of message: collects modification actions, then the final reply. */
 int mclient_eom(struct mclient *mc, struct mclient_result *res);
 /* Abort the current message (no reply). */

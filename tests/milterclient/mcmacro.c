@@ -31,54 +31,51 @@ struct preset {
  * services commonly override it (-o milter_macro_daemon_name=ORIGINATING).
  */
 static const struct preset_value postfix_values[] = {
-	{"j", "mx.example.test"},
-	{"daemon_name", "mx.example.test"},
-	{"daemon_addr", "127.0.0.1"},
-	{"v", "Postfix 3.7.11"},
-	{NULL, NULL},
+    {"j", "mx.example.test"},
+    {"daemon_name", "mx.example.test"},
+    {"daemon_addr", "127.0.0.1"},
+    {"v", "Postfix 3.7.11"},
+    {NULL, NULL},
 };
 
 static const struct preset_value sendmail_values[] = {
-	{"j", "mx.example.test"},
-	{"daemon_name", "MTA"},
-	{"if_name", "localhost"},
-	{"if_addr", "127.0.0.1"},
-	{NULL, NULL},
+    {"j", "mx.example.test"}, {"daemon_name", "MTA"}, {"if_name", "localhost"},
+    {"if_addr", "127.0.0.1"}, {NULL, NULL},
 };
 
 static const struct preset presets[] = {
-	[MC_PRESET_NONE] = {{NULL}, false, NULL},
-	[MC_PRESET_POSTFIX] =
-		{
-			{
-				[MC_STAGE_CONNECT] = "j {daemon_name} {daemon_addr} v _",
-				[MC_STAGE_HELO] = "{tls_version} {cipher} {cipher_bits} "
-						  "{cert_subject} {cert_issuer}",
-				[MC_STAGE_MAIL] = "i {auth_type} {auth_authen} {auth_author} "
-						  "{mail_addr} {mail_host} {mail_mailer}",
-				[MC_STAGE_RCPT] = "i {rcpt_addr} {rcpt_host} {rcpt_mailer}",
-				[MC_STAGE_DATA] = "i",
-				[MC_STAGE_EOM] = "i",
-				[MC_STAGE_EOH] = "i",
-			},
-			true,
-			postfix_values,
-		},
-	[MC_PRESET_SENDMAIL] =
-		{
-			{
-				[MC_STAGE_CONNECT] = "j _ {daemon_name} {if_name} {if_addr}",
-				[MC_STAGE_HELO] = "{tls_version} {cipher} {cipher_bits} "
-						  "{cert_subject} {cert_issuer}",
-				[MC_STAGE_MAIL] = "i {auth_type} {auth_authen} {auth_ssf} "
-						  "{auth_author} {mail_mailer} {mail_host} "
-						  "{mail_addr}",
-				[MC_STAGE_RCPT] = "{rcpt_mailer} {rcpt_host} {rcpt_addr}",
-				[MC_STAGE_EOM] = "{msg_id}",
-			},
-			false,
-			sendmail_values,
-		},
+    [MC_PRESET_NONE] = {{NULL}, false, NULL},
+    [MC_PRESET_POSTFIX] =
+        {
+            {
+                [MC_STAGE_CONNECT] = "j {daemon_name} {daemon_addr} v _",
+                [MC_STAGE_HELO] = "{tls_version} {cipher} {cipher_bits} "
+                                  "{cert_subject} {cert_issuer}",
+                [MC_STAGE_MAIL] = "i {auth_type} {auth_authen} {auth_author} "
+                                  "{mail_addr} {mail_host} {mail_mailer}",
+                [MC_STAGE_RCPT] = "i {rcpt_addr} {rcpt_host} {rcpt_mailer}",
+                [MC_STAGE_DATA] = "i",
+                [MC_STAGE_EOM] = "i",
+                [MC_STAGE_EOH] = "i",
+            },
+            true,
+            postfix_values,
+        },
+    [MC_PRESET_SENDMAIL] =
+        {
+            {
+                [MC_STAGE_CONNECT] = "j _ {daemon_name} {if_name} {if_addr}",
+                [MC_STAGE_HELO] = "{tls_version} {cipher} {cipher_bits} "
+                                  "{cert_subject} {cert_issuer}",
+                [MC_STAGE_MAIL] = "i {auth_type} {auth_authen} {auth_ssf} "
+                                  "{auth_author} {mail_mailer} {mail_host} "
+                                  "{mail_addr}",
+                [MC_STAGE_RCPT] = "{rcpt_mailer} {rcpt_host} {rcpt_addr}",
+                [MC_STAGE_EOM] = "{msg_id}",
+            },
+            false,
+            sendmail_values,
+        },
 };
 
 /* NAME without one pair of surrounding braces, as a new string. */

@@ -60,11 +60,12 @@ struct cli {
 	struct strbuf last; /* last output line, for expect */
 	char **user_set;    /* macro names the script set itself */
 	size_t nuser_set;
-	bool leadspc; /* header values keep their leading space */
+	bool leadspc;    /* header values keep their leading space */
 	bool in_session; /* a connect was sent; another needs reset or close first */
 };
 
-static void die(struct cli *cli, const char *fmt, ...) RM_PRINTF(2, 3) __attribute__((noreturn));
+static void die(struct cli *cli, const char *fmt, ...) RM_PRINTF(2, 3)
+    __attribute__((noreturn));
 
 static void die(struct cli *cli, const char *fmt, ...)
 {
@@ -233,7 +234,7 @@ static void show_action(struct strbuf *sb, const struct mclient_action *a)
 }
 
 static void show_result(struct cli *cli, int argc, char **argv,
-			const struct mclient_result *res)
+                        const struct mclient_result *res)
 {
 	struct strbuf *sb = &cli->last;
 
@@ -259,15 +260,15 @@ static void show_result(struct cli *cli, int argc, char **argv,
 static void show_negotiation(struct cli *cli)
 {
 	static const char *const stage_names[MC_NSTAGES] = {
-		"connect", "helo", "mail", "rcpt", "data", "eom", "eoh",
+	    "connect", "helo", "mail", "rcpt", "data", "eom", "eoh",
 	};
 	const struct mclient_negotiated *neg = mclient_negotiated(cli->mc);
 	struct strbuf *sb = &cli->last;
 
 	strbuf_reset(sb);
 	strbuf_appendf(sb, "negotiate: version=%lu actions=0x%lx protocol=0x%lx",
-		       (unsigned long)neg->version, (unsigned long)neg->actions,
-		       (unsigned long)neg->protocol);
+	               (unsigned long)neg->version, (unsigned long)neg->actions,
+	               (unsigned long)neg->protocol);
 	for (int s = 0; s < MC_NSTAGES; s++) {
 		if (neg->symlist[s] == NULL)
 			continue;
@@ -311,7 +312,7 @@ static void set_by_user(struct cli *cli, const char *name, const char *value)
 	bare[len] = '\0';
 	if (!user_set(cli, bare)) {
 		cli->user_set = xrealloc(cli->user_set,
-					 (cli->nuser_set + 1) * sizeof(*cli->user_set));
+		                         (cli->nuser_set + 1) * sizeof(*cli->user_set));
 		cli->user_set[cli->nuser_set++] = xstrdup(bare);
 	}
 	mclient_macro_set(cli->mc, bare, value);
@@ -374,7 +375,7 @@ static int cmd_connect(struct cli *cli, int argc, char **argv, struct mclient_re
 	 * that meant a new SMTP connection would test the old one. */
 	if (cli->in_session)
 		die(cli, "connect twice in one session: use reset (after abort or eom) "
-			 "or close first");
+		         "or close first");
 	cli->in_session = true;
 	/* Both MTAs name an unresolved client "[addr]". */
 	if (strcmp(host, "unknown") == 0 && family != SMFIA_UNKNOWN) {
@@ -518,8 +519,8 @@ static int cmd_expect(struct cli *cli, int argc, char **argv, struct mclient_res
 	regfree(&re);
 	if (err != 0) {
 		fflush(stdout);
-		fprintf(stderr, "mtclient: %s:%u: expect /%s/ failed; got: %s\n", cli->script,
-			cli->line, argv[1], cli->last.data);
+		fprintf(stderr, "mtclient: %s:%u: expect /%s/ failed; got: %s\n",
+		        cli->script, cli->line, argv[1], cli->last.data);
 		exit(EXIT_EXPECT);
 	}
 	return QUIET;
@@ -548,27 +549,27 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"connect", 2, 3, false, cmd_connect},
-	{"helo", 1, 1, true, cmd_helo},
-	{"mail", 1, MAX_ARGS, true, cmd_mail},
-	{"rcpt", 1, MAX_ARGS, true, cmd_rcpt},
-	{"data", 0, 0, true, cmd_data},
-	{"unknown", 1, 1, true, cmd_unknown},
-	{"header", 2, 2, true, cmd_header},
-	{"eoh", 0, 0, true, cmd_eoh},
-	{"body", 1, 1, true, cmd_body},
-	{"eom", 0, 0, true, cmd_eom},
-	{"abort", 0, 0, true, cmd_abort},
-	{"quit", 0, 0, true, cmd_quit},
-	{"reset", 0, 0, true, cmd_reset},
-	{"close", 0, 0, false, cmd_close},
-	{"set", 2, 2, false, cmd_set},
-	{"unset", 1, 1, false, cmd_unset},
-	{"auth", 1, 2, false, cmd_auth},
-	{"noauth", 0, 0, false, cmd_noauth},
-	{"expect", 1, 1, false, cmd_expect},
-	{"sleep", 1, 1, false, cmd_sleep},
-	{NULL, 0, 0, false, NULL},
+    {"connect", 2, 3, false, cmd_connect},
+    {"helo", 1, 1, true, cmd_helo},
+    {"mail", 1, MAX_ARGS, true, cmd_mail},
+    {"rcpt", 1, MAX_ARGS, true, cmd_rcpt},
+    {"data", 0, 0, true, cmd_data},
+    {"unknown", 1, 1, true, cmd_unknown},
+    {"header", 2, 2, true, cmd_header},
+    {"eoh", 0, 0, true, cmd_eoh},
+    {"body", 1, 1, true, cmd_body},
+    {"eom", 0, 0, true, cmd_eom},
+    {"abort", 0, 0, true, cmd_abort},
+    {"quit", 0, 0, true, cmd_quit},
+    {"reset", 0, 0, true, cmd_reset},
+    {"close", 0, 0, false, cmd_close},
+    {"set", 2, 2, false, cmd_set},
+    {"unset", 1, 1, false, cmd_unset},
+    {"auth", 1, 2, false, cmd_auth},
+    {"noauth", 0, 0, false, cmd_noauth},
+    {"expect", 1, 1, false, cmd_expect},
+    {"sleep", 1, 1, false, cmd_sleep},
+    {NULL, 0, 0, false, NULL},
 };
 
 static void run_line(struct cli *cli, const char *line)
@@ -589,7 +590,8 @@ static void run_line(struct cli *cli, const char *line)
 	if (argc - 1 < c->min_args || argc - 1 > c->max_args)
 		die(cli, "%s: wrong number of arguments", c->name);
 	if (c->needs_open && !mclient_is_open(cli->mc))
-		die(cli, "%s: no connection to the filter (after quit or an error)", c->name);
+		die(cli, "%s: no connection to the filter (after quit or an error)",
+		    c->name);
 	mclient_result_init(&res);
 	ret = c->fn(cli, argc, argv, &res);
 	if (ret < 0)
@@ -603,8 +605,9 @@ static void run_line(struct cli *cli, const char *line)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: mtclient -s SOCKET [-m postfix|sendmail|none] [-t SECONDS]\n"
-			"                [-p PROTOCOL_HEX] [-a ACTIONS_HEX] [SCRIPT|-]\n");
+	fprintf(stderr,
+	        "usage: mtclient -s SOCKET [-m postfix|sendmail|none] [-t SECONDS]\n"
+	        "                [-p PROTOCOL_HEX] [-a ACTIONS_HEX] [SCRIPT|-]\n");
 	exit(EXIT_BROKEN);
 }
 
@@ -657,7 +660,8 @@ int main(int argc, char **argv)
 
 			if (*end || t <= 0 || t > 86400)
 				usage();
-			opts.connect_timeout_ms = opts.command_timeout_ms = (int)(t * 1000);
+			opts.connect_timeout_ms = opts.command_timeout_ms =
+			    (int)(t * 1000);
 			break;
 		}
 		default:

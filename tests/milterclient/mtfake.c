@@ -48,7 +48,8 @@ static int read_packet(int fd)
 	unsigned char cmd;
 	char buf[4096];
 
-	if (read_full(fd, &len, 4) < 0 || (len = ntohl(len)) < 1 || read_full(fd, &cmd, 1) < 0)
+	if (read_full(fd, &len, 4) < 0 || (len = ntohl(len)) < 1 ||
+	    read_full(fd, &cmd, 1) < 0)
 		return -1;
 	for (len--; len > 0;) {
 		uint32_t n = len > sizeof(buf) ? sizeof(buf) : len;

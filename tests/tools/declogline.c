@@ -21,8 +21,8 @@ static const char **field(struct declog_entry *e, const char *name)
 		size_t offset;
 	} fields[] = {
 #define F(m) {#m, offsetof(struct declog_entry, m)}
-		F(session), F(qid),  F(client_addr), F(client_name), F(helo),   F(auth),
-		F(from),    F(rcpt), F(action),      F(reason),      F(source),
+	    F(session), F(qid),  F(client_addr), F(client_name), F(helo),   F(auth),
+	    F(from),    F(rcpt), F(action),      F(reason),      F(source),
 #undef F
 	};
 
@@ -34,8 +34,9 @@ static const char **field(struct declog_entry *e, const char *name)
 
 int main(int argc, char **argv)
 {
-	struct declog_entry e = {"S1", "-", "192.0.2.1", "-", "-", NULL, "", "", "accept",
-				 "local-recipient", "static", 0.1};
+	struct declog_entry e = {"S1",     "-", "192.0.2.1", "-",      "-",
+	                         NULL,     "",  "",          "accept", "local-recipient",
+	                         "static", 0.1};
 	struct strbuf out = STRBUF_INIT;
 	const char *json_time = NULL;
 	int i = 1;

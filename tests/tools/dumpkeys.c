@@ -24,7 +24,8 @@ static void tag(struct strbuf *out, const struct conf_key *k)
 		break;
 	case CT_INT:
 	case CT_FLOAT:
-		strbuf_appendf(out, "%s %.10g..%.10g", conf_type_name(k->type), k->min, k->max);
+		strbuf_appendf(out, "%s %.10g..%.10g", conf_type_name(k->type), k->min,
+		               k->max);
 		break;
 	default:
 		strbuf_puts(out, conf_type_name(k->type));

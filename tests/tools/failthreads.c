@@ -14,7 +14,7 @@
 typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
 
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *),
-		   void *arg)
+                   void *arg)
 {
 	static create_fn real;
 	const char *flag = getenv("FAILTHREADS_FILE");

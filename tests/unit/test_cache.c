@@ -19,9 +19,9 @@
 #define E CACHE_ERROR
 
 struct fake {
-	double now;          /* the injected clock */
-	int answer;          /* what the backend says */
-	int calls;           /* backend calls */
+	double now; /* the injected clock */
+	int answer; /* what the backend says */
+	int calls;  /* backend calls */
 	pthread_mutex_t lock;
 	pthread_cond_t release; /* threaded tests: fetch waits for it */
 	int released;
@@ -47,11 +47,11 @@ static int fake_fetch(void *ctx, const char *key, char *detail, size_t size)
 static struct cache *new_cache(struct fake *f, long max)
 {
 	struct cache_params p = {.max_entries = max,
-				 .positive_ttl = 300,
-				 .negative_ttl = 60,
-				 .stale_ttl = 3600,
-				 .clock = fake_clock,
-				 .clock_ctx = f};
+	                         .positive_ttl = 300,
+	                         .negative_ttl = 60,
+	                         .stale_ttl = 3600,
+	                         .clock = fake_clock,
+	                         .clock_ctx = f};
 
 	memset(f, 0, sizeof *f);
 	f->now = 1000;
@@ -59,12 +59,12 @@ static struct cache *new_cache(struct fake *f, long max)
 }
 
 static int lookup(struct cache *c, struct fake *f, const char *key,
-		  struct cache_result *res)
+                  struct cache_result *res)
 {
 	char detail[128] = "";
 
 	cache_lookup(c, key, monotime_now() + 5, fake_fetch, f, detail, sizeof detail,
-		     res);
+	             res);
 	return res->status;
 }
 
@@ -78,17 +78,17 @@ static const struct {
 	enum cache_origin origin;
 	int calls;
 } ttl_rows[] = {
-	{F, 10, N, F, CACHE_HIT, 1},
-	{F, 299, E, F, CACHE_HIT, 1},
-	{F, 300, N, N, CACHE_FETCHED, 2},
-	{N, 59, F, N, CACHE_HIT, 1},
-	{N, 60, F, F, CACHE_FETCHED, 2},
-	{F, 301, E, F, CACHE_STALE, 2},
-	{F, 3599, E, F, CACHE_STALE, 2},
-	{F, 3600, E, E, CACHE_NONE, 2},
-	{N, 100, E, N, CACHE_STALE, 2},
-	{E, 0, F, F, CACHE_FETCHED, 2}, /* errors are never cached */
-	{E, 0, E, E, CACHE_NONE, 2},
+    {F, 10, N, F, CACHE_HIT, 1},
+    {F, 299, E, F, CACHE_HIT, 1},
+    {F, 300, N, N, CACHE_FETCHED, 2},
+    {N, 59, F, N, CACHE_HIT, 1},
+    {N, 60, F, F, CACHE_FETCHED, 2},
+    {F, 301, E, F, CACHE_STALE, 2},
+    {F, 3599, E, F, CACHE_STALE, 2},
+    {F, 3600, E, E, CACHE_NONE, 2},
+    {N, 100, E, N, CACHE_STALE, 2},
+    {E, 0, F, F, CACHE_FETCHED, 2}, /* errors are never cached */
+    {E, 0, E, E, CACHE_NONE, 2},
 };
 
 START_TEST(test_ttl)
@@ -103,7 +103,7 @@ START_TEST(test_ttl)
 	f.answer = ttl_rows[_i].second;
 	ck_assert_int_eq(lookup(c, &f, "example.org", &res), ttl_rows[_i].want);
 	ck_assert_str_eq(cache_origin_name(res.origin),
-			 cache_origin_name(ttl_rows[_i].origin));
+	                 cache_origin_name(ttl_rows[_i].origin));
 	ck_assert_int_eq(f.calls, ttl_rows[_i].calls);
 	cache_free(c);
 }
@@ -296,9 +296,10 @@ START_TEST(test_seed_per_process)
 		if ((pid = fork()) == 0) {
 			uint32_t s = cache_hash_seed();
 
-			_exit(s == cache_hash_seed() && write(fds[1], &s, sizeof s) == sizeof s
-				      ? 0
-				      : 1);
+			_exit(s == cache_hash_seed() &&
+			              write(fds[1], &s, sizeof s) == sizeof s
+			          ? 0
+			          : 1);
 		}
 		ck_assert_int_gt(pid, 0);
 		close(fds[1]);
@@ -343,7 +344,7 @@ static void *worker_main(void *arg)
 	char detail[64];
 
 	cache_lookup(w->f->cache, "hot.example", monotime_now() + w->deadline_in,
-		     blocking_fetch, w->f, detail, sizeof detail, &w->res);
+	             blocking_fetch, w->f, detail, sizeof detail, &w->res);
 	return NULL;
 }
 
@@ -367,10 +368,10 @@ static const struct {
 	int stale_first; /* store an answer, expire it, then stampede */
 	enum cache_origin waiter_origin;
 } coalesce_rows[] = {
-	{F, F, 0, CACHE_SHARED},
-	{N, N, 0, CACHE_SHARED},
-	{E, E, 0, CACHE_NONE},
-	{E, F, 1, CACHE_STALE},
+    {F, F, 0, CACHE_SHARED},
+    {N, N, 0, CACHE_SHARED},
+    {E, E, 0, CACHE_NONE},
+    {E, F, 1, CACHE_STALE},
 };
 
 START_TEST(test_coalesce)

@@ -95,8 +95,9 @@ static const char *facility_name(int f)
 	static const struct {
 		int value;
 		const char *name;
-	} names[] = {{LOG_MAIL, "mail"},     {LOG_DAEMON, "daemon"}, {LOG_USER, "user"},
-		     {LOG_LOCAL0, "local0"}, {LOG_LOCAL3, "local3"}, {LOG_LOCAL7, "local7"}};
+	} names[] = {{LOG_MAIL, "mail"},     {LOG_DAEMON, "daemon"},
+	             {LOG_USER, "user"},     {LOG_LOCAL0, "local0"},
+	             {LOG_LOCAL3, "local3"}, {LOG_LOCAL7, "local7"}};
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (names[i].value == f)
@@ -116,7 +117,8 @@ static bool format_special(const struct config *cf, const char *key, struct strb
 	if (strcmp(key, "ldap.enabled") == 0)
 		strbuf_puts(sb, cf->ldap.enabled ? "true" : "false");
 	else if (strcmp(key, "ldap.bind_password") == 0)
-		strbuf_puts(sb, cf->ldap.bind_password ? cf->ldap.bind_password : "(null)");
+		strbuf_puts(sb,
+		            cf->ldap.bind_password ? cf->ldap.bind_password : "(null)");
 	else if (strcmp(key, "policy.allow_networks.count") == 0)
 		strbuf_appendf(sb, "%zu", netlist_count(cf->lists.allow_networks));
 	else if (strcmp(key, "path") == 0)
@@ -125,8 +127,8 @@ static bool format_special(const struct config *cf, const char *key, struct strb
 		for (size_t i = 0; i < cf->policy.n_listeners; i++) {
 			const struct listener_params *l = &cf->policy.listeners[i];
 
-			strbuf_appendf(sb, "%s%s:%d:%d", i ? "," : "", l->name, l->require_auth,
-				       l->require_tls_auth);
+			strbuf_appendf(sb, "%s%s:%d:%d", i ? "," : "", l->name,
+			               l->require_auth, l->require_tls_auth);
 		}
 	} else
 		return false;
@@ -153,15 +155,16 @@ static void format_key(const struct config *cf, const char *key, struct strbuf *
 		strbuf_puts(sb, *(const bool *)field ? "true" : "false");
 	else if (k->type == CT_ENUM)
 		strbuf_puts(sb, k->words[k->size == sizeof(bool) ? *(const bool *)field
-								 : *(const int *)field]);
+		                                                 : *(const int *)field]);
 	else if (k->type == CT_INT)
-		strbuf_appendf(sb, "%ld", k->size == sizeof(int) ? (long)*(const int *)field
-								 : *(const long *)field);
+		strbuf_appendf(sb, "%ld",
+		               k->size == sizeof(int) ? (long)*(const int *)field
+		                                      : *(const long *)field);
 	else if (k->type == CT_FLOAT)
 		strbuf_appendf(sb, "%g", *(const double *)field);
 	else if (k->type == CT_STRING_LIST)
 		format_list(sb, *(char **const *)field,
-			    *(const size_t *)((const char *)cf + k->offset_n));
+		            *(const size_t *)((const char *)cf + k->offset_n));
 }
 
 /* Every '|'-separated piece of EXPECT must be in ERRORS. */
@@ -172,7 +175,8 @@ static void assert_errors(const char *errors, const char *expect, const char *te
 	for (char *piece = strtok_r(copy, "|", &save); piece;
 	     piece = strtok_r(NULL, "|", &save))
 		ck_assert_msg(strstr(errors, piece) != NULL,
-			      "expected error \"%s\" for:\n%s\ngot:\n%s", piece, text, errors);
+		              "expected error \"%s\" for:\n%s\ngot:\n%s", piece, text,
+		              errors);
 	free(copy);
 }
 
@@ -184,16 +188,17 @@ static void check_row(const struct row *r, int i)
 	struct config *cf = config_load(path, &errors);
 
 	if (r->expect != NULL) {
-		ck_assert_msg(cf == NULL, "row %d loaded, expected \"%s\":\n%s", i, r->expect,
-			      r->text);
+		ck_assert_msg(cf == NULL, "row %d loaded, expected \"%s\":\n%s", i,
+		              r->expect, r->text);
 		assert_errors(errors, r->expect, r->text);
 		if (r->n_errors > 0) {
 			int n = 1; /* lines: one more than the newlines between them */
 
 			for (const char *p = errors; (p = strchr(p, '\n')); p++)
 				n++;
-			ck_assert_msg(n == r->n_errors, "row %d: %d errors, expected %d:\n%s",
-				      i, n, r->n_errors, errors);
+			ck_assert_msg(n == r->n_errors,
+			              "row %d: %d errors, expected %d:\n%s", i, n,
+			              r->n_errors, errors);
 		}
 	} else {
 		ck_assert_msg(cf != NULL, "row %d failed:\n%s\n%s", i, r->text, errors);
@@ -201,8 +206,8 @@ static void check_row(const struct row *r, int i)
 			strbuf_init(&got);
 			format_key(cf, r->key, &got);
 			ck_assert_msg(strcmp(got.data, r->value) == 0,
-				      "row %d: %s is \"%s\", expected \"%s\"", i, r->key,
-				      got.data, r->value);
+			              "row %d: %s is \"%s\", expected \"%s\"", i, r->key,
+			              got.data, r->value);
 		}
 	}
 	config_free(cf);
@@ -237,17 +242,19 @@ START_TEST(test_defaults)
 		format_key(cf, k->path, &got);
 		if (k->def_list)
 			for (size_t j = 0; k->def_list[j]; j++)
-				strbuf_appendf(&want, "%s%s", j ? "," : "", k->def_list[j]);
+				strbuf_appendf(&want, "%s%s", j ? "," : "",
+				               k->def_list[j]);
 		else if (k->type == CT_FLOAT)
 			strbuf_appendf(&want, "%g", strtod(k->def, NULL));
 		else
-			strbuf_puts(&want, k->def[0] || !(k->flags & KF_EMPTY_NULL) ? k->def
-										   : "(null)");
+			strbuf_puts(&want, k->def[0] || !(k->flags & KF_EMPTY_NULL)
+			                       ? k->def
+			                       : "(null)");
 		ck_assert_msg(strcmp(got.data, want.data) == 0, "%s: \"%s\" vs \"%s\"",
-			      k->path, got.data, want.data);
+		              k->path, got.data, want.data);
 	}
 	ck_assert_msg(k->doc != NULL && k->doc[0] != '\0', "%s has no description",
-		      k->path);
+	              k->path);
 	config_free(cf);
 	strbuf_free(&got);
 	strbuf_free(&want);
@@ -331,12 +338,12 @@ START_TEST(test_relative)
 	cf = config_load("rel.conf", &errors);
 	ck_assert_ptr_null(cf);
 	ck_assert_msg(strncmp(errors, "rel.conf:3: unknown key 'bogus'", 31) == 0, "%s",
-		      errors);
+	              errors);
 	errors = "";
 	cf = config_load("missing.conf", &errors);
 	ck_assert_ptr_null(cf);
 	ck_assert_msg(strstr(errors, "missing.conf: cannot open: No such file") != NULL,
-		      "%s", errors);
+	              "%s", errors);
 	ck_assert_int_eq(chdir(cwd), 0);
 }
 END_TEST

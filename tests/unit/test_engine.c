@@ -22,24 +22,34 @@
 #include "tests/unit/tap.h"
 
 /* ---- config variants: tests/unit/engine/NAME.conf ---- */
-enum variant { V_BASE, V_SUBDOM, V_SENDER_REJECT, V_ERR_REJECT, V_LISTENERS, V_NOAUTH,
-	       V_REPLIES, V_ALL_REJECT, N_VARIANTS };
+enum variant {
+	V_BASE,
+	V_SUBDOM,
+	V_SENDER_REJECT,
+	V_ERR_REJECT,
+	V_LISTENERS,
+	V_NOAUTH,
+	V_REPLIES,
+	V_ALL_REJECT,
+	N_VARIANTS
+};
 
 static const char *const variant_name[N_VARIANTS] = {
-	[V_BASE] = "base",
-	[V_SUBDOM] = "subdomains",
-	[V_SENDER_REJECT] = "sender-reject",
-	[V_ERR_REJECT] = "error-reject",
-	[V_LISTENERS] = "listeners",
-	[V_NOAUTH] = "noauth",
-	[V_REPLIES] = "replies",
-	[V_ALL_REJECT] = "all-reject",
+    [V_BASE] = "base",
+    [V_SUBDOM] = "subdomains",
+    [V_SENDER_REJECT] = "sender-reject",
+    [V_ERR_REJECT] = "error-reject",
+    [V_LISTENERS] = "listeners",
+    [V_NOAUTH] = "noauth",
+    [V_REPLIES] = "replies",
+    [V_ALL_REJECT] = "all-reject",
 };
 
 static struct config *configs[N_VARIANTS];
 
 /* ---- the fake directory: every domain lookup fails ---- */
-static void failing_lookup(struct directory *dir, const char *domain, struct dir_answer *a)
+static void failing_lookup(struct directory *dir, const char *domain,
+                           struct dir_answer *a)
 {
 	(void)dir;
 	a->status = DIR_ERROR;
@@ -48,7 +58,7 @@ static void failing_lookup(struct directory *dir, const char *domain, struct dir
 }
 
 static void failing_match(struct directory *dir, const struct netaddr *addr,
-			  struct dir_answer *a)
+                          struct dir_answer *a)
 {
 	(void)dir;
 	(void)addr;
@@ -62,14 +72,15 @@ static void failing_free(struct directory *dir)
 }
 
 static const struct directory_ops failing_ops = {
-	.name = "failing",
-	.lookup_domain = failing_lookup,
-	.match_client = failing_match,
-	.free = failing_free,
+    .name = "failing",
+    .lookup_domain = failing_lookup,
+    .match_client = failing_match,
+    .free = failing_free,
 };
 
 /* ---- the other fake: domain lookups work, its networks never loaded ---- */
-static void netsdown_lookup(struct directory *dir, const char *domain, struct dir_answer *a)
+static void netsdown_lookup(struct directory *dir, const char *domain,
+                            struct dir_answer *a)
 {
 	(void)dir;
 	a->status = DIR_NOTFOUND;
@@ -78,7 +89,7 @@ static void netsdown_lookup(struct directory *dir, const char *domain, struct di
 }
 
 static void netsdown_match(struct directory *dir, const struct netaddr *addr,
-			   struct dir_answer *a)
+                           struct dir_answer *a)
 {
 	(void)dir;
 	(void)addr;
@@ -88,10 +99,10 @@ static void netsdown_match(struct directory *dir, const struct netaddr *addr,
 }
 
 static const struct directory_ops netsdown_ops = {
-	.name = "netsdown",
-	.lookup_domain = netsdown_lookup,
-	.match_client = netsdown_match,
-	.free = failing_free,
+    .name = "netsdown",
+    .lookup_domain = netsdown_lookup,
+    .match_client = netsdown_match,
+    .free = failing_free,
 };
 
 #define NETS_DOWN 2 /* the failing_dir value selecting netsdown_ops */
@@ -109,7 +120,8 @@ static void setup(void)
 	const char *errors = "";
 
 	for (int i = 0; i < N_VARIANTS; i++) {
-		snprintf(path, sizeof path, "%s/tests/unit/engine/%s.conf", srcdir(), variant_name[i]);
+		snprintf(path, sizeof path, "%s/tests/unit/engine/%s.conf", srcdir(),
+		         variant_name[i]);
 		configs[i] = config_load(path, &errors);
 		if (configs[i] == NULL) {
 			fprintf(stderr, "%s: does not load:\n%s", path, errors);
@@ -132,7 +144,8 @@ static struct policy *make_policy(enum variant var, int failing_dir)
 	dirs[n++] = conf_static_directory(configs[var]);
 	if (failing_dir) {
 		dirs[n] = xcalloc(1, sizeof *dirs[n]);
-		dir_init(dirs[n++], failing_dir == NETS_DOWN ? &netsdown_ops : &failing_ops);
+		dir_init(dirs[n++],
+		         failing_dir == NETS_DOWN ? &netsdown_ops : &failing_ops);
 	}
 	return policy_create(&configs[var]->policy, dirs, n);
 }
@@ -140,8 +153,23 @@ static struct policy *make_policy(enum variant var, int failing_dir)
 #define UNAUTH "203.0.113.5"
 
 /* ---- the golden cases: tests/unit/engine/cases.txt (format in its header) ---- */
-enum { F_CONFIG, F_DIR, F_CLIENT, F_AUTH, F_LISTENER, F_TLS, F_FROM, F_RCPT, F_ACTION,
-       F_REASON, F_SOURCE, F_REPLY, F_TRACE, F_LOG, N_FIELDS };
+enum {
+	F_CONFIG,
+	F_DIR,
+	F_CLIENT,
+	F_AUTH,
+	F_LISTENER,
+	F_TLS,
+	F_FROM,
+	F_RCPT,
+	F_ACTION,
+	F_REASON,
+	F_SOURCE,
+	F_REPLY,
+	F_TRACE,
+	F_LOG,
+	N_FIELDS
+};
 
 struct golden {
 	int line;
@@ -153,7 +181,8 @@ struct golden {
 static struct golden *cases;
 static int n_cases;
 
-/* Undo the C escapes of the allocated field S in place; "-" is NULL (S freed), "\"\"" empty. */
+/* Undo the C escapes of the allocated field S in place; "-" is NULL (S freed), "\"\""
+ * empty. */
 static char *unescape(char *s)
 {
 	char *w = s;
@@ -172,9 +201,15 @@ static char *unescape(char *s)
 			continue;
 		}
 		switch (*++r) {
-		case 'r': *w++ = '\r'; break;
-		case 'n': *w++ = '\n'; break;
-		case 't': *w++ = '\t'; break;
+		case 'r':
+			*w++ = '\r';
+			break;
+		case 'n':
+			*w++ = '\n';
+			break;
+		case 't':
+			*w++ = '\t';
+			break;
 		case 'x': {
 			char hex[3] = {r[1], r[1] ? r[2] : '\0', '\0'};
 
@@ -182,7 +217,9 @@ static char *unescape(char *s)
 			r += 2;
 			break;
 		}
-		default: *w++ = *r; break;
+		default:
+			*w++ = *r;
+			break;
 		}
 	}
 	*w = '\0';
@@ -231,11 +268,14 @@ static void load_cases(void)
 		for (tok = strtok_r(p, "|", &save); tok && n < N_FIELDS;
 		     tok = strtok_r(NULL, "|", &save))
 			g.f[n++] = unescape(xstrdup(trim(tok)));
-		if (n != N_FIELDS || tok != NULL || g.f[F_CONFIG] == NULL || g.f[F_DIR] == NULL ||
-		    (int)(g.var = lookup_name(variant_name, N_VARIANTS, g.f[F_CONFIG])) < 0 ||
+		if (n != N_FIELDS || tok != NULL || g.f[F_CONFIG] == NULL ||
+		    g.f[F_DIR] == NULL ||
+		    (int)(g.var = lookup_name(variant_name, N_VARIANTS, g.f[F_CONFIG])) <
+		        0 ||
 		    (g.failing_dir = lookup_name(dir_names, 3, g.f[F_DIR])) < 0 ||
 		    g.f[F_FROM] == NULL || g.f[F_TRACE] == NULL || g.f[F_LOG] == NULL) {
-			fprintf(stderr, "%s:%d: malformed case (%d fields)\n", path, line, n);
+			fprintf(stderr, "%s:%d: malformed case (%d fields)\n", path, line,
+			        n);
 			exit(EXIT_FAILURE);
 		}
 		cases = xrealloc(cases, (size_t)(n_cases + 1) * sizeof *cases);
@@ -273,38 +313,40 @@ START_TEST(t_golden)
 		policy_check_recipient(pol, &pc, g->f[F_FROM], g->f[F_RCPT], &v, &trace);
 	else
 		policy_check_sender(pol, &pc, g->f[F_FROM], &v, &trace);
-	ck_assert_msg(strcmp(verdict_action_name(v.action), or_dash(g->f[F_ACTION])) == 0 &&
-			      strcmp(verdict_reason_name(v.reason), or_dash(g->f[F_REASON])) == 0 &&
-			      strcmp(dir_source_name(v.source), or_dash(g->f[F_SOURCE])) == 0,
-		      "cases.txt:%d: got %s/%s/%s, want %s/%s/%s\ntrace:\n%s", g->line,
-		      verdict_action_name(v.action), verdict_reason_name(v.reason),
-		      dir_source_name(v.source), or_dash(g->f[F_ACTION]), or_dash(g->f[F_REASON]),
-		      or_dash(g->f[F_SOURCE]), trace.data);
+	ck_assert_msg(
+	    strcmp(verdict_action_name(v.action), or_dash(g->f[F_ACTION])) == 0 &&
+	        strcmp(verdict_reason_name(v.reason), or_dash(g->f[F_REASON])) == 0 &&
+	        strcmp(dir_source_name(v.source), or_dash(g->f[F_SOURCE])) == 0,
+	    "cases.txt:%d: got %s/%s/%s, want %s/%s/%s\ntrace:\n%s", g->line,
+	    verdict_action_name(v.action), verdict_reason_name(v.reason),
+	    dir_source_name(v.source), or_dash(g->f[F_ACTION]), or_dash(g->f[F_REASON]),
+	    or_dash(g->f[F_SOURCE]), trace.data);
 	if (v.action == VERDICT_ACCEPT)
 		snprintf(reply, sizeof reply, "-");
 	else
-		snprintf(reply, sizeof reply, "%s %s %s", v.reply.code, v.reply.xcode, v.reply.text);
-	ck_assert_msg(strcmp(reply, or_dash(g->f[F_REPLY])) == 0, "cases.txt:%d: reply %s",
-		      g->line, reply);
+		snprintf(reply, sizeof reply, "%s %s %s", v.reply.code, v.reply.xcode,
+		         v.reply.text);
+	ck_assert_msg(strcmp(reply, or_dash(g->f[F_REPLY])) == 0,
+	              "cases.txt:%d: reply %s", g->line, reply);
 	/* The deciding line is the trace's last. */
 	while (trace.len > 0 && trace.data[trace.len - 1] == '\n')
 		trace.data[--trace.len] = '\0';
 	last = strrchr(trace.data, '\n');
 	last = trim(last != NULL ? last + 1 : trace.data);
-	ck_assert_msg(strcmp(last, g->f[F_TRACE]) == 0, "cases.txt:%d: trace ends with \"%s\"",
-		      g->line, last);
+	ck_assert_msg(strcmp(last, g->f[F_TRACE]) == 0,
+	              "cases.txt:%d: trace ends with \"%s\"", g->line, last);
 	declog_format_kv(&log, &(struct declog_entry){
-				       .session = "golden",
-				       .client_addr = g->f[F_CLIENT],
-				       .auth = g->f[F_AUTH],
-				       .from = g->f[F_FROM],
-				       .rcpt = g->f[F_RCPT],
-				       .action = verdict_action_name(v.action),
-				       .reason = verdict_reason_name(v.reason),
-				       .source = dir_source_name(v.source),
-			       });
-	ck_assert_msg(strcmp(log.data, g->f[F_LOG]) == 0, "cases.txt:%d: log line\n%s", g->line,
-		      log.data);
+	                           .session = "golden",
+	                           .client_addr = g->f[F_CLIENT],
+	                           .auth = g->f[F_AUTH],
+	                           .from = g->f[F_FROM],
+	                           .rcpt = g->f[F_RCPT],
+	                           .action = verdict_action_name(v.action),
+	                           .reason = verdict_reason_name(v.reason),
+	                           .source = dir_source_name(v.source),
+	                       });
+	ck_assert_msg(strcmp(log.data, g->f[F_LOG]) == 0, "cases.txt:%d: log line\n%s",
+	              g->line, log.data);
 	strbuf_free(&log);
 	strbuf_free(&trace);
 	policy_free(pol);
@@ -316,10 +358,17 @@ END_TEST
 START_TEST(t_invariant_unauth_never_relays)
 {
 	static const char *const rcpts[] = {
-		"<b@example.net>", "<b%example.net@example.org>", "<example.net!b@example.org>",
-		"<\"b@example.net\"@example.org>", "<@example.org:b@example.net>",
-		"<b@[192.0.2.11]>", "<b@[IPv6:2001:db8::1]>", "<b@example.org.example.net>",
-		"<b@EXAMPLE.NET.>", "<\"b%example.net\"@example.org>", "<b@sub.example.org>",
+	    "<b@example.net>",
+	    "<b%example.net@example.org>",
+	    "<example.net!b@example.org>",
+	    "<\"b@example.net\"@example.org>",
+	    "<@example.org:b@example.net>",
+	    "<b@[192.0.2.11]>",
+	    "<b@[IPv6:2001:db8::1]>",
+	    "<b@example.org.example.net>",
+	    "<b@EXAMPLE.NET.>",
+	    "<\"b%example.net\"@example.org>",
+	    "<b@sub.example.org>",
 	};
 	struct policy_client pc;
 	struct verdict v;
@@ -329,14 +378,17 @@ START_TEST(t_invariant_unauth_never_relays)
 			struct policy *pol = make_policy(var, fail);
 
 			for (size_t i = 0; i < sizeof rcpts / sizeof rcpts[0]; i++) {
-				if (var == V_SUBDOM && strcmp(rcpts[i], "<b@sub.example.org>") == 0)
+				if (var == V_SUBDOM &&
+				    strcmp(rcpts[i], "<b@sub.example.org>") == 0)
 					continue;
 				memset(&pc, 0, sizeof pc);
 				ck_assert_int_eq(netaddr_parse(UNAUTH, &pc.addr), 0);
 				pc.addr_known = true;
-				policy_check_recipient(pol, &pc, "<a@x.net>", rcpts[i], &v, NULL);
+				policy_check_recipient(pol, &pc, "<a@x.net>", rcpts[i],
+				                       &v, NULL);
 				ck_assert_msg(v.action != VERDICT_ACCEPT,
-					      "variant %d fail %d: %s accepted", var, fail, rcpts[i]);
+				              "variant %d fail %d: %s accepted", var,
+				              fail, rcpts[i]);
 			}
 			policy_free(pol);
 		}
@@ -347,7 +399,8 @@ END_TEST
 /* ---- the allowlist memo: one network search per transaction ---- */
 static int counting_calls;
 
-static void counting_lookup(struct directory *dir, const char *domain, struct dir_answer *a)
+static void counting_lookup(struct directory *dir, const char *domain,
+                            struct dir_answer *a)
 {
 	(void)dir;
 	(void)domain;
@@ -357,37 +410,38 @@ static void counting_lookup(struct directory *dir, const char *domain, struct di
 
 /* Allowlists 198.51.100.7 (as LDAP would), counts every question. */
 static void counting_match(struct directory *dir, const struct netaddr *addr,
-			   struct dir_answer *a)
+                           struct dir_answer *a)
 {
 	struct netaddr listed;
 
 	(void)dir;
 	counting_calls++;
 	ck_assert_int_eq(netaddr_parse("198.51.100.7", &listed), 0);
-	a->status = memcmp(addr->bytes, listed.bytes, 4) == 0 && addr->family == listed.family
-			    ? DIR_FOUND
-			    : DIR_NOTFOUND;
+	a->status =
+	    memcmp(addr->bytes, listed.bytes, 4) == 0 && addr->family == listed.family
+	        ? DIR_FOUND
+	        : DIR_NOTFOUND;
 	a->source = SRC_LDAP;
 }
 
 static const struct directory_ops counting_ops = {
-	.name = "counting",
-	.lookup_domain = counting_lookup,
-	.match_client = counting_match,
-	.free = failing_free,
+    .name = "counting",
+    .lookup_domain = counting_lookup,
+    .match_client = counting_match,
+    .free = failing_free,
 };
 
 static const struct {
 	const char *client;
 	bool memo, trace;
-	int calls; /* directory questions for MAIL + 2 RCPT */
+	int calls;                       /* directory questions for MAIL + 2 RCPT */
 	enum verdict_reason rcpt_reason; /* for <b@example.net> */
 } memo_rows[] = {
-	{"198.51.100.7", true, false, 1, REASON_ALLOWLISTED_CLIENT},
-	{"198.51.100.7", false, false, 3, REASON_ALLOWLISTED_CLIENT},
-	{"198.51.100.7", true, true, 3, REASON_ALLOWLISTED_CLIENT}, /* traced: asked */
-	{UNAUTH, true, false, 1, REASON_UNAUTH_RELAY},
-	{UNAUTH, false, false, 3, REASON_UNAUTH_RELAY},
+    {"198.51.100.7", true, false, 1, REASON_ALLOWLISTED_CLIENT},
+    {"198.51.100.7", false, false, 3, REASON_ALLOWLISTED_CLIENT},
+    {"198.51.100.7", true, true, 3, REASON_ALLOWLISTED_CLIENT}, /* traced: asked */
+    {UNAUTH, true, false, 1, REASON_UNAUTH_RELAY},
+    {UNAUTH, false, false, 3, REASON_UNAUTH_RELAY},
 };
 
 /* Every reason and source has its own name: a value added to an enum
@@ -426,22 +480,24 @@ START_TEST(t_allow_memo)
 	pc.addr_known = true;
 	pc.allow_memo = memo_rows[_i].memo ? &memo : NULL;
 	counting_calls = 0;
-	policy_check_sender(pol, &pc, "<a@x.net>", &v, memo_rows[_i].trace ? &trace : NULL);
+	policy_check_sender(pol, &pc, "<a@x.net>", &v,
+	                    memo_rows[_i].trace ? &trace : NULL);
 	ck_assert_int_ne(v.action, VERDICT_REJECT);
 	policy_check_recipient(pol, &pc, "<a@x.net>", "<b@example.net>", &v,
-			       memo_rows[_i].trace ? &trace : NULL);
+	                       memo_rows[_i].trace ? &trace : NULL);
 	ck_assert_str_eq(verdict_reason_name(v.reason),
-			 verdict_reason_name(memo_rows[_i].rcpt_reason));
+	                 verdict_reason_name(memo_rows[_i].rcpt_reason));
 	if (v.reason == REASON_ALLOWLISTED_CLIENT)
 		ck_assert_str_eq(dir_source_name(v.source), "ldap");
 	policy_check_recipient(pol, &pc, "<a@x.net>", "<c@example.org>", &v,
-			       memo_rows[_i].trace ? &trace : NULL);
+	                       memo_rows[_i].trace ? &trace : NULL);
 	ck_assert_int_eq(v.action, VERDICT_ACCEPT);
 	ck_assert_int_eq(counting_calls, memo_rows[_i].calls);
 	/* A new transaction clears the memo: the directory is asked again. */
 	if (memo_rows[_i].memo && !memo_rows[_i].trace) {
 		memset(&memo, 0, sizeof memo);
-		policy_check_recipient(pol, &pc, "<a@x.net>", "<b@example.net>", &v, NULL);
+		policy_check_recipient(pol, &pc, "<a@x.net>", "<b@example.net>", &v,
+		                       NULL);
 		ck_assert_int_eq(counting_calls, memo_rows[_i].calls + 1);
 	}
 	strbuf_free(&trace);

@@ -16,26 +16,35 @@ struct row {
 };
 
 static const struct row rows[] = {
-	{"plain@example.org", "plain@example.org", "plain@example.org"},
-	{"", "-", ""},
-	{"a b", "\"a b\"", "a b"},
-	{"x=y", "\"x=y\"", "x=y"},
-	{"a\r\nsession=forged", "\"a\\x0d\\x0asession=forged\"", "a\\u000d\\u000asession=forged"},
-	{"tab\there", "\"tab\\x09here\"", "tab\\u0009here"},
-	{"quote\"d", "\"quote\\\"d\"", "quote\\\"d"},
-	{"back\\slash", "back\\\\slash", "back\\\\slash"},
-	{"del\x7f", "del\\x7f", "del\\u007f"},
-	{"esc\x1b[31m", "esc\\x1b[31m", "esc\\u001b[31m"},
-	{"b\xc3\xbc" "cher", "b\xc3\xbc" "cher", "b\xc3\xbc" "cher"},
-	{"bad\xff", "bad\\xff", "bad\\\\xff"},
-	{"trunc\xc3", "trunc\\xc3", "trunc\\\\xc3"},
-	{"overlong\xc0\xaf", "overlong\\xc0\\xaf", "overlong\\\\xc0\\\\xaf"},
-	{"surrogate\xed\xa0\x80", "surrogate\\xed\\xa0\\x80", "surrogate\\\\xed\\\\xa0\\\\x80"},
-	/* C1 controls (U+0085 NEL, U+009B CSI) are controls too: escaped */
-	{"nel\xc2\x85x", "nel\\xc2\\x85x", "nel\\\\xc2\\\\x85x"},
-	{"csi\xc2\x9b" "31m", "csi\\xc2\\x9b31m", "csi\\\\xc2\\\\x9b31m"},
-	{"nbsp\xc2\xa0ok", "nbsp\xc2\xa0ok", "nbsp\xc2\xa0ok"},
-	{"\xf0\x9f\x93\xa7", "\xf0\x9f\x93\xa7", "\xf0\x9f\x93\xa7"},
+    {"plain@example.org", "plain@example.org", "plain@example.org"},
+    {"", "-", ""},
+    {"a b", "\"a b\"", "a b"},
+    {"x=y", "\"x=y\"", "x=y"},
+    {"a\r\nsession=forged", "\"a\\x0d\\x0asession=forged\"",
+     "a\\u000d\\u000asession=forged"},
+    {"tab\there", "\"tab\\x09here\"", "tab\\u0009here"},
+    {"quote\"d", "\"quote\\\"d\"", "quote\\\"d"},
+    {"back\\slash", "back\\\\slash", "back\\\\slash"},
+    {"del\x7f", "del\\x7f", "del\\u007f"},
+    {"esc\x1b[31m", "esc\\x1b[31m", "esc\\u001b[31m"},
+    {"b\xc3\xbc"
+     "cher",
+     "b\xc3\xbc"
+     "cher",
+     "b\xc3\xbc"
+     "cher"},
+    {"bad\xff", "bad\\xff", "bad\\\\xff"},
+    {"trunc\xc3", "trunc\\xc3", "trunc\\\\xc3"},
+    {"overlong\xc0\xaf", "overlong\\xc0\\xaf", "overlong\\\\xc0\\\\xaf"},
+    {"surrogate\xed\xa0\x80", "surrogate\\xed\\xa0\\x80",
+     "surrogate\\\\xed\\\\xa0\\\\x80"},
+    /* C1 controls (U+0085 NEL, U+009B CSI) are controls too: escaped */
+    {"nel\xc2\x85x", "nel\\xc2\\x85x", "nel\\\\xc2\\\\x85x"},
+    {"csi\xc2\x9b"
+     "31m",
+     "csi\\xc2\\x9b31m", "csi\\\\xc2\\\\x9b31m"},
+    {"nbsp\xc2\xa0ok", "nbsp\xc2\xa0ok", "nbsp\xc2\xa0ok"},
+    {"\xf0\x9f\x93\xa7", "\xf0\x9f\x93\xa7", "\xf0\x9f\x93\xa7"},
 };
 
 START_TEST(t_rows)

@@ -21,29 +21,30 @@
 #include "tests/unit/tap.h"
 
 static const char *const members[] = {"example.org", "b\xc3\xbc\x63her.example",
-				      "[192.0.2.10]", "xn--bcher-kva.example", "a.b.c.example.net"};
+                                      "[192.0.2.10]", "xn--bcher-kva.example",
+                                      "a.b.c.example.net"};
 
 static const struct {
 	const char *domain;
 	bool subdomains;
 	const char *want; /* the matching name, NULL: none */
 } match_rows[] = {
-	{"example.org", false, "example.org"},
-	{"example.org", true, "example.org"},
-	{"sub.example.org", false, NULL},
-	{"sub.example.org", true, "example.org"},
-	{"x.y.sub.example.org", true, "example.org"},
-	{"notexample.org", true, NULL},
-	{"org", true, NULL},
-	{"example.org.", true, NULL},
-	{"[192.0.2.10]", true, "[192.0.2.10]"},
-	{"x.[192.0.2.10]", true, "[192.0.2.10]"},
-	{"[192.0.2.11]", true, NULL},
-	{"b.c.example.net", true, NULL},
-	{"z.a.b.c.example.net", true, "a.b.c.example.net"},
-	{"xn--bcher-kva.example", false, "xn--bcher-kva.example"},
-	{"", true, NULL},
-	{".", true, NULL},
+    {"example.org", false, "example.org"},
+    {"example.org", true, "example.org"},
+    {"sub.example.org", false, NULL},
+    {"sub.example.org", true, "example.org"},
+    {"x.y.sub.example.org", true, "example.org"},
+    {"notexample.org", true, NULL},
+    {"org", true, NULL},
+    {"example.org.", true, NULL},
+    {"[192.0.2.10]", true, "[192.0.2.10]"},
+    {"x.[192.0.2.10]", true, "[192.0.2.10]"},
+    {"[192.0.2.11]", true, NULL},
+    {"b.c.example.net", true, NULL},
+    {"z.a.b.c.example.net", true, "a.b.c.example.net"},
+    {"xn--bcher-kva.example", false, "xn--bcher-kva.example"},
+    {"", true, NULL},
+    {".", true, NULL},
 };
 
 static struct domainset *members_set(void)
@@ -60,7 +61,8 @@ static struct domainset *members_set(void)
 START_TEST(t_match)
 {
 	struct domainset *s = members_set();
-	const char *got = domainset_match(s, match_rows[_i].domain, match_rows[_i].subdomains);
+	const char *got =
+	    domainset_match(s, match_rows[_i].domain, match_rows[_i].subdomains);
 
 	ck_assert_uint_eq(domainset_count(s), sizeof members / sizeof members[0]);
 	if (match_rows[_i].want == NULL)
@@ -188,9 +190,11 @@ END_TEST
 /* ---- dir_set: what a backend over published sets answers ---- */
 START_TEST(t_dir_set)
 {
-	static const struct dir_set_params params = {
-		.name = "mem", .source = SRC_STATIC, .domains_label = "mem domains",
-		.networks_label = "mem networks", .match_subdomains = true};
+	static const struct dir_set_params params = {.name = "mem",
+	                                             .source = SRC_STATIC,
+	                                             .domains_label = "mem domains",
+	                                             .networks_label = "mem networks",
+	                                             .match_subdomains = true};
 	struct policy_sets *sets = policy_sets_create(NULL, NULL);
 	struct directory *dir = dir_set_create(&params, sets);
 	struct dir_answer a = {.want_detail = true};
@@ -212,7 +216,8 @@ START_TEST(t_dir_set)
 	policy_sets_publish_networks(sets, nets);
 	dir_lookup_domain(dir, "sub.example.org", &a);
 	ck_assert_int_eq(a.status, DIR_FOUND);
-	ck_assert_str_eq(a.detail, "mem domains: example.org (parent of sub.example.org)");
+	ck_assert_str_eq(a.detail,
+	                 "mem domains: example.org (parent of sub.example.org)");
 	dir_lookup_domain(dir, "example.com", &a);
 	ck_assert_int_eq(a.status, DIR_NOTFOUND);
 	dir_match_client(dir, &addr, &a);

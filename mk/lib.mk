@@ -10,5 +10,5 @@ librelaymilter_a_SOURCES += \
 	lib/counter.h
 
 # The include graph's rules (no header shadows autoconf's config.h, ...).
-TESTS += tests/tools/includes.sh
-dist_check_SCRIPTS += tests/tools/includes.sh
+TESTS += tests/tools/includes.sh tests/tools/format.sh
+dist_check_SCRIPTS += tests/tools/includes.sh tests/tools/format.sh

@@ -2,4 +2,4 @@
 TESTS += tests/daemon/cli.sh tests/daemon/daemon.sh tests/daemon/syslog.sh tests/query/query.sh
 dist_check_SCRIPTS += tests/daemon/cli.sh tests/daemon/daemon.sh tests/daemon/syslog.sh tests/query/query.sh
 dist_check_DATA += tests/daemon/lib.sh tests/lib/tap.sh
-EXTRA_DIST += tests/tsan.supp
+EXTRA_DIST += tests/tsan.supp tests/valgrind.supp

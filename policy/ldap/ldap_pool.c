@@ -330,7 +330,7 @@ static void probe_locked(struct ldap_pool *pool, size_t idx)
 		sv->backoff =
 		    sv->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : sv->backoff * 2;
 		sv->next_probe = monotime_now() + sv->backoff;
-		goto out;
+		return;
 	}
 	counter_inc(&pool->connects);
 	msg_info("LDAP server %s reachable again after %.1fs", sv->uri,
@@ -350,7 +350,6 @@ static void probe_locked(struct ldap_pool *pool, size_t idx)
 		ldap_conn_close(ld);
 		pthread_mutex_lock(&pool->lock);
 	}
-out:
 }
 
 static void *keeper_main(void *arg)

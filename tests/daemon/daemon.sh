@@ -381,6 +381,9 @@ write_config "$CONF"
 bad=
 for i in 1 2 3 4 5; do
 	rm_start "$CONF" || bail_out "start $i failed"
+	# Serving first (libmilter's listener up), so the race is ours: a
+	# reload in progress when main returns from smfi_main.
+	printf 'connect mx.example.net 203.0.113.5\nquit\n' | mt postfix >/dev/null 2>&1
 	kill -USR1 "$RM_PID"
 	kill -TERM "$RM_PID"
 	rm_stop TERM

@@ -61,6 +61,7 @@ rm_start() {
 	local cfg=$1
 	shift
 	: >"$TMP/stderr"
+	rm -f "$SOCK" # a stale socket would pass for this daemon's
 	# shellcheck disable=SC2086
 	${RM_WRAPPER:-} "$RM_BIN" -f -c "$cfg" "$@" 2>>"$TMP/stderr" &
 	RM_PID=$!

@@ -323,16 +323,20 @@ static int serve(const struct options *o, struct config *cf, int json_fd)
 	struct snapshot *snap;
 	pthread_t sig_tid;
 
+	bool report;
+
 	if ((snap = snapshot_create(cf, json_fd, NULL, &error)) == NULL)
 		msg_fatal_status(EX_CONFIG, "%s", error);
+	/* SNAP is the registry's once installed: a reload may free it. */
+	report = snap->cf->report_mode;
 	snapshot_install(snap);
 	callbacks_init();
 	if ((errno =
 	         pthread_create(&sig_tid, NULL, signal_thread, (void *)o->config_path)))
 		msg_fatal("pthread_create: %s", strerror(errno));
 	msg_info("relaymilter %s starting (config %s, %s mode)", PACKAGE_VERSION,
-	         o->config_path, snap->cf->report_mode ? "report" : "enforce");
-	notify_ready(snap->cf->report_mode ? "serving (report mode)" : "serving");
+	         o->config_path, report ? "report" : "enforce");
+	notify_ready(report ? "serving (report mode)" : "serving");
 	kick_start(); /* libmilter's worker pool can strand a session: kick.c */
 	return smfi_main();
 }

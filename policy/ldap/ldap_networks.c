@@ -220,6 +220,7 @@ struct ldap_networks *ldap_networks_create(struct ldap_pool *pool,
 {
 	struct ldap_networks *nets = xcalloc(1, sizeof *nets);
 	struct timespec ts;
+	bool seeded;
 	int rc;
 
 	nets->pool = pool;
@@ -229,6 +230,7 @@ struct ldap_networks *ldap_networks_create(struct ldap_pool *pool,
 	monotime_cond_init(&nets->wake);
 	if (seed != NULL)
 		take_seed(nets, seed);
+	seeded = nets->set != NULL; /* read now: the thread swaps SET under RW */
 	rc = pthread_create(&nets->thread, NULL, refresh_main, nets);
 	if (rc != 0) {
 		*error_r = error_printf("cannot start the LDAP networks thread: %s",
@@ -240,7 +242,7 @@ struct ldap_networks *ldap_networks_create(struct ldap_pool *pool,
 		free(nets);
 		return NULL;
 	}
-	if (nets->set != NULL)
+	if (seeded)
 		return nets; /* the seed answers until the first load replaces it */
 	/* Wait for the first attempt, so a client is matched against the
 	 * directory's networks from the first connection on; bounded. */

@@ -389,7 +389,7 @@ for i in 1 2 3 4 5; do
 	rm_stop TERM
 	rc=$?
 	[ "$rc" -eq 0 ] || bad="$bad run $i: exit $rc;"
-	grep -q "relaymilter stopping" "$TMP/stderr" || bad="$bad run $i: no 'stopping' line;"
+	grep -q "relaymilter stopping" "$TMP/stderr.last" || bad="$bad run $i: no 'stopping' line;"
 done
 is "SIGUSR1 then SIGTERM at once, 5 times: clean exit 0 each time" "$bad" ""
 
@@ -444,8 +444,8 @@ if [ -n "$RM_USER" ]; then
 	rm_stop TERM
 	ok_if "pidfile in a root-owned dir: names no process after exit" test ! -s "$TMP/rootdir/rm.pid"
 	ok_if "pidfile in a root-owned dir: no 'cannot remove' warning" \
-		sh -c "! grep -q 'cannot remove pidfile' '$TMP/stderr'"
-	like "pidfile in a root-owned dir: says what it did" "$(cat "$TMP/stderr")" "pidfile .* emptied"
+		sh -c "! grep -q 'cannot remove pidfile' '$TMP/stderr.last'"
+	like "pidfile in a root-owned dir: says what it did" "$(cat "$TMP/stderr.last")" "pidfile .* emptied"
 fi
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -89,6 +89,7 @@ rm_stop() {
 	fi
 	wait "$RM_PID" 2>/dev/null || rc=$?
 	RM_PID=
+	cp "$TMP/stderr" "$TMP/stderr.last" 2>/dev/null # the TSan check below empties it
 	# Under TSan (tests/run-all sets RM_TSAN=1): a report with a frame in our
 	# sources fails; reports wholly inside libmilter (its own shutdown races)
 	# are shown, not counted against us.

@@ -71,8 +71,11 @@ static void run_command(struct directory *dir, char *cmd, char *arg)
 		struct strbuf report;
 		static const char *const verdict[] = {"ok", "degraded", "failed"};
 
+		enum dir_check c;
+
 		strbuf_init(&report);
-		printf("%scheck %s\n", report.data, verdict[dir_check(dir, &report)]);
+		c = dir_check(dir, &report); /* before report.data is read: it grows */
+		printf("%scheck %s\n", report.data, verdict[c]);
 		strbuf_free(&report);
 	} else if (strcmp(cmd, "stats") == 0) {
 		print_stats(dir);

@@ -100,7 +100,7 @@ is "stopped cleanly" "$?" 0
 # LD_PRELOAD shim; not under a sanitizer or valgrind (their runtimes must
 # come first, and they wrap thread creation themselves).
 SHIM=$top_builddir/tests/tools/failthreads.so
-if [ -n "${RM_WRAPPER:-}" ] || ldd "$RM_BIN" | grep -Eq 'lib(a|t)san'; then
+if [ -n "${RM_WRAPPER:-}" ] || grep -qa -e __asan_init -e __tsan_init "$RM_BIN"; then
 	skip "thread creation failing during a reload" "sanitizer or valgrind build"
 else
 	export FAILTHREADS_FILE=$TMP/fail-threads

@@ -6,7 +6,7 @@
 # the same targets with clang -fsanitize=fuzzer,address,undefined and runs
 # each for FUZZ_SECONDS with its corpus; new inputs land in FUZZ_WORKDIR,
 # never in git (see tests/fuzz/README.md).
-FUZZ_TARGETS = address cidr config engine ldap_filter
+FUZZ_TARGETS = address cidr config engine ldap_filter sync_proto
 
 FUZZ_REPLAY_CFLAGS = $(AM_CFLAGS) $(LIBCONFIG_CFLAGS) $(LIBIDN2_CFLAGS) $(LDAP_CFLAGS)
 check_PROGRAMS += tests/fuzz/replay_address tests/fuzz/replay_cidr \

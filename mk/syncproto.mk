@@ -7,3 +7,10 @@ TESTS += tests/unit/test_sync_proto
 tests_unit_test_sync_proto_SOURCES = tests/unit/test_sync_proto.c tests/unit/tap.h
 tests_unit_test_sync_proto_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LDAP_CFLAGS)
 tests_unit_test_sync_proto_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)
+
+# The fuzz target (FUZZ_TARGETS in mk/fuzz.mk, TARGETS in tests/fuzz/replay.sh),
+# linked with replay_main.c for make check.
+check_PROGRAMS += tests/fuzz/replay_sync_proto
+tests_fuzz_replay_sync_proto_SOURCES = tests/fuzz/fuzz_sync_proto.c tests/fuzz/replay_main.c
+tests_fuzz_replay_sync_proto_CFLAGS = $(FUZZ_REPLAY_CFLAGS)
+tests_fuzz_replay_sync_proto_LDADD = $(RELAYMILTER_LIBS)

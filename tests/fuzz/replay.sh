@@ -15,7 +15,7 @@ export LSAN_OPTIONS="suppressions=$top_srcdir/tests/fuzz/lsan.supp${LSAN_OPTIONS
 case ${RM_WRAPPER:-} in
 valgrind*) RM_WRAPPER="$RM_WRAPPER --suppressions=$top_srcdir/tests/fuzz/valgrind.supp" ;;
 esac
-TARGETS="address cidr config engine ldap_filter"
+TARGETS="address cidr config engine ldap_filter sync_proto"
 
 # culprit BIN DIR...: the first input on which BIN fails alone.
 culprit() {

@@ -33,4 +33,5 @@ dist_check_SCRIPTS += $(LDAP_INTEG_TESTS)
 dist_check_DATA += tests/integ/lib_slapd.sh tests/integ/data/extra.ldif
 
 EXTRA_DIST += contrib/ldap/README.md contrib/ldap/relaymilter.schema \
-	contrib/ldap/relaymilter.ldif contrib/ldap/sample.ldif
+	contrib/ldap/relaymilter.ldif contrib/ldap/sample.ldif \
+	contrib/ldap/syncprov.conf contrib/ldap/syncprov.ldif

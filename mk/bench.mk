@@ -31,7 +31,8 @@ BENCH_PROGS = tests/bench/loadgen$(EXEEXT) tests/bench/nullmilter$(EXEEXT) \
 BENCH_ENV = top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)'
 
 dist_noinst_SCRIPTS += tests/bench/run-bench.sh tests/bench/soak.sh tests/bench/lib_bench.sh \
-	tests/bench/report.sh tests/bench/e2e-bench.sh tests/bench/ab.sh
+	tests/bench/report.sh tests/bench/e2e-bench.sh tests/bench/ab.sh \
+	tests/bench/gen_domains.sh tests/bench/sync-baseline.sh
 dist_noinst_DATA += tests/bench/README.md tests/bench/envelopes.txt tests/bench/lookups.txt tests/bench/bench.gp
 
 bench: $(BENCH_PROGS)
@@ -44,5 +45,9 @@ bench-ab: $(BENCH_PROGS)
 soak: $(BENCH_PROGS)
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/tests/bench/soak.sh
 
+# slapd's side of sync mode at 1M domains (tests/bench/README.md).
+bench-sync:
+	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/tests/bench/sync-baseline.sh
+
 CLEANFILES += $(EXTRA_PROGRAMS)
-.PHONY: bench bench-ab soak
+.PHONY: bench bench-ab bench-sync soak

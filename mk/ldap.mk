@@ -27,10 +27,12 @@ tests_integ_dirprobe_LDADD = $(RELAYMILTER_LIBS)
 
 # Integration tests against a private slapd (TAP shell scripts).
 LDAP_INTEG_TESTS = tests/integ/ldap_lookup.sh tests/integ/ldap_outage.sh \
-	tests/integ/ldap_failover.sh tests/integ/ldap_tls.sh tests/integ/ldap_query.sh
+	tests/integ/ldap_failover.sh tests/integ/ldap_tls.sh tests/integ/ldap_query.sh \
+	tests/integ/ldap_syncprov.sh
 TESTS += $(LDAP_INTEG_TESTS)
 dist_check_SCRIPTS += $(LDAP_INTEG_TESTS)
 dist_check_DATA += tests/integ/lib_slapd.sh tests/integ/data/extra.ldif
 
 EXTRA_DIST += contrib/ldap/README.md contrib/ldap/relaymilter.schema \
-	contrib/ldap/relaymilter.ldif contrib/ldap/sample.ldif
+	contrib/ldap/relaymilter.ldif contrib/ldap/sample.ldif \
+	contrib/ldap/syncprov.conf contrib/ldap/syncprov.ldif

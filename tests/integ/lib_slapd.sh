@@ -16,6 +16,33 @@
 # SLAPD_MAXSIZE (bytes, default 16 MB) and SLAPD_DB_CONF (extra lines for the
 # mdb database, e.g. "index associatedDomain eq") are for the benchmarks'
 # large directories.
+#
+# Content sync (RFC 4533 provider, slapo-syncprov), read by slapd_init:
+#   SLAPD_SYNCPROV=1          load syncprov on the mdb database, with
+#                             "syncprov-checkpoint 100 1", an eq index on
+#                             entryCSN,entryUUID, slapadd -w (contextCSN), an
+#                             explicit "sizelimit" and unlimited size/time
+#                             for the service DN (as contrib/ldap/syncprov.conf)
+#   SLAPD_SESSIONLOG=N        syncprov-sessionlog N (default 100; 0: none)
+#   SLAPD_RELOADHINT=TRUE     syncprov-reloadhint (default FALSE)
+#   SLAPD_SIZELIMIT=N         global sizelimit (default 500, Debian's
+#                             olcSizeLimit; written only with SLAPD_SYNCPROV
+#                             or when set)
+#   SLAPD_NO_SERVICE_LIMITS=1 leave out the service DN's "limits" line
+#   slapd_syncprov NAME on|off   (un)comment the overlay in slapd.conf; takes
+#                             effect at the next slapd_start
+#   slapd_olc NAME            convert slapd.conf to NAME/slapd.d (root may
+#                             modify cn=config over ldapi with -Y EXTERNAL);
+#                             slapd_start then starts with -F
+#   slapd_ldapi_uri NAME
+#   sync_cookie NAME [BASE]   the cookie a refreshOnly sync search ends with
+#   ldap_sync NAME BASE FILTER ro|rp[/COOKIE] [args]   a sync search as the
+#                             service DN over ldapi, output on stdout
+#   ldap_sync_count NAME BASE FILTER [COOKIE]   entries a refreshOnly sync
+#                             search as the service DN delivers (fails unless
+#                             result 0); sync_result NAME: its result code
+#   ldap_persist_start NAME BASE FILTER FILE [SECONDS] / ldap_persist_stop NAME
+#                             a refreshAndPersist search in the background
 : "${top_srcdir:?}" "${top_builddir:?}"
 . "$top_srcdir/tests/lib/tap.sh"
 
@@ -41,6 +68,7 @@ lib_slapd_cleanup() {
 	if declare -F rm_stop >/dev/null; then rm_stop; fi
 	probe_stop
 	for d in "$TMP"/*/; do
+		[ -f "$d/persist.pid" ] && kill "$(cat "$d/persist.pid")" 2>/dev/null
 		[ -f "$d/pid" ] || continue
 		pid=$(cat "$d/pid")
 		kill -CONT "$pid" 2>/dev/null
@@ -117,10 +145,38 @@ T
 	[ -s "$d/server.pem" ] && [ -s "$d/wrong-ca.pem" ]
 }
 
+# The syncprov lines of slapd.conf sit between these markers, so that
+# slapd_syncprov can comment them out and back in.
+SP_BEGIN="# syncprov {"
+SP_END="# syncprov }"
+
 slapd_init() {
-	local d=$TMP/$1
+	local d=$TMP/$1 global="" db="" overlay="" addw=""
 	mkdir -p "$d/db"
 	make_tls || bail_out "cannot make TLS certificates"
+	if [ "${SLAPD_SYNCPROV:-0}" != 0 ]; then
+		global="$SP_BEGIN
+moduleload syncprov
+$SP_END
+sizelimit ${SLAPD_SIZELIMIT:-500}"
+		db="index entryCSN,entryUUID eq"
+		[ "${SLAPD_NO_SERVICE_LIMITS:-0}" != 0 ] ||
+			db="$db
+limits dn.exact=\"$SERVICE_DN\" size=unlimited time=unlimited"
+		overlay="$SP_BEGIN
+overlay syncprov
+syncprov-checkpoint 100 1"
+		[ "${SLAPD_SESSIONLOG:-100}" = 0 ] ||
+			overlay="$overlay
+syncprov-sessionlog ${SLAPD_SESSIONLOG:-100}"
+		overlay="$overlay
+syncprov-reloadhint ${SLAPD_RELOADHINT:-FALSE}
+$SP_END"
+		# contextCSN in the suffix entry from the start
+		addw=-w
+	elif [ -n "${SLAPD_SIZELIMIT:-}" ]; then
+		global="sizelimit $SLAPD_SIZELIMIT"
+	fi
 	cat >"$d/slapd.conf" <<C
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -130,6 +186,7 @@ pidfile $d/slapd.pid
 argsfile $d/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
+$global
 TLSCACertificateFile $TMP/tls/ca.pem
 TLSCertificateFile $TMP/tls/server.pem
 TLSCertificateKeyFile $TMP/tls/server.key
@@ -140,12 +197,14 @@ suffix "dc=example,dc=org"
 rootdn "cn=admin,dc=example,dc=org"
 rootpw secret
 directory $d/db
+$db
 access to attrs=userPassword by anonymous auth by * none
 access to * by users read by * none
+$overlay
 C
-	"$SLAPADD" -q -f "$d/slapd.conf" -l "$top_srcdir/contrib/ldap/sample.ldif" \
+	"$SLAPADD" -q $addw -f "$d/slapd.conf" -l "$top_srcdir/contrib/ldap/sample.ldif" \
 		>"$d/slapadd.log" 2>&1 &&
-		"$SLAPADD" -q -f "$d/slapd.conf" -l "$top_srcdir/tests/integ/data/extra.ldif" \
+		"$SLAPADD" -q $addw -f "$d/slapd.conf" -l "$top_srcdir/tests/integ/data/extra.ldif" \
 			>>"$d/slapadd.log" 2>&1 ||
 		bail_out "slapadd failed: $(cat "$d/slapadd.log")"
 	free_port >"$d/port"
@@ -154,16 +213,48 @@ C
 
 slapd_uri() { echo "ldap://127.0.0.1:$(cat "$TMP/$1/port")"; }
 slapd_ldaps_uri() { echo "ldaps://127.0.0.1:$(cat "$TMP/$1/ldaps_port")"; }
+slapd_ldapi_uri() { echo "ldapi://$(printf %s "$TMP/$1/ldapi" | sed 's,/,%2F,g')"; }
+
+# slapd_syncprov NAME on|off: comment the syncprov lines of NAME's
+# slapd.conf in or out (an instance made with SLAPD_SYNCPROV=1, not yet
+# converted by slapd_olc); the indexes and limits stay. Restart to apply.
+slapd_syncprov() {
+	local f=$TMP/$1/slapd.conf
+	grep -qxF "$SP_BEGIN" "$f" || bail_out "slapd_syncprov $1: not made with SLAPD_SYNCPROV=1"
+	case $2 in
+	off) sed -i "/^$SP_BEGIN\$/,/^$SP_END\$/{/^#/!s/^/#off# /}" "$f" ;;
+	on) sed -i 's/^#off# //' "$f" ;;
+	*) bail_out "slapd_syncprov $1: on or off, not '$2'" ;;
+	esac
+}
+
+# slapd_olc NAME: turn NAME's slapd.conf (stopped) into a cn=config
+# directory NAME/slapd.d, with a config database the caller's uid may
+# manage over ldapi (-Y EXTERNAL), as on a packaged slapd. slapd_start
+# uses it from then on.
+slapd_olc() {
+	local d=$TMP/$1
+	{
+		cat "$d/slapd.conf"
+		printf '\ndatabase config\naccess to * by dn.exact=gidNumber=%s+uidNumber=%s,cn=peercred,cn=external,cn=auth manage by * none\n' \
+			"$(id -g)" "$(id -u)"
+	} >"$d/slapd-olc.conf"
+	rm -rf "$d/slapd.d"
+	mkdir -p "$d/slapd.d"
+	/usr/sbin/slaptest -Q -f "$d/slapd-olc.conf" -F "$d/slapd.d" >"$d/slaptest.log" 2>&1
+}
 
 # slapd_start NAME: start and wait until this slapd (not another process
 # that took the port meanwhile) listens and answers. On the first start a
 # port someone else took is replaced by a fresh one; a restart keeps its
 # ports (clients were configured with them).
 slapd_start() {
-	local d=$TMP/$1 i pid try
+	local d=$TMP/$1 i pid try cf
+	cf=(-f "$d/slapd.conf")
+	[ -d "$d/slapd.d" ] && cf=(-F "$d/slapd.d")
 	for try in 1 2 3 4 5; do
-		"$SLAPD" -d 0 -f "$d/slapd.conf" \
-			-h "$(slapd_uri "$1")/ $(slapd_ldaps_uri "$1")/ ldapi://$(printf %s "$d/ldapi" | sed 's,/,%2F,g')" \
+		"$SLAPD" -d 0 "${cf[@]}" \
+			-h "$(slapd_uri "$1")/ $(slapd_ldaps_uri "$1")/ $(slapd_ldapi_uri "$1")" \
 			>>"$d/slapd.log" 2>&1 &
 		pid=$!
 		echo $pid >"$d/pid"
@@ -222,6 +313,60 @@ ldap_admin() {
 	shift
 	ldapmodify -x -H "$(slapd_uri "$name")" -D "cn=admin,dc=example,dc=org" -w secret \
 		"$@" >/dev/null
+}
+
+# ldap_sync NAME BASE FILTER MODE [ldapsearch args...]: a sync search
+# (MODE: ro or rp, optionally /COOKIE) as the service DN over ldapi, the
+# control critical; its output (entries, SyncDone, cookie) on stdout. rp
+# runs until killed.
+ldap_sync() {
+	local name=$1 base=$2 filter=$3 mode=$4
+	shift 4
+	ldapsearch -x -H "$(slapd_ldapi_uri "$name")" -D "$SERVICE_DN" -w "$SERVICE_PW" \
+		-o ldif_wrap=no -b "$base" -E "!sync=$mode" "$@" "$filter" 1.1
+}
+
+# sync_cookie NAME [BASE]: the cookie a refreshOnly sync search of BASE
+# (default the suffix) ends with: "rid=000,csn=<contextCSN>".
+sync_cookie() {
+	ldap_sync "$1" "${2:-dc=example,dc=org}" "(objectClass=relaymilterNothing)" ro -s base |
+		sed -n 's/^# cookie: //p'
+}
+
+# ldap_sync_count NAME BASE FILTER [COOKIE]: print how many entries a
+# refreshOnly sync search (from COOKIE if given) delivers; succeed only if
+# the search's result is 0. The answer stays in $TMP/NAME/sync.out, its
+# result code is sync_result's. (ldapsearch's exit status is the result
+# code modulo 256: 4096, e-syncRefreshRequired, would exit 0.)
+ldap_sync_count() {
+	local out=$TMP/$1/sync.out
+	ldap_sync "$1" "$2" "$3" "ro${4:+/$4}" >"$out" 2>&1
+	grep -c '^dn: ' "$out"
+	[ "$(sync_result "$1")" = 0 ]
+}
+
+# sync_result NAME: the result code of NAME's last ldap_sync_count
+# ("none" if ldapsearch got no result, e.g. could not connect).
+sync_result() {
+	local r
+	r=$(sed -n 's/^result: \([0-9]*\).*/\1/p' "$TMP/$1/sync.out" | tail -1)
+	echo "${r:-none}"
+}
+
+# ldap_persist_start NAME BASE FILTER FILE [SECONDS]: a refreshAndPersist
+# sync search as the service DN in the background, its output in FILE,
+# ended after SECONDS (default 30) or by ldap_persist_stop NAME.
+ldap_persist_start() {
+	timeout "${5:-30}" ldapsearch -x -H "$(slapd_ldapi_uri "$1")" -D "$SERVICE_DN" \
+		-w "$SERVICE_PW" -o ldif_wrap=no -b "$2" -E '!sync=rp' "$3" 1.1 >"$4" 2>&1 &
+	echo $! >"$TMP/$1/persist.pid"
+}
+ldap_persist_stop() {
+	local f=$TMP/$1/persist.pid
+	[ -f "$f" ] || return 0
+	kill "$(cat "$f")" 2>/dev/null
+	wait_gone "$(cat "$f")"
+	rm -f "$f"
 }
 
 # write_ldap_conf FILE "uri1 uri2" [ldap lines] [cache lines] [policy lines]

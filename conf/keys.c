@@ -26,6 +26,7 @@ static const char *const mode_words[] = {"enforce", "report", NULL};
 static const char *const sender_words[] = {"accept", "log", "reject", NULL};
 static const char *const lookup_words[] = {"tempfail", "reject", NULL};
 static const char *const scope_words[] = {"base", "one", "sub", NULL};
+static const char *const ldap_mode_words[] = {"query", "sync", NULL};
 static const char *const allow_default[] = {"127.0.0.0/8", "::1/128", NULL};
 static const char *const empty_list[] = {NULL};
 
@@ -202,6 +203,21 @@ const struct conf_key conf_keys[] = {
      .max = 9,
      .doc = "seconds of directory work per decision (Sendmail waits 10)",
      FIELD(ldap.budget)},
+    {.path = "ldap.mode",
+     .type = CT_ENUM,
+     .def = "query",
+     .words = ldap_mode_words,
+     .doc = "query: look up each domain (cached); sync: hold the directory in memory, "
+            "kept live by content sync (RFC 4533)",
+     FIELD(ldap.mode)},
+    {.path = "ldap.sync_poll",
+     .type = CT_FLOAT,
+     .def = "60",
+     .min = 5,
+     .max = 86400,
+     .doc = "sync mode, server without content sync (no syncprov): seconds between "
+            "full reloads",
+     FIELD(ldap.sync_poll)},
     {.path = "ldap.pool_size",
      .type = CT_INT,
      .def = "4",
@@ -225,6 +241,12 @@ const struct conf_key conf_keys[] = {
      .doc = "filter; %s is the domain (escaped), %% a percent sign",
      FIELD(ldap.domains.filter),
      .check = conf_check_lookup_filter},
+    {.path = "ldap.domains.attribute",
+     .type = CT_STRING,
+     .def = "associatedDomain",
+     .doc = "sync mode: the attribute holding the domain names",
+     FIELD(ldap.domains.attribute),
+     .check = conf_check_attribute},
     {.path = "ldap.domains.scope",
      .type = CT_ENUM,
      .def = "sub",

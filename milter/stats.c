@@ -154,6 +154,92 @@ void stats_format_dir_line(struct strbuf *out, const struct dir_stats *st)
 	    asked ? (double)st->cache_hits / asked : 0.0, st->cache_stale,
 	    st->ldap_queries, st->ldap_errors, st->ldap_timeouts, st->ldap_servers_up,
 	    st->networks);
+	for (size_t i = 0; i < st->n_sync; i++) {
+		const struct dir_sync_stats *d = &st->sync[i];
+
+		strbuf_appendf(
+		    out,
+		    " sync_%s=%lu sync_%s_complete=%d sync_%s_age=%.0f"
+		    " sync_%s_refreshes=%lu sync_%s_reconnects=%lu sync_%s_errors=%lu",
+		    d->set, d->entries, d->set, d->complete, d->set, d->age, d->set,
+		    d->refreshes, d->set, d->reconnects, d->set, d->errors);
+	}
+}
+
+/* One labelled sample per sync set of ST. */
+static void prom_sync(struct strbuf *out, const struct dir_stats *st, const char *name,
+                      const char *type, const char *help,
+                      double (*value)(const struct dir_sync_stats *))
+{
+	if (st->n_sync == 0)
+		return;
+	strbuf_appendf(out, "# HELP relaymilter_%s %s\n# TYPE relaymilter_%s %s\n", name,
+	               help, name, type);
+	for (size_t i = 0; i < st->n_sync; i++)
+		strbuf_appendf(out, "relaymilter_%s{set=\"%s\"} %.17g\n", name,
+		               st->sync[i].set, value(&st->sync[i]));
+}
+
+static double sync_entries(const struct dir_sync_stats *d)
+{
+	return (double)d->entries;
+}
+
+static double sync_complete(const struct dir_sync_stats *d)
+{
+	return d->complete;
+}
+
+static double sync_age(const struct dir_sync_stats *d)
+{
+	return d->age;
+}
+
+static double sync_refreshes(const struct dir_sync_stats *d)
+{
+	return (double)d->refreshes;
+}
+
+static double sync_reconnects(const struct dir_sync_stats *d)
+{
+	return (double)d->reconnects;
+}
+
+static double sync_changes(const struct dir_sync_stats *d)
+{
+	return (double)d->changes;
+}
+
+static double sync_errors(const struct dir_sync_stats *d)
+{
+	return (double)d->errors;
+}
+
+static double sync_syncprov(const struct dir_sync_stats *d)
+{
+	return d->syncprov;
+}
+
+static void stats_format_sync_prometheus(struct strbuf *out, const struct dir_stats *st)
+{
+	prom_sync(out, st, "sync_entries", "gauge",
+	          "Entries of a set held in memory by content sync.", sync_entries);
+	prom_sync(out, st, "sync_complete", "gauge",
+	          "1 once a complete refresh of the set is published.", sync_complete);
+	prom_sync(out, st, "sync_age_seconds", "gauge",
+	          "Seconds since the set last changed (-1: never).", sync_age);
+	prom_sync(out, st, "sync_refreshes_total", "counter",
+	          "Complete refreshes (or polls) published.", sync_refreshes);
+	prom_sync(out, st, "sync_reconnects_total", "counter",
+	          "Sync connections opened after the first.", sync_reconnects);
+	prom_sync(out, st, "sync_changes_total", "counter",
+	          "Entries added, changed or removed by content sync.", sync_changes);
+	prom_sync(out, st, "sync_errors_total", "counter",
+	          "Failed sync connects, searches and polls (the set is kept).",
+	          sync_errors);
+	prom_sync(out, st, "sync_syncprov", "gauge",
+	          "1: the server answers content sync; 0: polled; -1: not known yet.",
+	          sync_syncprov);
 }
 
 static void prom(struct strbuf *out, const char *name, const char *type, const char *help,
@@ -196,4 +282,5 @@ void stats_format_dir_prometheus(struct strbuf *out, const struct dir_stats *st)
 	prom(out, "ldap_network_load_failures_total", "counter",
 	     "Failed bulk loads of the networks (the last good set is kept).",
 	     (double)st->network_failures);
+	stats_format_sync_prometheus(out, st);
 }

@@ -73,6 +73,26 @@ void policy_sets_publish_networks(struct policy_sets *sets, struct netlist *netw
 	publish_swap(&sets->networks, networks);
 }
 
+struct netlist *policy_sets_copy_networks(struct policy_sets *sets)
+{
+	struct publish_ref ref;
+	const struct netlist *cur = publish_enter(&sets->networks, &ref);
+	struct netlist *copy = cur != NULL ? netlist_copy(cur) : NULL;
+
+	publish_leave(&sets->networks, &ref);
+	return copy;
+}
+
+struct domainset *policy_sets_copy_domains(struct policy_sets *sets)
+{
+	struct publish_ref ref;
+	const struct domainset *cur = publish_enter(&sets->domains, &ref);
+	struct domainset *copy = cur != NULL ? domainset_copy(cur) : NULL;
+
+	publish_leave(&sets->domains, &ref);
+	return copy;
+}
+
 static void set_lookup_domain(struct directory *dir, const char *domain,
                               struct dir_answer *ans_r)
 {

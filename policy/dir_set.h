@@ -29,6 +29,10 @@ void policy_sets_unref(struct policy_sets *sets);
 void policy_sets_publish_domains(struct policy_sets *sets, struct domainset *domains);
 void policy_sets_publish_networks(struct policy_sets *sets, struct netlist *networks);
 
+/* Copies of the sets published now (NULL: none yet). */
+struct netlist *policy_sets_copy_networks(struct policy_sets *sets);
+struct domainset *policy_sets_copy_domains(struct policy_sets *sets);
+
 struct dir_set_params {
 	const char *name;           /* the backend's name: "static" */
 	enum dir_source source;     /* answers are logged with this source */

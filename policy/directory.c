@@ -82,6 +82,8 @@ const char *dir_source_name(enum dir_source src)
 		return "ldap";
 	case SRC_STALE_CACHE:
 		return "stale-cache";
+	case SRC_SYNC:
+		return "sync";
 	case SRC_NONE:
 	case N_DIR_SOURCES:
 		break;

@@ -32,6 +32,7 @@ enum dir_source {
 	SRC_CACHE,       /* a fresh cached directory answer */
 	SRC_LDAP,        /* asked the directory just now */
 	SRC_STALE_CACHE, /* directory unreachable, expired entry within stale_ttl */
+	SRC_SYNC,        /* the directory held in memory by content sync */
 	N_DIR_SOURCES    /* the count: keep last */
 };
 
@@ -52,6 +53,23 @@ enum dir_check {
 	DIR_CHECK_DEGRADED, /* usable (some server answered), others did not */
 	DIR_CHECK_FAILED,   /* nothing answered: the directory is unusable */
 };
+
+/* One set held in memory by content sync (ldap.mode = "sync"). */
+struct dir_sync_stats {
+	const char *set;          /* "domains", "networks" */
+	unsigned long entries;    /* entries in the published set */
+	unsigned long refreshes;  /* complete refreshes (or polls) published */
+	unsigned long reconnects; /* connections opened after the first */
+	unsigned long changes;    /* entries added, changed or removed */
+	unsigned long errors;     /* failed connects, searches, polls */
+	double age;               /* seconds since the set last changed; -1 never */
+	bool complete;            /* a complete set is published */
+	bool cookie;              /* a cookie to resume from is held */
+	int syncprov;             /* 1 content sync; 0 polling; -1 not known yet */
+	char last_error[240];     /* "" when none */
+};
+
+#define DIR_SYNC_SETS 3 /* domains, networks, accounts */
 
 /* A backend's counters (SIGUSR2, the stats file). They count from the
  * daemon's start: a reload's successor carries its predecessor's on. */
@@ -74,6 +92,8 @@ struct dir_stats {
 	unsigned long network_loads;    /* successful bulk loads */
 	unsigned long network_failures; /* failed bulk loads */
 	double networks_age;            /* seconds since the last load; -1 never */
+	size_t n_sync;                  /* sets held by content sync (0: query mode) */
+	struct dir_sync_stats sync[DIR_SYNC_SETS];
 };
 
 struct directory;
@@ -123,7 +143,8 @@ struct directory {
 	bool started;
 };
 
-/* The text form of a source for logs: "static", "cache", "ldap", "stale-cache", "-". */
+/* The text form of a source for logs: "static", "cache", "ldap", "stale-cache",
+ * "sync", "-". */
 const char *dir_source_name(enum dir_source src);
 
 static inline void dir_lookup_domain(struct directory *dir, const char *domain,

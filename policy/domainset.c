@@ -29,6 +29,7 @@ struct domainset {
 	size_t mask; /* slots - 1, a power of two minus one */
 	size_t count;
 	char *arena; /* NUL-terminated names, back to back */
+	size_t arena_len;
 };
 
 struct domainset_builder {
@@ -117,6 +118,7 @@ struct domainset *domainset_build(struct domainset_builder *b)
 	struct domainset *s = xmalloc(sizeof *s);
 
 	*s = b->set;
+	s->arena_len = b->arena_len;
 	s->arena = xrealloc(s->arena, b->arena_len > 0 ? b->arena_len : 1);
 	free(b);
 	return s;
@@ -143,6 +145,18 @@ const char *domainset_match(const struct domainset *s, const char *domain,
 			return NULL;
 		name++;
 	}
+}
+
+struct domainset *domainset_copy(const struct domainset *s)
+{
+	struct domainset *c = xmalloc(sizeof *c);
+
+	*c = *s;
+	c->slots = xmalloc((s->mask + 1) * sizeof *c->slots);
+	memcpy(c->slots, s->slots, (s->mask + 1) * sizeof *c->slots);
+	c->arena = xmalloc(s->arena_len > 0 ? s->arena_len : 1);
+	memcpy(c->arena, s->arena, s->arena_len);
+	return c;
 }
 
 size_t domainset_count(const struct domainset *s)

@@ -31,6 +31,8 @@ bool domainset_has(const struct domainset *s, const char *domain);
  */
 const char *domainset_match(const struct domainset *s, const char *domain,
                             bool subdomains);
+/* A copy of S (two allocations, no rehashing). */
+struct domainset *domainset_copy(const struct domainset *s);
 /* Number of domains in S. */
 size_t domainset_count(const struct domainset *s);
 /* Free S (NULL is fine). */

@@ -14,6 +14,11 @@
  * from LDAP (SRC_LDAP), from an expired entry within stale_ttl when LDAP
  * cannot answer (SRC_STALE_CACHE), or DIR_ERROR. Never "not found" because
  * something failed.
+ *
+ * In sync mode (ldap.mode = "sync") the domains and networks are held in
+ * memory (policy/ldap/ldap_syncsets.h) and answered from there
+ * (SRC_SYNC) without any I/O; until a set's first complete refresh, its
+ * questions take the query-mode path above.
  */
 #include "config.h"
 
@@ -25,11 +30,13 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "policy/cache.h"
+#include "policy/dir_set.h"
 #include "policy/ldap/dir_ldap.h"
 #include "policy/ldap/ldap_conn.h"
 #include "policy/ldap/ldap_filter.h"
 #include "policy/ldap/ldap_networks.h"
 #include "policy/ldap/ldap_pool.h"
+#include "policy/ldap/ldap_syncsets.h"
 #include "lib/monotime.h"
 
 #define DEFAULT_TIMEOUT 2.0
@@ -43,7 +50,12 @@ struct dir_ldap {
 	struct ldap_conn_params conn;
 	struct ldap_pool *pool;
 	struct cache *cache;
-	struct ldap_networks *nets; /* NULL: no networks in LDAP */
+	struct ldap_networks *nets; /* query mode's networks; NULL: none or sync mode */
+	/* Sync mode: the sets kept live by content sync, and the in-memory
+	 * backend answering from them (NULL in query mode). */
+	struct policy_sets *sets;
+	struct directory *mem;
+	struct ldap_syncsets *syncs;
 	int domain_scope;
 	double timeout;
 	double budget;
@@ -184,10 +196,17 @@ static void dir_ldap_lookup_domain(struct directory *dir, const char *domain,
                                    struct dir_answer *ans_r)
 {
 	struct dir_ldap *dl = (struct dir_ldap *)dir;
-	struct fetch_ctx fc = {dl, monotime_now() + dl->budget};
+	struct fetch_ctx fc;
 	struct cache_result res;
 	char fetched[sizeof ans_r->detail] = "";
 
+	if (dl->mem != NULL) {
+		dir_lookup_domain(dl->mem, domain, ans_r);
+		if (ans_r->status != DIR_ERROR)
+			return; /* else: not synced yet, ask as in query mode */
+	}
+	fc.dl = dl;
+	fc.deadline = monotime_now() + dl->budget;
 	cache_lookup(dl->cache, domain, fc.deadline, fetch_domain, &fc, fetched,
 	             sizeof fetched, &res);
 	make_answer(dl, domain, &res, fetched, ans_r);
@@ -198,6 +217,10 @@ static void dir_ldap_match_client(struct directory *dir, const struct netaddr *a
 {
 	struct dir_ldap *dl = (struct dir_ldap *)dir;
 
+	if (dl->mem != NULL && dl->p.networks.base != NULL) {
+		dir_match_client(dl->mem, addr, ans_r);
+		return;
+	}
 	if (dl->nets == NULL) {
 		ans_r->status = DIR_NOTFOUND;
 		ans_r->source = SRC_NONE;
@@ -284,7 +307,8 @@ static bool same_params(const struct dir_ldap_params *a, const struct dir_ldap_p
 	for (size_t i = 0; i < a->n_uris; i++)
 		if (strcmp(a->uris[i], b->uris[i]) != 0)
 			return false;
-	return same_str(a->bind_dn, b->bind_dn) &&
+	return a->mode == b->mode && a->sync_poll == b->sync_poll &&
+	       same_str(a->bind_dn, b->bind_dn) &&
 	       same_str(a->bind_password, b->bind_password) &&
 	       a->starttls == b->starttls && same_str(a->tls_ca_file, b->tls_ca_file) &&
 	       a->timeout == b->timeout && a->budget == b->budget &&
@@ -308,6 +332,8 @@ static int validate(const struct dir_ldap_params *lc, const char **error_r)
 		*error_r = "ldap.uri: no server given";
 	else if (lc->domains.base == NULL || lc->domains.filter == NULL)
 		*error_r = "ldap.domains: base and filter are required";
+	else if (lc->mode == LDAP_MODE_SYNC && lc->domains.attribute == NULL)
+		*error_r = "ldap.domains.attribute is required in sync mode";
 	else if (ldap_filter_check(lc->domains.filter, LDAP_FILTER_LOOKUP, &why) != 0)
 		*error_r = error_printf("ldap.domains.filter: %s", why);
 	else if (lc->networks.base != NULL && lc->networks.attribute == NULL)
@@ -372,22 +398,70 @@ static void dir_ldap_free(struct directory *dir)
 {
 	struct dir_ldap *dl = (struct dir_ldap *)dir;
 
-	ldap_networks_free(dl->nets); /* first: it searches through the pool */
+	ldap_syncsets_free(dl->syncs); /* first: their threads publish into SETS */
+	dir_free(dl->mem);
+	if (dl->sets != NULL)
+		policy_sets_unref(dl->sets);
+	ldap_networks_free(dl->nets); /* before the pool: it searches through it */
 	ldap_pool_free(dl->pool);
 	cache_free(dl->cache);
 	params_free(&dl->p);
 	free(dl);
 }
 
+static bool same_domain_search(const struct dir_ldap_params *a,
+                               const struct dir_ldap_params *b)
+{
+	return same_search(&a->domains, &b->domains) &&
+	       a->match_subdomains == b->match_subdomains;
+}
+
+/* Sync mode: start the syncs, seeded with what PREV (a reload's
+ * predecessor, or NULL) last knew: its networks, and its synced domains
+ * when they come from the same search. A seed answers until the first
+ * complete refresh replaces it, so a reload while the directory is down
+ * loses nothing. 0, or -1 with *ERROR_R set. */
+static int start_sync(struct dir_ldap *dl, struct dir_ldap *prev, const char **error_r)
+{
+	if (prev != NULL && dl->p.networks.base != NULL) {
+		struct netlist *nets = prev->sets != NULL
+		                           ? policy_sets_copy_networks(prev->sets)
+		                           : ldap_networks_copy(prev->nets);
+
+		if (nets != NULL)
+			policy_sets_publish_networks(dl->sets, nets);
+	}
+	if (prev != NULL && prev->sets != NULL && same_domain_search(&prev->p, &dl->p)) {
+		struct domainset *doms = policy_sets_copy_domains(prev->sets);
+
+		if (doms != NULL)
+			policy_sets_publish_domains(dl->sets, doms);
+	}
+	dl->syncs = ldap_syncsets_start(&dl->p, &dl->conn, dl->sets, error_r);
+	if (dl->syncs == NULL)
+		return -1;
+	/* Like query mode's first network load: give the first refresh up to
+	 * one decision's budget before serving; a large or unreachable
+	 * directory is answered as in query mode meanwhile. */
+	if (!ldap_syncsets_wait(dl->syncs, monotime_now() + dl->budget))
+		msg_info("ldap: sync mode: first refresh not complete after %.1f s; "
+		         "answering as in query mode until it is",
+		         dl->budget);
+	return 0;
+}
+
 static int dir_ldap_start(struct directory *dir, const char **error_r)
 {
 	struct dir_ldap *dl = (struct dir_ldap *)dir;
-	struct ldap_networks *seed = dl->seed != NULL ? dl->seed->nets : NULL;
+	struct dir_ldap *prev = dl->seed;
 
 	dl->seed = NULL;
 	if ((dl->pool = make_pool(dl, error_r)) == NULL)
 		return -1;
-	return make_networks(dl, seed, error_r); /* on failure dir_free cleans up */
+	/* On failure dir_free cleans up. */
+	if (dl->mem != NULL)
+		return start_sync(dl, prev, error_r);
+	return make_networks(dl, prev != NULL ? prev->nets : NULL, error_r);
 }
 
 static void dir_ldap_expire(struct directory *dir)
@@ -503,7 +577,9 @@ static enum dir_check dir_ldap_check(struct directory *dir, struct strbuf *repor
 		return DIR_CHECK_FAILED;
 	if (check_domains(dl, report) != 0)
 		searched = false;
-	if (dl->nets != NULL && ldap_networks_check(dl->nets, report) != 0)
+	if (dl->syncs != NULL)
+		ldap_syncsets_report(dl->syncs, report);
+	else if (dl->nets != NULL && ldap_networks_check(dl->nets, report) != 0)
 		searched = false;
 	else if (dl->nets == NULL)
 		strbuf_puts(report, "  networks: not configured\n");
@@ -543,6 +619,8 @@ static bool dir_ldap_stats(struct directory *dir, struct dir_stats *st_r)
 	st_r->network_loads = b->network_loads + ns.loads;
 	st_r->network_failures = b->network_failures + ns.failures;
 	st_r->networks_age = ns.age;
+	if (dl->syncs != NULL)
+		ldap_syncsets_stats(dl->syncs, st_r);
 	return true;
 }
 
@@ -585,5 +663,18 @@ struct directory *dir_ldap_create(const struct dir_ldap_params *p, const char **
 	                           : NULL;
 	dl->conn.timeout = dl->timeout;
 	dl->cache = make_cache(&dl->p.cache);
+	if (p->mode == LDAP_MODE_SYNC) {
+		static const struct dir_set_params mem = {
+		    .name = "ldap",
+		    .source = SRC_SYNC,
+		    .domains_label = "sync domains",
+		    .networks_label = "sync networks",
+		};
+		struct dir_set_params mp = mem;
+
+		mp.match_subdomains = p->match_subdomains;
+		dl->sets = policy_sets_create(NULL, NULL);
+		dl->mem = dir_set_create(&mp, dl->sets);
+	}
 	return &dl->dir;
 }

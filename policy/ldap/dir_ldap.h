@@ -17,18 +17,24 @@
 
 enum ldap_scope { SCOPE_BASE, SCOPE_ONE, SCOPE_SUB };
 
+/* ldap.mode: per-decision lookups through the cache, or the directory held
+ * in memory by content sync (policy/ldap/ldap_sync.h). */
+enum ldap_mode { LDAP_MODE_QUERY, LDAP_MODE_SYNC };
+
 struct ldap_search_params {
 	char *base;
 	char *filter; /* with one %s for lookups; plain for bulk loads */
 	enum ldap_scope scope;
-	char *attribute; /* networks: the attribute holding CIDR strings */
-	double refresh;  /* networks: seconds between bulk reloads */
+	char *
+	    attribute; /* the attribute holding the values (CIDRs; sync mode's domains) */
+	double refresh; /* networks: seconds between bulk reloads */
 };
 
 /* The backend's parameters: conf/ fills them from the ldap and cache
  * sections. The directory keeps its own copy. */
 struct dir_ldap_params {
 	bool enabled; /* the ldap section is present */
+	enum ldap_mode mode;
 	char **uris;
 	size_t n_uris;
 	char *bind_dn;            /* NULL: anonymous */
@@ -39,6 +45,7 @@ struct dir_ldap_params {
 	double timeout;    /* seconds, network and each operation */
 	double budget;     /* seconds, all directory work for one decision */
 	int pool_size;     /* LDAP handles */
+	double sync_poll;  /* sync mode without syncprov: seconds between reloads */
 	struct ldap_search_params domains;
 	struct ldap_search_params networks; /* base NULL: no networks in LDAP */
 	struct cache_params cache;          /* the answer cache (clock unused) */

@@ -200,6 +200,19 @@ static void *refresh_main(void *arg)
 	return NULL;
 }
 
+struct netlist *ldap_networks_copy(struct ldap_networks *nets)
+{
+	struct netlist *copy = NULL;
+
+	if (nets == NULL)
+		return NULL;
+	pthread_rwlock_rdlock(&nets->rw);
+	if (nets->set != NULL)
+		copy = netlist_copy(nets->set);
+	pthread_rwlock_unlock(&nets->rw);
+	return copy;
+}
+
 /* Start NETS with a copy of SEED's current set (a reload's predecessor). */
 static void take_seed(struct ldap_networks *nets, struct ldap_networks *seed)
 {

@@ -61,6 +61,9 @@ void ldap_networks_match(struct ldap_networks *nets, const struct netaddr *addr,
  * a report line to REPORT; 0 when the search worked. */
 int ldap_networks_check(struct ldap_networks *nets, struct strbuf *report);
 
+/* A copy of the current set (NULL when NETS is NULL or has none yet). */
+struct netlist *ldap_networks_copy(struct ldap_networks *nets);
+
 /* A snapshot of the counters. */
 void ldap_networks_get_stats(struct ldap_networks *nets,
                              struct ldap_networks_stats *st_r);

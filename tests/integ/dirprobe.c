@@ -5,6 +5,7 @@
  *   client ADDR   -> same, from the in-memory networks
  *   check         -> the -n -n report, then "check 0" or "check -1"
  *   stats         -> "stats key=value ..."
+ *   sync SET      -> "sync SET key=value ..." (sync mode), or "sync SET none"
  *   flush         -> "flushed"
  * Usage: dirprobe CONFIG. Warnings go to stderr. A long-lived process, so
  * the cache, stale answers and reconnection can be observed across steps.
@@ -49,6 +50,27 @@ static void print_stats(struct directory *dir)
 	       st.network_failures);
 }
 
+/* One line on the sync set NAME. */
+static void print_sync(struct directory *dir, const char *name)
+{
+	struct dir_stats st = {0};
+
+	dir_stats(dir, &st);
+	for (size_t i = 0; i < st.n_sync; i++) {
+		if (strcmp(st.sync[i].set, name) != 0)
+			continue;
+		printf(
+		    "sync %s entries=%lu complete=%d syncprov=%d cookie=%d refreshes=%lu "
+		    "reconnects=%lu changes=%lu errors=%lu age=%.1f last_error=%s\n",
+		    st.sync[i].set, st.sync[i].entries, st.sync[i].complete,
+		    st.sync[i].syncprov, st.sync[i].cookie, st.sync[i].refreshes,
+		    st.sync[i].reconnects, st.sync[i].changes, st.sync[i].errors,
+		    st.sync[i].age, *st.sync[i].last_error ? st.sync[i].last_error : "-");
+		return;
+	}
+	printf("sync %s none\n", name);
+}
+
 static void run_command(struct directory *dir, char *cmd, char *arg)
 {
 	struct dir_answer ans;
@@ -79,6 +101,8 @@ static void run_command(struct directory *dir, char *cmd, char *arg)
 		strbuf_free(&report);
 	} else if (strcmp(cmd, "stats") == 0) {
 		print_stats(dir);
+	} else if (strcmp(cmd, "sync") == 0) {
+		print_sync(dir, arg);
 	} else if (strcmp(cmd, "expire") == 0) {
 		dir_expire(dir);
 		printf("expired\n");

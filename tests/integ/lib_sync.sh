@@ -76,3 +76,19 @@ wait_log() {
 	done
 	return 1
 }
+
+# reload_fresh_csns NAME: dump NAME's database without its entryCSNs and
+# contextCSN and load it back (slapd stopped meanwhile): the same entries
+# with the same entryUUIDs, every one newer than any cookie handed out
+# before. syncprov then cannot resume such a cookie (no entry is at or
+# before it): a full refresh, or 4096 with syncprov-reloadhint TRUE.
+reload_fresh_csns() {
+	local d=$TMP/$1
+	slapd_stop "$1"
+	"${SLAPCAT:-/usr/sbin/slapcat}" -f "$d/slapd.conf" 2>/dev/null |
+		grep -v -e '^entryCSN:' -e '^contextCSN:' >"$d/fresh.ldif"
+	rm -rf "$d/db" && mkdir "$d/db"
+	"$SLAPADD" -q -w -f "$d/slapd.conf" -l "$d/fresh.ldif" >>"$d/slapadd.log" 2>&1 ||
+		bail_out "reload_fresh_csns $1: slapadd failed: $(tail -3 "$d/slapadd.log")"
+	slapd_start "$1"
+}

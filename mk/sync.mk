@@ -15,7 +15,8 @@ tests_unit_test_sync_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)
 
 # Against a real slapd with syncprov (tests/integ/lib_sync.sh: a socat proxy
 # to cut connections without restarting slapd).
-SYNC_INTEG_TESTS = tests/integ/ldap_sync.sh tests/integ/ldap_sync_modes.sh
+SYNC_INTEG_TESTS = tests/integ/ldap_sync.sh tests/integ/ldap_sync_modes.sh \
+	tests/integ/ldap_sync_daemon.sh
 TESTS += $(SYNC_INTEG_TESTS)
 dist_check_SCRIPTS += $(SYNC_INTEG_TESTS)
 dist_check_DATA += tests/integ/lib_sync.sh

@@ -442,9 +442,9 @@ probe_stop() {
 	PROBE_PID=
 	# Under ASan/UBSan (a sanitizer build), dirprobe's reports land in
 	# probe.err; its exit status is not seen here, so look for them.
-	if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/probe.err" 2>/dev/null; then
+	if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer' "$TMP/probe.err" 2>/dev/null; then
 		not_ok "dirprobe ran clean under the sanitizers" \
-			"$(grep -E -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/probe.err" | head -40)"
+			"$(grep -E -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:|WARNING: ThreadSanitizer' "$TMP/probe.err" | head -40)"
 		: >"$TMP/probe.err"
 	fi
 }

@@ -163,6 +163,9 @@ void stats_format_dir_line(struct strbuf *out, const struct dir_stats *st)
 		    " sync_%s_refreshes=%lu sync_%s_reconnects=%lu sync_%s_errors=%lu",
 		    d->set, d->entries, d->set, d->complete, d->set, d->age, d->set,
 		    d->refreshes, d->set, d->reconnects, d->set, d->errors);
+		if (*d->last_error) /* one printable line (policy/ldap/ldap_sync.c) */
+			strbuf_appendf(out, " sync_%s_last_error=\"%s\"", d->set,
+			               d->last_error);
 	}
 }
 

@@ -125,6 +125,8 @@ static void fail(struct ldap_sync *sync, const char *fmt, ...)
 	for (char *c = text; *c; c++) /* server text: one printable line */
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = '?';
+		else if (*c == '"') /* quoted in the counters line */
+			*c = '\'';
 	pthread_mutex_lock(&sync->lock);
 	memcpy(sync->st.last_error, text, sizeof text);
 	sync->st.errors++;

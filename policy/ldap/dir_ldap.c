@@ -567,7 +567,7 @@ static enum dir_check dir_ldap_check(struct directory *dir, struct strbuf *repor
 {
 	struct dir_ldap *dl = (struct dir_ldap *)dir;
 	size_t up;
-	bool searched = true;
+	bool searched = true, synced = true;
 
 	strbuf_appendf(
 	    report, "LDAP directory (%zu server%s, timeout %.1fs, budget %.1fs):\n",
@@ -578,14 +578,14 @@ static enum dir_check dir_ldap_check(struct directory *dir, struct strbuf *repor
 	if (check_domains(dl, report) != 0)
 		searched = false;
 	if (dl->syncs != NULL)
-		ldap_syncsets_report(dl->syncs, report);
+		synced = ldap_syncsets_report(dl->syncs, report);
 	else if (dl->nets != NULL && ldap_networks_check(dl->nets, report) != 0)
 		searched = false;
 	else if (dl->nets == NULL)
 		strbuf_puts(report, "  networks: not configured\n");
 	if (!searched)
 		return DIR_CHECK_FAILED;
-	return up == dl->p.n_uris ? DIR_CHECK_OK : DIR_CHECK_DEGRADED;
+	return up == dl->p.n_uris && synced ? DIR_CHECK_OK : DIR_CHECK_DEGRADED;
 }
 
 static bool dir_ldap_stats(struct directory *dir, struct dir_stats *st_r)

@@ -204,14 +204,20 @@ static void disconnect(struct ldap_sync *sync)
 
 /* --- publishing ------------------------------------------------------- */
 
-static void publish(struct ldap_sync *sync, bool refresh)
+/* Publish the store: REFRESH after a complete refresh or poll; a poll
+ * (POLLED) cannot tell what changed and counts as a change. */
+static void publish(struct ldap_sync *sync, bool refresh, bool polled)
 {
 	struct sync_session *s = &sync->sess;
-	bool changed = s->changes != sync->published_changes || !sync->st.complete;
+	bool changed =
+	    polled || s->changes != sync->published_changes || !sync->st.complete;
 
 	sync->p.kind.publish(sync->p.kind.ctx, s->store);
 	sync_session_published(s);
-	if (refresh)
+	if (polled)
+		msg_info("ldap sync %s: poll of %s complete: %zu entries", sync->p.name,
+		         uri(sync, sync->uri_i), sync_store_count(s->store));
+	else if (refresh)
 		msg_info(
 		    "ldap sync %s: refresh complete from %s: %zu entries, %lu changes "
 		    "(%lu removed as no longer present)",
@@ -323,7 +329,7 @@ static enum outcome on_result(struct ldap_sync *sync, LDAPMessage *msg)
 	case LDAP_SUCCESS:
 		/* refreshAndPersist ends only when the server ends it. */
 		if (has_done && sync_session_done(&sync->sess, &cookie, deletes))
-			publish(sync, true);
+			publish(sync, true, false);
 		out = OUT_AGAIN;
 		break;
 	case LDAP_SYNC_REFRESH_REQUIRED:
@@ -447,7 +453,7 @@ static enum outcome on_message(struct ldap_sync *sync, struct search_state *ss,
 			goto malformed;
 		set_syncprov(sync, 1);
 		if (r == 1) {
-			publish(sync, true);
+			publish(sync, true, false);
 			ss->dirty_since = 0;
 		}
 		break;
@@ -523,7 +529,7 @@ static enum outcome sync_search(struct ldap_sync *sync)
 				sync->quick_restarts = 0;
 		}
 		if (ss.dirty_since > 0 && wait_for(sync, &ss, now) <= 0) {
-			publish(sync, false);
+			publish(sync, false, false);
 			ss.dirty_since = 0;
 		}
 		if (got == 0 && watchdog(sync, &ss, now)) {
@@ -544,7 +550,7 @@ static enum outcome sync_search(struct ldap_sync *sync)
 	/* Changes applied in the persist stage are complete: publish them
 	 * before the connection goes. A refresh cut short is not. */
 	if (sync->sess.dirty && sync->sess.complete && !sync->sess.refreshing)
-		publish(sync, false);
+		publish(sync, false, false);
 	if (out == OUT_STOP || out == OUT_FAILBACK)
 		ldap_abandon_ext(sync->ld, ss.msgid, NULL, NULL);
 	return out;
@@ -643,8 +649,7 @@ static int poll_once(struct ldap_sync *sync)
 		}
 	} while (pg.cookie != NULL);
 	sync->sess.complete = true;
-	sync->sess.changes++; /* a poll cannot tell what changed */
-	publish(sync, true);
+	publish(sync, true, true);
 	return 0;
 }
 

@@ -261,9 +261,10 @@ void ldap_syncsets_stats(struct ldap_syncsets *ss, struct dir_stats *st_r)
 	}
 }
 
-void ldap_syncsets_report(struct ldap_syncsets *ss, struct strbuf *report)
+bool ldap_syncsets_report(struct ldap_syncsets *ss, struct strbuf *report)
 {
 	struct dir_stats st;
+	bool all = true;
 
 	memset(&st, 0, sizeof st);
 	ldap_syncsets_stats(ss, &st);
@@ -275,6 +276,7 @@ void ldap_syncsets_report(struct ldap_syncsets *ss, struct strbuf *report)
 		const struct dir_sync_stats *d = &st.sync[i];
 		bool warn = !d->complete || d->syncprov != 1;
 
+		all = all && !warn;
 		strbuf_appendf(report, "  %ssync %s: %lu entries, %s; %s; %s%s%s\n",
 		               warn ? "warning: " : "", d->set, d->entries,
 		               d->complete ? "complete"
@@ -285,4 +287,5 @@ void ldap_syncsets_report(struct ldap_syncsets *ss, struct strbuf *report)
 		               d->cookie ? "cookie held" : "no cookie",
 		               *d->last_error ? "; last error: " : "", d->last_error);
 	}
+	return all;
 }

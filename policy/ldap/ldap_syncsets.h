@@ -32,7 +32,8 @@ bool ldap_syncsets_wait(struct ldap_syncsets *ss, double deadline);
 /* Add the sets' counters to ST_R. */
 void ldap_syncsets_stats(struct ldap_syncsets *ss, struct dir_stats *st_r);
 /* -n -n: a line per set: entries, complete or not, content sync or
- * polling, the cookie, the last error. */
-void ldap_syncsets_report(struct ldap_syncsets *ss, struct strbuf *report);
+ * polling, the cookie, the last error. False when a set is incomplete or
+ * polled (its line is a warning). */
+bool ldap_syncsets_report(struct ldap_syncsets *ss, struct strbuf *report);
 
 #endif

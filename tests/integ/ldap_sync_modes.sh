@@ -44,16 +44,26 @@ SLAPD_SYNCPROV=1 SLAPD_RELOADHINT=TRUE slapd_init r
 slapd_start r
 proxy_up r
 sync_conf "$TMP/r.conf" r
-: >"$TMP/probe.err"
+mv "$TMP/probe.err" "$TMP/probe.err.p"
 probe_start "$TMP/r.conf"
 proxy_cut r
 del_domain r example.net
-reload_fresh_csns r
-proxy_up r
-if wait_log 40 'ldap sync domains: .* asks for a full refresh \(e-syncRefreshRequired\)'; then
-	ok "a stale cookie: the server's e-syncRefreshRequired is honoured"
+# slapd 2.5 does not always answer so: now and then it sends the full
+# content instead (equally correct for us). Try a few times.
+got4096=
+for try in 1 2 3 4; do
+	[ "$try" -gt 1 ] && proxy_cut r
+	reload_fresh_csns r
+	proxy_up r
+	if wait_log 15 'ldap sync domains: .* asks for a full refresh \(e-syncRefreshRequired\)'; then
+		got4096=$try
+		break
+	fi
+done
+if [ -n "$got4096" ]; then
+	ok "a stale cookie: the server's e-syncRefreshRequired is honoured (attempt $got4096)"
 else
-	not_ok "a stale cookie: the server's e-syncRefreshRequired is honoured" "$(tail -5 "$TMP/probe.err")"
+	not_ok "a stale cookie: slapd never answered e-syncRefreshRequired in 4 attempts" "$(tail -5 "$TMP/probe.err")"
 fi
 if probe_until 20 "domain example.net" "notfound sync"; then
 	ok "after the full refresh the delete is applied"
@@ -71,7 +81,7 @@ SLAPD_SYNCPROV=1 SLAPD_NO_SERVICE_LIMITS=1 SLAPD_SIZELIMIT=4 slapd_init s
 slapd_start s
 proxy_up s
 sync_conf "$TMP/s.conf" s
-: >"$TMP/probe.err"
+mv "$TMP/probe.err" "$TMP/probe.err.r"
 probe_start "$TMP/s.conf"
 sync_line domains
 like "under the size limit the refresh completes" "$REPLY_LINE" "entries=3 complete=1"
@@ -105,7 +115,7 @@ slapd_syncprov n off
 slapd_start n
 proxy_up n
 sync_conf "$TMP/n.conf" n "sync_poll = 5;"
-: >"$TMP/probe.err"
+mv "$TMP/probe.err" "$TMP/probe.err.s"
 probe_start "$TMP/n.conf"
 like "no syncprov: said at start" "$(cat "$TMP/probe.err")" \
 	"ldap sync domains: ldap://127.0.0.1:[0-9]+ does not offer content synchronization \(no syncprov overlay: result 12\); polling, a full reload every 5 s"

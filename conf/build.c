@@ -19,6 +19,8 @@ struct directory *conf_static_directory(const struct config *cf)
 	    .allow_networks = (const char *const *)cf->lists.allow_networks_text,
 	    .n_allow_networks = cf->lists.n_allow_networks,
 	    .match_subdomains = cf->lists.match_subdomains,
+	    .accounts = (const struct account *const *)cf->lists.canon,
+	    .n_accounts = cf->lists.n_accounts,
 	};
 	struct directory *dir = dir_static_create(&p);
 	const char *error = NULL;

@@ -26,7 +26,9 @@
 #include "conf/keys.h"
 #include "conf/loader.h"
 #include "lib/error.h"
+#include "lib/login.h"
 #include "lib/xalloc.h"
+#include "policy/account.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -300,7 +302,7 @@ static void walk_element(struct conf_ctx *ctx, const struct conf_key *list,
 		if (strncmp(conf_keys[r].path, list->path, plen) == 0 &&
 		    conf_keys[r].path[plen] == '.')
 			ctx->seen[r] = 0;
-	conf_apply_defaults(ctx, elem, true);
+	conf_apply_defaults(ctx, elem, list->path);
 	walk_group(ctx, e, list->path, elem);
 	check_required(ctx, list->path, setting_file(ctx, e),
 	               config_setting_source_line(e));
@@ -432,6 +434,57 @@ static void check_ldap(struct conf_ctx *ctx, struct dir_ldap_params *l)
 		    "empty password is an unauthenticated (anonymous) bind");
 }
 
+/* The static accounts, canonical: a login that does not canonicalise or
+ * names an account twice is an error at its line; sender_login with no
+ * account anywhere is one too. */
+static void check_accounts(struct conf_ctx *ctx, struct config *cf)
+{
+	struct lists_conf *l = &cf->lists;
+	int sl_line = seen_line(ctx, "policy.sender_login");
+
+	l->canon = xcalloc(l->n_accounts + 1, sizeof *l->canon);
+	for (size_t i = 0; i < l->n_accounts; i++) {
+		const struct account_conf *ac = &l->accounts[i];
+		const char *why = NULL;
+		char *login = login_canonical(ac->login, cf->policy.default_domain, &why);
+		struct account *a;
+
+		if (login == NULL) {
+			conf_error(ctx, NULL, ac->line,
+			           "'policy.accounts.login' \"%s\": %s", ac->login, why);
+			continue;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (l->canon[j] != NULL && strcmp(l->canon[j]->login, login) == 0)
+				conf_error(ctx, NULL, ac->line,
+				           "'policy.accounts.login' \"%s\" is the "
+				           "account \"%s\" "
+				           "again (listed at line %d)",
+				           ac->login, login, l->accounts[j].line);
+		a = account_new(login);
+		free(login);
+		a->suspended = ac->suspended;
+		for (size_t s = 0; s < ac->n_senders; s++) {
+			char *owned = account_sender_normalize(ac->senders[s], &why);
+
+			if (owned != NULL) /* checked when stored */
+				account_add_sender(a, owned);
+			free(owned);
+		}
+		for (size_t s = 0; s < ac->n_limits; s++)
+			account_add_limit(a, ac->limits[s]);
+		l->canon[i] = a;
+	}
+	if (cf->policy.sender_login != SENDER_LOGIN_OFF && l->n_accounts == 0 &&
+	    cf->ldap.accounts.base == NULL)
+		conf_error(
+		    ctx, NULL, sl_line,
+		    "'policy.sender_login' is \"%s\" but no accounts are configured "
+		    "(policy.accounts or ldap.accounts): every login would own only "
+		    "its own address",
+		    cf->policy.sender_login == SENDER_LOGIN_LOG ? "log" : "reject");
+}
+
 /* Open PATH into LC; false (reported) if it cannot be read or parsed. */
 static bool read_file(struct conf_ctx *ctx, config_t *lc, const char *path)
 {
@@ -489,13 +542,14 @@ static struct config *load(const char *path, const char *text, const char **erro
 	ctx.seen = xcalloc(conf_n_keys, sizeof *ctx.seen);
 	cf->path = xstrdup(path);
 	cf->lists.allow_networks = netlist_create();
-	conf_apply_defaults(&ctx, cf, false);
+	conf_apply_defaults(&ctx, cf, NULL);
 	config_init(&lc);
 	parsed = text ? read_string(&ctx, &lc, path, text) : read_file(&ctx, &lc, path);
 	if (parsed) {
 		walk_group(&ctx, config_root_setting(&lc), "", cf);
 		check_required_groups(&ctx);
 		check_ldap(&ctx, &cf->ldap);
+		check_accounts(&ctx, cf);
 	}
 	config_destroy(&lc);
 	free(ctx.seen);
@@ -575,6 +629,9 @@ void config_free(struct config *cf)
 	/* Not keys: the file's name, and the networks parsed from their text. */
 	free(cf->path);
 	netlist_free(cf->lists.allow_networks);
+	for (size_t i = 0; cf->lists.canon != NULL && i < cf->lists.n_accounts; i++)
+		account_free(cf->lists.canon[i]);
+	free(cf->lists.canon);
 	free_keys(cf, "", false);
 	free(cf);
 }

@@ -16,6 +16,17 @@
 #include "policy/engine.h"
 #include "policy/ldap/dir_ldap.h"
 
+/* One policy.accounts element as written (SPEC §8). */
+struct account_conf {
+	char *login; /* as written; canonical in lists_conf.canon */
+	int line;    /* where login was set */
+	char **senders;
+	size_t n_senders;
+	bool suspended;
+	char **limits;
+	size_t n_limits;
+};
+
 /* The static lists of the policy section: the static directory's data. */
 struct lists_conf {
 	char **local_domains; /* normalised (address_normalize_domain) */
@@ -24,6 +35,9 @@ struct lists_conf {
 	struct netlist *allow_networks; /* never NULL after load */
 	char **allow_networks_text;     /* as written, for traces */
 	size_t n_allow_networks;
+	struct account_conf *accounts; /* policy.accounts, as written */
+	size_t n_accounts;
+	struct account **canon; /* the same, canonical (n_accounts of them) */
 };
 
 struct log_conf {

@@ -221,3 +221,32 @@ void conf_store_password_file(struct conf_ctx *ctx, const struct conf_key *k,
 	free(l->bind_password_file);
 	l->bind_password_file = xstrdup(v->str);
 }
+
+/* policy.accounts.login: stored as written, with its line, for the
+ * canonical check once accounts.default_domain is known (conf.c). */
+void conf_store_account_login(struct conf_ctx *ctx, const struct conf_key *k,
+                              const struct conf_value *v, void *base)
+{
+	conf_store_generic(ctx, k, v, base);
+	((struct account_conf *)base)->line = v->line;
+}
+
+/* accounts.default_domain: a domain, normalised like local_domains. */
+void conf_store_default_domain(struct conf_ctx *ctx, const struct conf_key *k,
+                               const struct conf_value *v, void *base)
+{
+	const char *why = NULL;
+	char *dom;
+
+	if (v->str == NULL || *v->str == '\0') {
+		conf_store_generic(ctx, k, v, base);
+		return;
+	}
+	if ((dom = address_normalize_domain(v->str, &why)) == NULL) {
+		conf_value_error(ctx, k, v, "\"%s\": %s", v->str,
+		                 why ? why : "not a domain");
+		return;
+	}
+	free(*(char **)((char *)base + k->offset));
+	*(char **)((char *)base + k->offset) = dom;
+}

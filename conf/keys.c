@@ -18,6 +18,10 @@
 #define FIELD(m)                                                                         \
 	.offset = offsetof(struct config, m), .size = sizeof(((struct config *)0)->m)
 #define COUNT(m) .offset_n = offsetof(struct config, m)
+#define AFIELD(m)                                                                        \
+	.offset = offsetof(struct account_conf, m),                                      \
+	.size = sizeof(((struct account_conf *)0)->m)
+#define ACOUNT(m) .offset_n = offsetof(struct account_conf, m)
 #define LFIELD(m)                                                                        \
 	.offset = offsetof(struct listener_params, m),                                   \
 	.size = sizeof(((struct listener_params *)0)->m)
@@ -27,6 +31,8 @@ static const char *const sender_words[] = {"accept", "log", "reject", NULL};
 static const char *const lookup_words[] = {"tempfail", "reject", NULL};
 static const char *const scope_words[] = {"base", "one", "sub", NULL};
 static const char *const ldap_mode_words[] = {"query", "sync", NULL};
+static const char *const sender_login_words[] = {"off", "log", "reject", NULL};
+static const char *const account_senders_default[] = {"mail", "relayMilterSender", NULL};
 static const char *const allow_default[] = {"127.0.0.0/8", "::1/128", NULL};
 static const char *const empty_list[] = {NULL};
 
@@ -143,6 +149,48 @@ const struct conf_key conf_keys[] = {
      .def = "false",
      .doc = "SMTP AUTH counts only over TLS on this listener",
      LFIELD(require_tls_auth)},
+    {.path = "policy.sender_login",
+     .type = CT_ENUM,
+     .def = "off",
+     .words = sender_login_words,
+     .doc = "an authenticated login sending as an address it does not own: off, log "
+            "or reject (553)",
+     FIELD(policy.sender_login)},
+    {.path = "policy.accounts",
+     .type = CT_GROUP_LIST,
+     .doc = "static accounts (SMTP AUTH logins), asked before LDAP",
+     FIELD(lists.accounts),
+     COUNT(lists.n_accounts),
+     .elem_size = sizeof(struct account_conf)},
+    {.path = "policy.accounts.login",
+     .type = CT_STRING,
+     .flags = KF_REQUIRED | KF_ELEMENT,
+     .doc = "the login (canonicalised with accounts.default_domain)",
+     AFIELD(login),
+     .store = conf_store_account_login},
+    {.path = "policy.accounts.senders",
+     .type = CT_STRING_LIST,
+     .flags = KF_ELEMENT,
+     .def_list = empty_list,
+     .doc = "addresses (user@domain) or \"@domain\" the login may send as, besides "
+            "its own",
+     AFIELD(senders),
+     ACOUNT(n_senders),
+     .check = conf_check_sender_value},
+    {.path = "policy.accounts.suspended",
+     .type = CT_BOOL,
+     .flags = KF_ELEMENT,
+     .def = "false",
+     .doc = "a suspended login is judged as unauthenticated",
+     AFIELD(suspended)},
+    {.path = "policy.accounts.limits",
+     .type = CT_STRING_LIST,
+     .flags = KF_ELEMENT,
+     .def_list = empty_list,
+     .doc = "rate-limit overrides, \"NAME=MAX\"",
+     AFIELD(limits),
+     ACOUNT(n_limits),
+     .check = conf_check_limit_override},
     {.path = "policy.replies", .type = CT_GROUP, .doc = "SMTP reply texts"},
     REPLY(relay_denied, "Relay access denied", "relaying is denied (550 5.7.1)"),
     REPLY(unauth_local_sender, "Sender address rejected: not logged in",
@@ -155,6 +203,18 @@ const struct conf_key conf_keys[] = {
           "a listener requires AUTH (530 5.7.0)"),
     REPLY(tls_required, "Must issue a STARTTLS command first",
           "a listener requires TLS (530 5.7.0)"),
+    REPLY(account_suspended, "Relay access denied: account suspended",
+          "a suspended login is refused relaying (550 5.7.1)"),
+    REPLY(sender_login_mismatch, "Sender address rejected: not owned by user %{login}",
+          "a login sends as an address it does not own (553 5.7.1)"),
+    {.path = "accounts", .type = CT_GROUP, .doc = "SMTP AUTH logins"},
+    {.path = "accounts.default_domain",
+     .type = CT_STRING,
+     .flags = KF_EMPTY_NULL,
+     .def = "",
+     .doc = "a bare login (no @) means login@this domain; \"\" for none",
+     FIELD(policy.default_domain),
+     .store = conf_store_default_domain},
 
     {.path = "ldap",
      .type = CT_GROUP,
@@ -253,6 +313,47 @@ const struct conf_key conf_keys[] = {
      .words = scope_words,
      .doc = "search scope: base, one or sub",
      FIELD(ldap.domains.scope)},
+    {.path = "ldap.accounts",
+     .type = CT_GROUP,
+     .doc = "accounts (SMTP AUTH logins) held in the directory"},
+    {.path = "ldap.accounts.base",
+     .type = CT_STRING,
+     .flags = KF_REQUIRED,
+     .doc = "search base DN",
+     FIELD(ldap.accounts.base),
+     .check = conf_check_dn},
+    {.path = "ldap.accounts.filter",
+     .type = CT_STRING,
+     .def = "(&(objectClass=inetOrgPerson)(|(uid=%u)(mail=%s)))",
+     .doc = "filter; %s is the canonical login, %u its local part, %d its domain "
+            "(each escaped)",
+     FIELD(ldap.accounts.filter),
+     .check = conf_check_account_filter},
+    {.path = "ldap.accounts.scope",
+     .type = CT_ENUM,
+     .def = "sub",
+     .words = scope_words,
+     .doc = "search scope: base, one or sub",
+     FIELD(ldap.accounts.scope)},
+    {.path = "ldap.accounts.senders",
+     .type = CT_STRING_LIST,
+     .def_list = account_senders_default,
+     .doc = "attributes holding addresses (or \"@domain\") the login may send as",
+     FIELD(ldap.accounts.senders),
+     COUNT(ldap.accounts.n_senders),
+     .check = conf_check_attribute},
+    {.path = "ldap.accounts.suspended",
+     .type = CT_STRING,
+     .def = "relayMilterSuspended",
+     .doc = "BOOLEAN attribute: TRUE suspends the account",
+     FIELD(ldap.accounts.suspended),
+     .check = conf_check_attribute},
+    {.path = "ldap.accounts.limits",
+     .type = CT_STRING,
+     .def = "relayMilterLimit",
+     .doc = "attribute of rate-limit overrides, \"NAME=MAX\" per value",
+     FIELD(ldap.accounts.limits),
+     .check = conf_check_attribute},
     {.path = "ldap.networks",
      .type = CT_GROUP,
      .doc = "client networks held in the directory, loaded in bulk"},

@@ -30,9 +30,10 @@ void conf_store_generic(struct conf_ctx *ctx, const struct conf_key *k,
 /* Store V into K's field in BASE, through K's own store if it has one. */
 void conf_store(struct conf_ctx *ctx, const struct conf_key *k,
                 const struct conf_value *v, void *base);
-/* Apply the table's defaults to BASE: the KF_ELEMENT keys (into a group-list
- * element) when ELEMENT, else the keys of struct config. */
-void conf_apply_defaults(struct conf_ctx *ctx, void *base, bool element);
+/* Apply the table's defaults to BASE: with LIST (a group list's path), the
+ * element keys of that list (into one element), else the keys of struct
+ * config. */
+void conf_apply_defaults(struct conf_ctx *ctx, void *base, const char *list);
 /* Free a string list of N items and the array. */
 void conf_free_strings(char **items, size_t n);
 

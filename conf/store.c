@@ -187,14 +187,21 @@ void conf_store(struct conf_ctx *ctx, const struct conf_key *k,
 		conf_store_generic(ctx, k, v, base);
 }
 
-void conf_apply_defaults(struct conf_ctx *ctx, void *base, bool element)
+void conf_apply_defaults(struct conf_ctx *ctx, void *base, const char *list)
 {
+	size_t llen = list != NULL ? strlen(list) : 0;
+	bool element = list != NULL;
+
 	for (size_t i = 0; i < conf_n_keys; i++) {
 		const struct conf_key *k = &conf_keys[i];
 		struct conf_value v = {0};
 		size_t n = 0;
 
 		if (((k->flags & KF_ELEMENT) != 0) != element)
+			continue;
+		/* An element's defaults are its own list's keys, not another's. */
+		if (element &&
+		    (strncmp(k->path, list, llen) != 0 || k->path[llen] != '.'))
 			continue;
 		if (k->type == CT_STRING_LIST && k->def_list) {
 			while (k->def_list[n] != NULL)

@@ -22,6 +22,7 @@
 #include "conf/keys.h"
 #include "conf/loader.h"
 #include "lib/xalloc.h"
+#include "policy/account.h"
 #include "policy/ldap/ldap_filter.h"
 #include "policy/reply.h"
 
@@ -218,4 +219,47 @@ const char *conf_check_attribute(const char *s, char *buf, size_t size)
 	    s[n - 1] != ';')
 		return NULL;
 	return "not an attribute name";
+}
+
+const char *conf_check_account_filter(const char *s, char *buf, size_t size)
+{
+	const char *why = NULL;
+
+	(void)buf;
+	(void)size;
+	return ldap_filter_check(s, LDAP_FILTER_ACCOUNT, &why) == 0 ? NULL : why;
+}
+
+const char *conf_check_sender_value(const char *s, char *buf, size_t size)
+{
+	const char *why = NULL;
+	char *norm = account_sender_normalize(s, &why);
+
+	free(norm);
+	if (norm != NULL)
+		return NULL;
+	snprintf(buf, size, "not an address (user@domain) or \"@domain\": %s", why);
+	return buf;
+}
+
+/* "NAME=MAX": a rule name (letters, digits, '-', '_'), a count 0..10^9. */
+const char *conf_check_limit_override(const char *s, char *buf, size_t size)
+{
+	const char *eq = strchr(s, '=');
+	char *end = NULL;
+	unsigned long long max;
+
+	(void)buf;
+	(void)size;
+	if (eq == NULL || eq == s)
+		return "must be NAME=MAX (a rule name, a count)";
+	for (const char *p = s; p < eq; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return "the rule name may hold letters, digits, '-' and '_' only";
+	errno = 0;
+	if (!isdigit((unsigned char)eq[1]) ||
+	    (max = strtoull(eq + 1, &end, 10), errno != 0) || *end != '\0' ||
+	    max > 1000000000ULL)
+		return "MAX must be a whole number from 0 to 1000000000";
+	return NULL;
 }

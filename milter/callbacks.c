@@ -40,6 +40,8 @@ struct conn {
 	unsigned n_accepted, n_rejected, n_tempfailed;
 	unsigned n_would_reject, n_would_tempfail; /* report mode: passed, not accepted */
 	struct policy_allow_memo allow_memo; /* the allowlist answer, this transaction */
+	struct policy_account_memo
+	    account_memo; /* the login's account, this transaction */
 };
 
 static char session_prefix[24];
@@ -106,6 +108,7 @@ static void txn_clear(struct conn *c)
 	c->n_accepted = c->n_rejected = c->n_tempfailed = 0;
 	c->n_would_reject = c->n_would_tempfail = 0;
 	memset(&c->allow_memo, 0, sizeof c->allow_memo);
+	policy_account_memo_clear(&c->account_memo);
 }
 
 /* The transaction ends: tie session to qid with the counts. */
@@ -147,6 +150,7 @@ static void client_of(struct conn *c, struct policy_client *pc)
 	pc->listener = c->listener;
 	pc->tls_version = c->tls_version;
 	pc->allow_memo = &c->allow_memo;
+	pc->account_memo = &c->account_memo;
 }
 
 /* Hand the reply to the MTA: '%' doubled, as smfi_setreply wants. */
@@ -211,6 +215,7 @@ static sfsistat conclude(SMFICTX *ctx, struct conn *c, const char *rcpt,
 		e.action = stats_action_name(sa);
 		e.reason = verdict_reason_name(v->reason);
 		e.source = dir_source_name(v->source);
+		e.login = c->account_memo.login;
 		declog_write(&e, c->snap->json_fd);
 	}
 	if (status != SMFIS_CONTINUE)

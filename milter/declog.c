@@ -102,6 +102,7 @@ void declog_format_kv(struct strbuf *out, const struct declog_entry *e)
 		                                      entry_field(e, i));
 	put_key(out, "ms");
 	put_ms(out, e->ms);
+	kv(out, "login", e->login != NULL && *e->login ? e->login : "-");
 }
 
 void declog_format_json(struct strbuf *out, const struct declog_entry *e,
@@ -113,6 +114,7 @@ void declog_format_json(struct strbuf *out, const struct declog_entry *e,
 		escape_json_member(out, entry_fields[i].name, entry_field(e, i));
 	strbuf_puts(out, ",\"ms\":");
 	put_ms(out, e->ms);
+	escape_json_member(out, "login", e->login != NULL && *e->login ? e->login : "-");
 	strbuf_putc(out, '}');
 }
 

@@ -22,6 +22,7 @@ struct declog_entry {
 	const char *reason;
 	const char *source;
 	double ms;
+	const char *login; /* canonical login (SPEC §8), after ms; NULL: "-" */
 };
 
 struct declog_summary {

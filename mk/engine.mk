@@ -4,6 +4,7 @@ librelaymilter_a_SOURCES += \
 	policy/directory.c policy/directory.h \
 	policy/dir_static.c policy/dir_static.h \
 	policy/dir_set.c policy/dir_set.h \
+	policy/account.c policy/account.h \
 	policy/domainset.c policy/domainset.h \
 	policy/reply.c policy/reply.h
 

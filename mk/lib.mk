@@ -6,6 +6,7 @@ librelaymilter_a_SOURCES += \
 	lib/escape.c lib/escape.h \
 	lib/utf8.c lib/utf8.h \
 	lib/publish.c lib/publish.h \
+	lib/login.c lib/login.h \
 	lib/error.c lib/error.h \
 	lib/counter.h
 

@@ -18,6 +18,7 @@ struct policy_sets {
 	unsigned refcnt;
 	struct publish domains;  /* struct domainset * */
 	struct publish networks; /* struct netlist * */
+	struct publish accounts; /* struct accountset * */
 };
 
 struct dir_set {
@@ -37,6 +38,11 @@ static void free_networks(void *p)
 	netlist_free(p);
 }
 
+static void free_accounts(void *p)
+{
+	accountset_free(p);
+}
+
 struct policy_sets *policy_sets_create(struct domainset *domains,
                                        struct netlist *networks)
 {
@@ -45,6 +51,7 @@ struct policy_sets *policy_sets_create(struct domainset *domains,
 	sets->refcnt = 1;
 	publish_init(&sets->domains, domains, free_domains);
 	publish_init(&sets->networks, networks, free_networks);
+	publish_init(&sets->accounts, NULL, free_accounts);
 	return sets;
 }
 
@@ -60,6 +67,7 @@ void policy_sets_unref(struct policy_sets *sets)
 		return;
 	publish_destroy(&sets->domains);
 	publish_destroy(&sets->networks);
+	publish_destroy(&sets->accounts);
 	free(sets);
 }
 
@@ -71,6 +79,11 @@ void policy_sets_publish_domains(struct policy_sets *sets, struct domainset *dom
 void policy_sets_publish_networks(struct policy_sets *sets, struct netlist *networks)
 {
 	publish_swap(&sets->networks, networks);
+}
+
+void policy_sets_publish_accounts(struct policy_sets *sets, struct accountset *accounts)
+{
+	publish_swap(&sets->accounts, accounts);
 }
 
 struct netlist *policy_sets_copy_networks(struct policy_sets *sets)
@@ -165,6 +178,61 @@ out:
 	publish_leave(&ds->sets->networks, &ref);
 }
 
+static void set_lookup_account(struct directory *dir, const char *login,
+                               struct dir_account_answer *ans_r)
+{
+	struct dir_set *ds = (struct dir_set *)dir;
+	const struct dir_set_params *p = &ds->params;
+	struct publish_ref ref;
+	const struct accountset *set = publish_enter(&ds->sets->accounts, &ref);
+	char keys[4][DIR_SET_KEY_MAX];
+	size_t n = 1;
+
+	ans_r->source = p->source;
+	ans_r->status = DIR_NOTFOUND;
+	if (set == NULL) {
+		ans_r->status = DIR_ERROR;
+		if (ans_r->want_detail)
+			snprintf(ans_r->detail, sizeof ans_r->detail,
+			         "%s: not loaded yet", p->accounts_label);
+		goto out;
+	}
+	if (p->account_keys != NULL)
+		n = p->account_keys(login, keys, 4);
+	else
+		snprintf(keys[0], sizeof keys[0], "%s", login);
+	for (size_t i = 0; i < n; i++) {
+		const struct account *a = NULL;
+
+		switch (accountset_find(set, keys[i], &a)) {
+		case ACCOUNTSET_NONE:
+			continue;
+		case ACCOUNTSET_AMBIGUOUS:
+			/* Two entries claim the login: neither may decide. */
+			ans_r->status = DIR_ERROR;
+			if (ans_r->want_detail)
+				snprintf(ans_r->detail, sizeof ans_r->detail,
+				         "%s: %.120s matches more than one account",
+				         p->accounts_label, login);
+			goto out;
+		case ACCOUNTSET_FOUND:
+			ans_r->status = DIR_FOUND;
+			ans_r->account = account_copy(a);
+			if (ans_r->want_detail)
+				snprintf(ans_r->detail, sizeof ans_r->detail,
+				         "%s: %.120s found (as %.120s)%s",
+				         p->accounts_label, login, keys[i],
+				         a->suspended ? ", suspended" : "");
+			goto out;
+		}
+	}
+	if (ans_r->want_detail)
+		snprintf(ans_r->detail, sizeof ans_r->detail, "%s: no account for %.120s",
+		         p->accounts_label, login);
+out:
+	publish_leave(&ds->sets->accounts, &ref);
+}
+
 static void set_free(struct directory *dir)
 {
 	struct dir_set *ds = (struct dir_set *)dir;
@@ -177,6 +245,7 @@ static const struct directory_ops set_ops = {
     .name = "set",
     .lookup_domain = set_lookup_domain,
     .match_client = set_match_client,
+    .lookup_account = set_lookup_account,
     .free = set_free,
 };
 

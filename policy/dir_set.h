@@ -13,7 +13,9 @@
 
 #include "policy/directory.h"
 #include "policy/domainset.h"
+#include "lib/login.h"
 #include "lib/netlist.h"
+#include "policy/account.h"
 
 /* The published sets, shared by the backend and the publisher (refcounted). */
 struct policy_sets;
@@ -28,10 +30,14 @@ void policy_sets_unref(struct policy_sets *sets);
  * holds it. One publisher at a time per set. */
 void policy_sets_publish_domains(struct policy_sets *sets, struct domainset *domains);
 void policy_sets_publish_networks(struct policy_sets *sets, struct netlist *networks);
+/* Accounts: not known until the first publish (lookups answer DIR_ERROR). */
+void policy_sets_publish_accounts(struct policy_sets *sets, struct accountset *accounts);
 
 /* Copies of the sets published now (NULL: none yet). */
 struct netlist *policy_sets_copy_networks(struct policy_sets *sets);
 struct domainset *policy_sets_copy_domains(struct policy_sets *sets);
+
+#define DIR_SET_KEY_MAX (LOGIN_MAX + 4)
 
 struct dir_set_params {
 	const char *name;           /* the backend's name: "static" */
@@ -39,6 +45,12 @@ struct dir_set_params {
 	const char *domains_label;  /* trace prefix: "static local_domains" */
 	const char *networks_label; /* trace prefix: "static allow_networks" */
 	bool match_subdomains;
+	const char *accounts_label; /* trace prefix: "static accounts" */
+	/* The keys an account is looked up under, in order (the first found
+	 * answers); at most MAX, each at most DIR_SET_KEY_MAX bytes with its
+	 * NUL. NULL: the canonical login itself. */
+	size_t (*account_keys)(const char *login, char (*keys)[DIR_SET_KEY_MAX],
+	                       size_t max);
 };
 
 /* A backend answering from SETS (a reference is taken). Strings in PARAMS

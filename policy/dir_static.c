@@ -17,10 +17,12 @@ struct directory *dir_static_create(const struct dir_static_params *p)
 	    .source = SRC_STATIC,
 	    .domains_label = "static local_domains",
 	    .networks_label = "static allow_networks",
+	    .accounts_label = "static accounts",
 	};
 	struct dir_set_params sp = set_params;
 	struct domainset_builder *b = domainset_builder_create();
 	struct netlist *nets = netlist_create();
+	struct accountset_builder *ab = accountset_builder_create();
 	struct policy_sets *sets;
 	struct directory *dir;
 	const char *why = NULL;
@@ -33,8 +35,12 @@ struct directory *dir_static_create(const struct dir_static_params *p)
 			    "dir_static: network %s passed the config check but not "
 			    "netlist_add: %s",
 			    p->allow_networks[i], why);
+	for (size_t i = 0; i < p->n_accounts; i++)
+		accountset_builder_add(ab, p->accounts[i]->login,
+		                       account_copy(p->accounts[i]));
 	sp.match_subdomains = p->match_subdomains;
 	sets = policy_sets_create(domainset_build(b), nets);
+	policy_sets_publish_accounts(sets, accountset_build(ab));
 	dir = dir_set_create(&sp, sets);
 	policy_sets_unref(sets);
 	return dir;

@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+
 #include "policy/directory.h"
 
 void dir_init(struct directory *dir, const struct directory_ops *ops)
@@ -46,6 +48,21 @@ void dir_expire(struct directory *dir)
 {
 	if (dir->ops->expire != NULL)
 		dir->ops->expire(dir);
+}
+
+void dir_lookup_account(struct directory *dir, const char *login,
+                        struct dir_account_answer *ans_r)
+{
+	ans_r->account = NULL;
+	if (dir->ops->lookup_account != NULL) {
+		dir->ops->lookup_account(dir, login, ans_r);
+		return;
+	}
+	ans_r->status = DIR_NOTFOUND;
+	ans_r->source = SRC_NONE;
+	if (ans_r->want_detail)
+		snprintf(ans_r->detail, sizeof ans_r->detail, "%s: no accounts",
+		         dir->ops->name);
 }
 
 int dir_start(struct directory *dir, const char **error_r)

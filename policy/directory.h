@@ -19,6 +19,7 @@
 #include "lib/strbuf.h"
 
 #include "lib/netlist.h"
+#include "policy/account.h"
 
 enum dir_status {
 	DIR_NOTFOUND = 0,
@@ -45,6 +46,15 @@ struct dir_answer {
 	enum dir_source source;
 	bool want_detail; /* in: fill DETAIL */
 	char detail[320]; /* out, when WANT_DETAIL; else left as it was */
+};
+
+/* The answer to one account lookup (SPEC §8). */
+struct dir_account_answer {
+	enum dir_status status;
+	enum dir_source source;
+	struct account *account; /* FOUND: the caller's copy (account_free) */
+	bool want_detail;        /* in: fill DETAIL */
+	char detail[320];
 };
 
 /* What `relaymilter -n -n` learned of a directory. */
@@ -109,6 +119,12 @@ struct directory_ops {
 	 * managed to load its networks (then nobody can say "not allowlisted"). */
 	void (*match_client)(struct directory *dir, const struct netaddr *addr,
 	                     struct dir_answer *ans_r);
+	/* The account of canonical LOGIN (lib/login.h): FOUND with a copy,
+	 * NOTFOUND, or ERROR when it could not be asked (a known answer, even
+	 * a stale one, is FOUND or NOTFOUND). NULL: the backend has no
+	 * accounts (NOTFOUND). */
+	void (*lookup_account)(struct directory *dir, const char *login,
+	                       struct dir_account_answer *ans_r);
 	/* Release everything (stops background threads); called when the
 	 * last reference goes. */
 	void (*free)(struct directory *dir);
@@ -158,6 +174,10 @@ static inline void dir_match_client(struct directory *dir, const struct netaddr 
 {
 	dir->ops->match_client(dir, addr, ans_r);
 }
+
+/* The account of LOGIN in DIR (see directory_ops.lookup_account). */
+void dir_lookup_account(struct directory *dir, const char *login,
+                        struct dir_account_answer *ans_r);
 
 /* A directory of OPS with one reference (backends call it on create). */
 void dir_init(struct directory *dir, const struct directory_ops *ops);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lib/log.h"
+#include "lib/login.h"
 #include "lib/xalloc.h"
 #include "policy/engine.h"
 #include "policy/reply.h"
@@ -39,6 +40,9 @@ struct decision {
 	struct strbuf *trace;
 	struct verdict *v;
 	bool allowlist_unknown; /* a directory could not say whether it allowlists */
+	bool suspended;         /* the login is suspended: judged as unauthenticated */
+	enum dir_source suspended_source;
+	struct policy_account_memo own_memo; /* when the client brings none */
 };
 
 static void trace(struct decision *d, const char *fmt, ...) RM_PRINTF(2, 3);
@@ -187,6 +191,85 @@ static enum dir_status domain_is_local(struct decision *d, const char *domain,
 	return result;
 }
 
+void policy_account_memo_clear(struct policy_account_memo *memo)
+{
+	free(memo->login);
+	account_free(memo->account);
+	memset(memo, 0, sizeof *memo);
+}
+
+/* Ask the directories, in order, for the account of MEMO's login. */
+static void ask_accounts(struct decision *d, struct policy_account_memo *memo)
+{
+	struct dir_account_answer ans;
+
+	memo->status = DIR_NOTFOUND;
+	memo->source = SRC_NONE;
+	for (size_t i = 0; i < d->pol->n_dirs; i++) {
+		memset(&ans, 0, sizeof ans);
+		ans.want_detail = d->trace != NULL;
+		dir_lookup_account(d->pol->dirs[i], memo->login, &ans);
+		trace(d, "account %s: %s", d->pol->dirs[i]->ops->name, ans.detail);
+		if (ans.status == DIR_FOUND) {
+			memo->status = DIR_FOUND;
+			memo->source = ans.source;
+			memo->account = ans.account;
+			return;
+		}
+		if (ans.status == DIR_ERROR) {
+			memo->status = DIR_ERROR;
+			memo->source = ans.source;
+		}
+	}
+}
+
+/* The canonical login of the authenticated client, into MEMO once: every
+ * decision line of the transaction carries it. */
+static void canonical_login(struct decision *d, struct policy_account_memo *memo)
+{
+	if (memo->canonical || !is_authenticated(d->client))
+		return;
+	memo->canonical = true;
+	memo->login = login_canonical(d->client->auth_user, d->pol->p->default_domain,
+	                              &memo->login_error);
+}
+
+/* The authenticated login's account answer, looked up once per
+ * transaction (once per call without a memo). */
+static const struct policy_account_memo *account_of(struct decision *d)
+{
+	struct policy_account_memo *memo =
+	    d->client->account_memo != NULL ? d->client->account_memo : &d->own_memo;
+
+	canonical_login(d, memo);
+	if (!memo->valid) {
+		memo->valid = true;
+		if (memo->login == NULL) {
+			trace(d, "account: login unusable (%s): no account, owns nothing",
+			      memo->login_error);
+			memo->status = DIR_NOTFOUND;
+		} else {
+			trace(d, "account: canonical login %s", memo->login);
+			ask_accounts(d, memo);
+		}
+	}
+	d->vars.login = memo->login;
+	return memo;
+}
+
+/* Is the authenticated login suspended? Known suspended only: a lookup
+ * that failed (and left nothing known) does not suspend. */
+static bool login_suspended(struct decision *d)
+{
+	const struct policy_account_memo *memo = account_of(d);
+
+	if (memo->status != DIR_FOUND || !memo->account->suspended)
+		return false;
+	d->suspended = true;
+	d->suspended_source = memo->source;
+	return true;
+}
+
 /* policy.listeners: rules of the MTA listener the client came in on. */
 static const struct listener_params *find_listener(const struct policy_params *pp,
                                                    const char *name)
@@ -214,6 +297,14 @@ static bool rule_listener(struct decision *d)
 		      lc->name);
 		decide_reply(d, VERDICT_REJECT, REASON_TLS_REQUIRED, SRC_STATIC, "530",
 		             "5.7.0", d->raw_rcpt, pp->replies.tls_required);
+		return true;
+	}
+	if (lc->require_auth && is_authenticated(d->client) && login_suspended(d)) {
+		trace(d, "rule_listener: %s requires authentication: %s is suspended",
+		      lc->name, d->vars.login);
+		decide_reply(d, VERDICT_REJECT, REASON_ACCOUNT_SUSPENDED,
+		             d->suspended_source, "550", "5.7.1", d->raw_rcpt,
+		             pp->replies.account_suspended);
 		return true;
 	}
 	if (lc->require_auth && !is_authenticated(d->client)) {
@@ -265,6 +356,13 @@ static bool rule_authenticated(struct decision *d)
 		      d->client->auth_user);
 		return false;
 	}
+	if (login_suspended(d)) {
+		trace(d,
+		      "rule_authenticated: %s is suspended (%s): judged as "
+		      "unauthenticated",
+		      d->vars.login, dir_source_name(d->suspended_source));
+		return false;
+	}
 	trace(d, "rule_authenticated: authenticated as %s", d->client->auth_user);
 	decide(d, VERDICT_ACCEPT, REASON_AUTHENTICATED, SRC_NONE);
 	return true;
@@ -314,6 +412,13 @@ static void rule_unauth_relay(struct decision *d)
 
 	if (reject_needs_allowlist(d))
 		return;
+	if (d->suspended) {
+		trace(d, "rule_unauth_relay: relay access denied: account suspended");
+		decide_reply(d, VERDICT_REJECT, REASON_ACCOUNT_SUSPENDED,
+		             d->suspended_source, "550", "5.7.1", d->raw_rcpt,
+		             d->pol->p->replies.account_suspended);
+		return;
+	}
 	trace(d, "rule_unauth_relay: relay access denied");
 	decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_RELAY, source, "550", "5.7.1",
 	             d->raw_rcpt, d->pol->p->replies.relay_denied);
@@ -338,6 +443,10 @@ static void decision_init(struct decision *d, struct policy *pol,
 	d->vars.client_name = client->name;
 	d->vars.auth = client->auth_user;
 	d->vars.listener = client->listener;
+	if (client->account_memo != NULL) {
+		canonical_login(d, client->account_memo);
+		d->vars.login = client->account_memo->login;
+	}
 }
 
 void policy_check_recipient(struct policy *pol, const struct policy_client *client,
@@ -358,6 +467,7 @@ void policy_check_recipient(struct policy *pol, const struct policy_client *clie
 	    !rule_authenticated(&d) && !rule_local_recipient(&d))
 		rule_unauth_relay(&d);
 	address_clear(&d.addr);
+	policy_account_memo_clear(&d.own_memo);
 }
 
 /* The unauthenticated client claims one of our domains as sender. */
@@ -383,8 +493,49 @@ static void sender_local_claimed(struct decision *d, enum dir_source source)
 	}
 }
 
-/* Sender checks: only unauthenticated, non-allowlisted clients using a
- * local sender domain are of interest. */
+/* policy.sender_login: does the authenticated login own the sender
+ * (Postfix's reject_authenticated_sender_login_mismatch)? True when this
+ * decided: a refusal, a tempfail, or a logged accept of a mismatch. */
+static bool rule_sender_login(struct decision *d)
+{
+	const struct policy_params *pp = d->pol->p;
+	const struct policy_account_memo *memo;
+
+	if (pp->sender_login == SENDER_LOGIN_OFF || !is_authenticated(d->client))
+		return false;
+	memo = account_of(d);
+	if (memo->status == DIR_FOUND && memo->account->suspended)
+		return false; /* judged as unauthenticated, below */
+	if (memo->status == DIR_ERROR) {
+		if (pp->sender_login == SENDER_LOGIN_LOG) {
+			trace(d, "sender_login: account lookup failed; log: accepted");
+			return false;
+		}
+		trace(d, "sender_login: account lookup failed: tempfail");
+		decide_reply(d, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, memo->source,
+		             "451", "4.3.0", d->raw_from, pp->replies.lookup_error);
+		return true;
+	}
+	if (memo->login != NULL && account_owns(memo->account, memo->login, &d->addr)) {
+		trace(d, "sender_login: %s owns the sender", memo->login);
+		return false;
+	}
+	if (pp->sender_login == SENDER_LOGIN_LOG) {
+		trace(d, "sender_login: not owned by %s; log: accepted, logged",
+		      memo->login ? memo->login : "-");
+		decide(d, VERDICT_ACCEPT, REASON_SENDER_LOGIN_MISMATCH, memo->source);
+		return true;
+	}
+	trace(d, "sender_login: not owned by %s: refused",
+	      memo->login ? memo->login : "-");
+	decide_reply(d, VERDICT_REJECT, REASON_SENDER_LOGIN_MISMATCH, memo->source, "553",
+	             "5.7.1", d->raw_from, pp->replies.sender_login_mismatch);
+	return true;
+}
+
+/* Sender checks: the authenticated login's sender binding; then only
+ * unauthenticated, non-allowlisted clients using a local sender domain are
+ * of interest. */
 static void sender_rules(struct decision *d)
 {
 	const struct policy_params *pp = d->pol->p;
@@ -394,6 +545,8 @@ static void sender_rules(struct decision *d)
 		trace(d, "sender: null sender <>: allowed");
 		return;
 	}
+	if (rule_sender_login(d))
+		return;
 	if (rule_allowlisted_client(d) || rule_authenticated(d)) {
 		d->v->reason = REASON_SENDER_OK;
 		return;
@@ -439,6 +592,7 @@ void policy_check_sender(struct policy *pol, const struct policy_client *client,
 	}
 	sender_rules(&d);
 	address_clear(&d.addr);
+	policy_account_memo_clear(&d.own_memo);
 }
 
 struct policy *policy_create(const struct policy_params *params,
@@ -505,6 +659,8 @@ const char *verdict_reason_name(enum verdict_reason reason)
 	    [REASON_AUTH_REQUIRED] = "auth-required",
 	    [REASON_TLS_REQUIRED] = "tls-required",
 	    [REASON_SENDER_OK] = "sender-ok",
+	    [REASON_ACCOUNT_SUSPENDED] = "account-suspended",
+	    [REASON_SENDER_LOGIN_MISMATCH] = "sender-login-mismatch",
 	};
 	_Static_assert(sizeof names / sizeof names[0] == N_VERDICT_REASONS,
 	               "a verdict reason without a name");

@@ -18,6 +18,8 @@
 
 enum sender_action { SENDER_ACCEPT, SENDER_LOG, SENDER_REJECT };
 enum lookup_error_action { LOOKUP_ERROR_TEMPFAIL, LOOKUP_ERROR_REJECT };
+/* policy.sender_login: may a login send as an address it does not own? */
+enum sender_login_mode { SENDER_LOGIN_OFF, SENDER_LOGIN_LOG, SENDER_LOGIN_REJECT };
 
 /* Per-MTA-listener rules ({daemon_name}), policy.listeners. */
 struct listener_params {
@@ -29,13 +31,15 @@ struct listener_params {
 /* Reply texts; templates with %{rcpt}, %{sender}, %{client_addr},
  * %{client_name}, %{auth}, %{listener} expansions (see policy/reply.h). */
 struct reply_templates {
-	char *relay_denied;        /* 550 5.7.1 */
-	char *unauth_local_sender; /* 550 5.7.1 */
-	char *lookup_error;        /* 451 4.3.0 */
-	char *bad_recipient;       /* 501 5.1.3 */
-	char *bad_sender;          /* 553 5.1.7 */
-	char *auth_required;       /* 530 5.7.0 */
-	char *tls_required;        /* 530 5.7.0 */
+	char *relay_denied;          /* 550 5.7.1 */
+	char *unauth_local_sender;   /* 550 5.7.1 */
+	char *lookup_error;          /* 451 4.3.0 */
+	char *bad_recipient;         /* 501 5.1.3 */
+	char *bad_sender;            /* 553 5.1.7 */
+	char *auth_required;         /* 530 5.7.0 */
+	char *tls_required;          /* 530 5.7.0 */
+	char *account_suspended;     /* 550 5.7.1 */
+	char *sender_login_mismatch; /* 553 5.7.1 */
 };
 
 /* What the engine is told by its configuration (conf/ fills it from the
@@ -48,6 +52,8 @@ struct policy_params {
 	struct listener_params *listeners;
 	size_t n_listeners;
 	struct reply_templates replies;
+	enum sender_login_mode sender_login;
+	char *default_domain; /* accounts.default_domain, normalised; NULL: none */
 };
 
 enum verdict_action {
@@ -69,6 +75,8 @@ enum verdict_reason {
 	REASON_AUTH_REQUIRED,
 	REASON_TLS_REQUIRED,
 	REASON_SENDER_OK, /* plain sender accept: not logged */
+	REASON_ACCOUNT_SUSPENDED,
+	REASON_SENDER_LOGIN_MISMATCH,
 	N_VERDICT_REASONS /* the count: keep last */
 };
 
@@ -84,6 +92,23 @@ struct policy_allow_memo {
 	enum dir_source source;
 };
 
+/* The account answer for one transaction (SPEC §8): the login's account
+ * is looked up once per transaction, at the first check that needs it, and
+ * every later check of the transaction uses the same answer. Zero it when
+ * a transaction starts; release it with policy_account_memo_clear. */
+struct policy_account_memo {
+	bool valid;              /* the account was looked up */
+	bool canonical;          /* LOGIN was computed */
+	char *login;             /* canonical; NULL: not authenticated or unusable */
+	const char *login_error; /* why LOGIN is NULL for an authenticated client */
+	enum dir_status status;  /* of the lookup */
+	enum dir_source source;
+	struct account *account; /* when FOUND */
+};
+
+/* Free what MEMO holds and zero it. */
+void policy_account_memo_clear(struct policy_account_memo *memo);
+
 /* What is known of the SMTP client; strings may be NULL. */
 struct policy_client {
 	bool addr_known; /* false: no socket address, never allowlisted */
@@ -95,6 +120,7 @@ struct policy_client {
 	const char *listener;    /* {daemon_name}, NULL if unknown */
 	const char *tls_version; /* NULL or "" if not encrypted */
 	struct policy_allow_memo *allow_memo; /* NULL: ask the directories each time */
+	struct policy_account_memo *account_memo; /* NULL: look up on each check */
 };
 
 /* The SMTP reply: CODE and XCODE as text ("550", "5.7.1"), TEXT expanded. */

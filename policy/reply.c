@@ -24,6 +24,7 @@ static const char *var_value(const struct reply_vars *v, const char *name, size_
 	    {"client_name", offsetof(struct reply_vars, client_name)},
 	    {"auth", offsetof(struct reply_vars, auth)},
 	    {"listener", offsetof(struct reply_vars, listener)},
+	    {"login", offsetof(struct reply_vars, login)},
 	};
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -62,7 +63,7 @@ const char *reply_template_check(const char *tmpl, char *buf, size_t size)
 			snprintf(buf, size,
 			         "unknown expansion %%{%.*s} (known: rcpt, sender, "
 			         "client_addr, "
-			         "client_name, auth, listener)",
+			         "client_name, auth, login, listener)",
 			         (int)(close - p - 2 > 40 ? 40 : close - p - 2), p + 2);
 			return buf;
 		}

@@ -1,7 +1,8 @@
 /*
  * reply: SMTP reply texts from the configurable templates of
  * policy.replies. A reply is "<ADDR>: TEXT" where TEXT expands %{rcpt},
- * %{sender}, %{client_addr}, %{client_name}, %{auth}, %{listener} and %%.
+ * %{sender}, %{client_addr}, %{client_name}, %{auth}, %{login}, %{listener}
+ * and %%.
  * Everything expanded is untrusted: control characters become '?', and the
  * result is bounded (never silently: a cut text ends in "...").
  */
@@ -18,6 +19,7 @@ struct reply_vars {
 	const char *client_name;
 	const char *auth;
 	const char *listener;
+	const char *login; /* the canonical login (SPEC §8) */
 };
 
 /* Fill R with CODE ("550"), XCODE ("5.7.1") and "<ADDR>: " + expanded TMPL

@@ -30,6 +30,17 @@ struct ldap_search_params {
 	double refresh; /* networks: seconds between bulk reloads */
 };
 
+/* ldap.accounts: where a login's account is looked up (SPEC §8). */
+struct ldap_accounts_params {
+	char *base;   /* NULL: no accounts in LDAP */
+	char *filter; /* %s login, %u local part, %d domain */
+	enum ldap_scope scope;
+	char **senders; /* attributes holding owned addresses or "@domain" */
+	size_t n_senders;
+	char *suspended; /* BOOLEAN attribute */
+	char *limits;    /* "NAME=MAX" values */
+};
+
 /* The backend's parameters: conf/ fills them from the ldap and cache
  * sections. The directory keeps its own copy. */
 struct dir_ldap_params {
@@ -48,8 +59,9 @@ struct dir_ldap_params {
 	double sync_poll;  /* sync mode without syncprov: seconds between reloads */
 	struct ldap_search_params domains;
 	struct ldap_search_params networks; /* base NULL: no networks in LDAP */
-	struct cache_params cache;          /* the answer cache (clock unused) */
-	bool match_subdomains;              /* lists.match_subdomains */
+	struct ldap_accounts_params accounts;
+	struct cache_params cache; /* the answer cache (clock unused) */
+	bool match_subdomains;     /* lists.match_subdomains */
 };
 
 /* Make libldap ignore ldaprc files and LDAP* variables (LDAPNOINIT). Call

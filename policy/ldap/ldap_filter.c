@@ -72,15 +72,23 @@ int ldap_filter_check(const char *tmpl, enum ldap_filter_kind kind, const char *
 	for (const char *p = tmpl; why == NULL && *p; p++) {
 		if (*p != '%')
 			continue;
-		if (p[1] == 's')
+		if (p[1] == 's' ||
+		    (kind == LDAP_FILTER_ACCOUNT && (p[1] == 'u' || p[1] == 'd')))
 			values++;
 		else if (p[1] != '%')
-			why = "'%' must be followed by 's' (the value) or '%' (a percent "
-			      "sign)";
+			why =
+			    kind == LDAP_FILTER_ACCOUNT
+			        ? "'%' must be followed by 's' (the login), 'u' (its "
+			          "local part), 'd' (its domain) or '%' (a percent sign)"
+			        : "'%' must be followed by 's' (the value) or '%' (a "
+			          "percent sign)";
 		p++;
 	}
 	if (why == NULL && kind == LDAP_FILTER_LOOKUP && values != 1)
 		why = "must contain exactly one %s (the looked-up value)";
+	if (why == NULL && kind == LDAP_FILTER_ACCOUNT && values == 0)
+		why = "must contain %s (the login), %u (its local part) or %d (its "
+		      "domain): without one, every login would find the same entries";
 	if (why != NULL) {
 		*error_r = why;
 		return -1;
@@ -88,18 +96,25 @@ int ldap_filter_check(const char *tmpl, enum ldap_filter_kind kind, const char *
 	return 0;
 }
 
-/* Expand TMPL; each "%s" becomes the escaped value, or '*' when RAW_ANY. */
-static void expand(struct strbuf *out, const char *tmpl, const char *value, size_t len,
-                   int raw_any)
+/* Expand TMPL; "%s", "%u", "%d" become the escaped VALS[0..2], or '*'
+ * when RAW_ANY. Only an account template has %u and %d. */
+static void expand3(struct strbuf *out, const char *tmpl, const char *const vals[3],
+                    int raw_any)
 {
+	static const char names[] = "sud";
 	const char *p;
 
 	for (p = tmpl; *p != '\0'; p++) {
-		if (p[0] == '%' && p[1] == 's') {
+		const char *which =
+		    p[0] == '%' && p[1] != '\0' ? strchr(names, p[1]) : NULL;
+
+		if (which != NULL) {
+			const char *v = vals[which - names];
+
 			if (raw_any)
 				strbuf_putc(out, '*');
 			else
-				ldap_filter_escape(out, value, len);
+				ldap_filter_escape(out, v, strlen(v));
 			p++;
 		} else if (p[0] == '%' && p[1] == '%') {
 			strbuf_putc(out, '%');
@@ -113,12 +128,33 @@ static void expand(struct strbuf *out, const char *tmpl, const char *value, size
 void ldap_filter_expand(struct strbuf *out, const char *tmpl, const char *value,
                         size_t len)
 {
-	expand(out, tmpl, value, len, 0);
+	/* VALUE may hold NUL bytes: escape it whole, not as a C string. */
+	for (const char *p = tmpl; *p != '\0'; p++) {
+		if (p[0] == '%' && p[1] == 's') {
+			ldap_filter_escape(out, value, len);
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			strbuf_putc(out, '%');
+			p++;
+		} else {
+			strbuf_putc(out, *p);
+		}
+	}
+}
+
+void ldap_filter_expand_login(struct strbuf *out, const char *tmpl, const char *login,
+                              const char *local, const char *domain)
+{
+	const char *const vals[3] = {login, local, domain};
+
+	expand3(out, tmpl, vals, 0);
 }
 
 void ldap_filter_expand_any(struct strbuf *out, const char *tmpl)
 {
-	expand(out, tmpl, "", 0, 1);
+	static const char *const none[3] = {"", "", ""};
+
+	expand3(out, tmpl, none, 1);
 }
 
 void ldap_filter_expand_parents(struct strbuf *out, const char *tmpl, const char *domain)

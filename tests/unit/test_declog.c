@@ -20,37 +20,39 @@ struct row {
 
 static const struct row rows[] = {
     {{"S1", NULL, "203.0.113.5", "mx.example.net", "mx.example.net", NULL,
-      "<a@example.net>", "<b@example.com>", "reject", "unauth-relay", "static", 0.25},
+      "<a@example.net>", "<b@example.com>", "reject", "unauth-relay", "static", 0.25,
+      NULL},
      "session=S1 qid=- client_addr=203.0.113.5 client_name=mx.example.net "
      "helo=mx.example.net auth=- from=<a@example.net> rcpt=<b@example.com> action=reject "
-     "reason=unauth-relay source=static ms=0.250",
+     "reason=unauth-relay source=static ms=0.250 login=-",
      "{\"time\":\"T\",\"session\":\"S1\",\"qid\":\"-\",\"client_addr\":\"203.0.113.5\","
      "\"client_name\":\"mx.example.net\",\"helo\":\"mx.example.net\",\"auth\":\"-\","
      "\"from\":\"<a@example.net>\",\"rcpt\":\"<b@example.com>\",\"action\":\"reject\","
-     "\"reason\":\"unauth-relay\",\"source\":\"static\",\"ms\":0.250}"},
+     "\"reason\":\"unauth-relay\",\"source\":\"static\",\"ms\":0.250,\"login\":\"-\"}"},
     {{"S2", "4ABC", "::1", "localhost", "my helo", "alice", "<>", "<b@example.com>",
-      "accept", "authenticated", "-", 1.5},
+      "accept", "authenticated", "-", 1.5, "alice@example.org"},
      "session=S2 qid=4ABC client_addr=::1 client_name=localhost helo=\"my helo\" "
      "auth=alice "
-     "from=<> rcpt=<b@example.com> action=accept reason=authenticated source=- ms=1.500",
+     "from=<> rcpt=<b@example.com> action=accept reason=authenticated source=- ms=1.500 "
+     "login=alice@example.org",
      "{\"time\":\"T\",\"session\":\"S2\",\"qid\":\"4ABC\",\"client_addr\":\"::1\","
      "\"client_name\":\"localhost\",\"helo\":\"my "
      "helo\",\"auth\":\"alice\",\"from\":\"<>\","
      "\"rcpt\":\"<b@example.com>\",\"action\":\"accept\",\"reason\":\"authenticated\","
-     "\"source\":\"-\",\"ms\":1.500}"},
+     "\"source\":\"-\",\"ms\":1.500,\"login\":\"alice@example.org\"}"},
     {{"S3", NULL, "203.0.113.5", NULL, "x\r\nsession=evil", NULL,
       "<a@x>\nsession=S9 action=accept", "<\"q\\\"x\"@y>", "would-reject", "unauth-relay",
-      "ldap", 0},
+      "ldap", 0, "x\"y=z"},
      "session=S3 qid=- client_addr=203.0.113.5 client_name=- "
      "helo=\"x\\x0d\\x0asession=evil\" "
      "auth=- from=\"<a@x>\\x0asession=S9 action=accept\" rcpt=\"<\\\"q\\\\\\\"x\\\"@y>\" "
-     "action=would-reject reason=unauth-relay source=ldap ms=0.000",
+     "action=would-reject reason=unauth-relay source=ldap ms=0.000 login=\"x\\\"y=z\"",
      "{\"time\":\"T\",\"session\":\"S3\",\"qid\":\"-\",\"client_addr\":\"203.0.113.5\","
      "\"client_name\":null,\"helo\":\"x\\u000d\\u000asession=evil\",\"auth\":\"-\","
      "\"from\":\"<a@x>\\u000asession=S9 "
      "action=accept\",\"rcpt\":\"<\\\"q\\\\\\\"x\\\"@y>\","
      "\"action\":\"would-reject\",\"reason\":\"unauth-relay\",\"source\":\"ldap\",\"ms\":"
-     "0.000}"},
+     "0.000,\"login\":\"x\\\"y=z\"}"},
 };
 
 START_TEST(t_rows)
@@ -112,8 +114,9 @@ static const double ms_rows[] = {0,      1e-7,     0.0004,    0.25,         0.99
 
 static void ms_field(double ms, char *out, size_t size)
 {
-	struct declog_entry e = {"S",  NULL,    "::1",    NULL,           "h",      NULL,
-	                         "<>", "<b@x>", "accept", "local-domain", "static", ms};
+	struct declog_entry e = {"S",      NULL, "::1",   NULL,     "h",
+	                         NULL,     "<>", "<b@x>", "accept", "local-domain",
+	                         "static", ms,   NULL};
 	struct strbuf a = STRBUF_INIT;
 	const char *p;
 
@@ -121,7 +124,7 @@ static void ms_field(double ms, char *out, size_t size)
 	declog_format_kv(&a, &e);
 	p = strstr(a.data, " ms=");
 	ck_assert_ptr_nonnull(p);
-	snprintf(out, size, "%s", p + 4);
+	snprintf(out, size, "%.*s", (int)strcspn(p + 4, " "), p + 4);
 	strbuf_free(&a);
 }
 

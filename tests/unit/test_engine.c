@@ -296,9 +296,11 @@ START_TEST(t_golden)
 	struct policy_client pc;
 	struct strbuf trace = STRBUF_INIT, log = STRBUF_INIT;
 	struct verdict v;
+	struct policy_account_memo memo = {0};
 	char reply[700], *last;
 
 	memset(&pc, 0, sizeof pc);
+	pc.account_memo = &memo;
 	if (g->f[F_CLIENT]) {
 		ck_assert_int_eq(netaddr_parse(g->f[F_CLIENT], &pc.addr), 0);
 		pc.addr_known = true;
@@ -344,7 +346,9 @@ START_TEST(t_golden)
 	                           .action = verdict_action_name(v.action),
 	                           .reason = verdict_reason_name(v.reason),
 	                           .source = dir_source_name(v.source),
+	                           .login = memo.login,
 	                       });
+	policy_account_memo_clear(&memo);
 	ck_assert_msg(strcmp(log.data, g->f[F_LOG]) == 0, "cases.txt:%d: log line\n%s",
 	              g->line, log.data);
 	strbuf_free(&log);

@@ -7,6 +7,7 @@ librelaymilter_a_SOURCES += \
 	policy/ldap/ldap_conn.c policy/ldap/ldap_conn.h \
 	policy/ldap/ldap_pool.c policy/ldap/ldap_pool.h \
 	policy/ldap/ldap_networks.c policy/ldap/ldap_networks.h \
+	policy/ldap/ldap_accounts.c policy/ldap/ldap_accounts.h \
 	policy/ldap/dir_ldap.c policy/ldap/dir_ldap.h
 
 check_PROGRAMS += tests/unit/test_ldap_filter tests/unit/test_cache

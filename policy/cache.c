@@ -52,6 +52,7 @@ struct centry {
 	unsigned gen;     /* bumped when a fetch completes */
 	int status;       /* CACHE_FOUND or CACHE_NOTFOUND */
 	int last_status;  /* the last completed fetch's answer, maybe ERROR */
+	char *data;       /* the stored answer's payload (accounts), or NULL */
 	double stored;
 	double expires;
 	size_t cap; /* bytes allocated for KEY */
@@ -196,6 +197,8 @@ static void shard_remove(struct shard *s, struct centry *e)
 	*pp = e->hnext;
 	lru_unlink(s, e);
 	s->count--;
+	free(e->data);
+	e->data = NULL;
 	if (s->n_spare < MAX_SPARE) {
 		e->hnext = s->spare;
 		s->spare = e;
@@ -284,6 +287,12 @@ static struct centry *shard_insert(struct cache *c, struct shard *s, const char 
 	return e;
 }
 
+/* A copy of E's payload for the caller, when the answer is E's. */
+static void give_data(const struct centry *e, struct cache_result *res_r)
+{
+	res_r->data = e->data != NULL ? xstrdup(e->data) : NULL;
+}
+
 /* The backend failed for E (or the wait timed out): a stale answer if the
  * entry is young enough, else an error. Frees a value-less idle entry. */
 static void answer_failed(struct cache *c, struct shard *s, struct centry *e, double now,
@@ -293,6 +302,7 @@ static void answer_failed(struct cache *c, struct shard *s, struct centry *e, do
 		res_r->status = e->status;
 		res_r->origin = CACHE_STALE;
 		res_r->age = now - e->stored;
+		give_data(e, res_r);
 		counter_inc(&c->stale);
 	} else {
 		res_r->status = CACHE_ERROR;
@@ -320,18 +330,22 @@ static void wait_for_fetch(struct cache *c, struct shard *s, struct centry *e,
 		res_r->status = e->last_status;
 		res_r->origin = CACHE_SHARED;
 		res_r->age = 0;
+		give_data(e, res_r);
 		return;
 	}
 	answer_failed(c, s, e, c->p.clock(c->p.clock_ctx), res_r);
 }
 
 /* Store the fetch's answer in E and wake the waiters; caller holds lock. */
-static void complete_fetch(struct cache *c, struct shard *s, struct centry *e, int status)
+static void complete_fetch(struct cache *c, struct shard *s, struct centry *e, int status,
+                           struct strbuf *data)
 {
 	e->pending = false;
 	e->gen++;
 	e->last_status = status;
 	if (status != CACHE_ERROR) {
+		free(e->data);
+		e->data = data->len > 0 ? xstrdup(data->data) : NULL;
 		e->has_value = true;
 		e->status = status;
 		e->stored = c->p.clock(c->p.clock_ctx);
@@ -345,12 +359,18 @@ static void lookup_uncached(struct cache *c, const char *key, cache_fetch_fn fet
                             void *ctx, char *detail, size_t size,
                             struct cache_result *res_r)
 {
+	struct strbuf data;
+
+	strbuf_init(&data);
 	counter_inc(&c->misses);
-	res_r->status = fetch(ctx, key, detail, size);
+	res_r->status = fetch(ctx, key, detail, size, &data);
 	res_r->origin = res_r->status == CACHE_ERROR ? CACHE_NONE : CACHE_FETCHED;
 	res_r->age = 0;
+	if (res_r->status != CACHE_ERROR && data.len > 0)
+		res_r->data = xstrdup(data.data);
 	if (res_r->status == CACHE_ERROR)
 		counter_inc(&c->errors);
+	strbuf_free(&data);
 }
 
 void cache_lookup(struct cache *c, const char *key, double deadline, cache_fetch_fn fetch,
@@ -359,9 +379,11 @@ void cache_lookup(struct cache *c, const char *key, double deadline, cache_fetch
 	uint32_t hash = hash_key(c, key);
 	struct shard *s = &c->shards[hash & (c->n_shards - 1)];
 	struct centry *e;
+	struct strbuf data;
 	double now;
 	int status;
 
+	res_r->data = NULL;
 	if (c->p.max_entries == 0) {
 		lookup_uncached(c, key, fetch, ctx, detail, size, res_r);
 		return;
@@ -375,6 +397,7 @@ void cache_lookup(struct cache *c, const char *key, double deadline, cache_fetch
 		res_r->status = e->status;
 		res_r->origin = CACHE_HIT;
 		res_r->age = now - e->stored;
+		give_data(e, res_r);
 		counter_inc(&c->hits);
 		goto out;
 	}
@@ -388,14 +411,17 @@ void cache_lookup(struct cache *c, const char *key, double deadline, cache_fetch
 	counter_inc(&c->misses);
 	pthread_mutex_unlock(&s->lock);
 
-	status = fetch(ctx, key, detail, size);
+	strbuf_init(&data);
+	status = fetch(ctx, key, detail, size, &data);
 
 	pthread_mutex_lock(&s->lock);
-	complete_fetch(c, s, e, status);
+	complete_fetch(c, s, e, status, &data);
+	strbuf_free(&data);
 	if (status != CACHE_ERROR) {
 		res_r->status = status;
 		res_r->origin = CACHE_FETCHED;
 		res_r->age = 0;
+		give_data(e, res_r);
 	} else {
 		answer_failed(c, s, e, c->p.clock(c->p.clock_ctx), res_r);
 	}
@@ -424,6 +450,7 @@ struct carried {
 	char *key;
 	int status;
 	double stored;
+	char *data;
 };
 
 /* Copy S's answers, oldest first, into a new array of *N_R. */
@@ -436,8 +463,8 @@ static struct carried *shard_carry(struct shard *s, size_t *n_r)
 	out = xcalloc((size_t)s->count + 1, sizeof *out);
 	for (struct centry *e = s->tail; e != NULL; e = e->prev)
 		if (e->has_value)
-			out[n++] =
-			    (struct carried){xstrdup(e->key), e->status, e->stored};
+			out[n++] = (struct carried){xstrdup(e->key), e->status, e->stored,
+			                            e->data ? xstrdup(e->data) : NULL};
 	pthread_mutex_unlock(&s->lock);
 	*n_r = n;
 	return out;
@@ -457,6 +484,7 @@ static void import_one(struct cache *c, const struct carried *a, double now)
 		e->has_value = true;
 		e->status = e->last_status = a->status;
 		e->stored = a->stored;
+		e->data = a->data != NULL ? xstrdup(a->data) : NULL;
 		e->expires = now;
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -475,6 +503,7 @@ void cache_import(struct cache *dst, struct cache *src)
 		for (size_t j = 0; j < n; j++) {
 			import_one(dst, &a[j], now);
 			free(a[j].key);
+			free(a[j].data);
 		}
 		free(a);
 	}

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/strbuf.h"
+
 enum cache_status {
 	CACHE_NOTFOUND = 0,
 	CACHE_FOUND = 1,
@@ -39,13 +41,17 @@ struct cache_params {
 };
 
 /* Ask the backend for KEY: return a cache_status; DETAIL (SIZE bytes) gets a
- * human trace line. Called without any cache lock held. */
-typedef int (*cache_fetch_fn)(void *ctx, const char *key, char *detail, size_t size);
+ * human trace line; DATA may get a payload stored with the answer (an
+ * account's details; one NUL-free string). Called without any cache lock
+ * held. */
+typedef int (*cache_fetch_fn)(void *ctx, const char *key, char *detail, size_t size,
+                              struct strbuf *data);
 
 struct cache_result {
 	int status; /* enum cache_status */
 	enum cache_origin origin;
 	double age; /* seconds since the answer was stored (HIT, STALE) */
+	char *data; /* the answer's payload (malloc'd, the caller frees), or NULL */
 };
 
 struct cache_stats {

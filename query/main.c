@@ -3,7 +3,10 @@
  * config and directory as the daemon, without an MTA, and print each
  * decision with the trace of the rules it evaluated. Exit status: 0 all
  * accepted, 1 something rejected, 75 something tempfailed, 78 bad config,
- * 64 bad usage.
+ * 64 bad usage. With --auth LOGIN alone, trace the login's account instead
+ * (SPEC §8): its canonical form, where it was found, what it owns, whether
+ * it is suspended, its limit overrides; 0 usable, 1 suspended, 75 the
+ * directory could not say.
  */
 #include "config.h"
 
@@ -18,6 +21,7 @@
 #include "policy/ldap/dir_ldap.h"
 #include "lib/escape.h"
 #include "lib/log.h"
+#include "lib/login.h"
 #include "lib/xalloc.h"
 #include "policy/engine.h"
 
@@ -48,6 +52,7 @@ static void usage(FILE *out)
 	        "[--listener NAME]\n"
 	        "         [--tls VERSION] [--name HOST] [--helo NAME] --from SENDER\n"
 	        "         --rcpt RCPT [--rcpt RCPT ...] [--json]\n"
+	        "       relaymilter-query [-c FILE] --auth LOGIN    (trace the account)\n"
 	        "  --from '<>' is the null sender; --client unknown: no client address.\n"
 	        "  exit: 0 all accepted, 1 some rejected, 75 tempfail, 78 bad config\n");
 }
@@ -115,6 +120,9 @@ static void parse_args(int argc, char **argv, struct query *q)
 			exit(EX_USAGE);
 		}
 	}
+	if (optind == argc && q->pc.auth_user != NULL && q->from == NULL &&
+	    q->n_rcpts == 0)
+		return; /* the account trace */
 	if (optind != argc || q->from == NULL || q->n_rcpts == 0) {
 		fprintf(stderr, "relaymilter-query: %s\n",
 		        optind != argc ? "unexpected argument"
@@ -228,6 +236,80 @@ static int exit_status(const struct outcome *outs, size_t n)
 	return status;
 }
 
+static void print_list(const char *label, char *const *items, size_t n, const char *own)
+{
+	printf("  %s:", label);
+	if (own != NULL)
+		printf(" %s (its own address)%s", own, n > 0 ? "," : "");
+	for (size_t i = 0; i < n; i++)
+		printf(" %s%s", items[i], i + 1 < n ? "," : "");
+	if (n == 0 && own == NULL)
+		printf(" none");
+	printf("\n");
+}
+
+/* --auth LOGIN alone: where the account is, and what it says. */
+static int trace_account(const struct config *cf, struct policy *pol, const char *typed)
+{
+	const char *why = NULL;
+	char *login = login_canonical(typed, cf->policy.default_domain, &why);
+	struct directory *const *dirs;
+	struct dir_account_answer found = {0};
+	bool error = false;
+	size_t n;
+	int status;
+
+	if (login == NULL) {
+		printf("login %s: unusable (%s): no account; owns no sender\n", typed,
+		       why);
+		return 0;
+	}
+	printf("login %s: canonical %s%s\n", typed, login,
+	       cf->policy.default_domain != NULL && strchr(typed, '@') == NULL
+	           ? " (accounts.default_domain)"
+	           : "");
+	dirs = policy_directories(pol, &n);
+	for (size_t i = 0; i < n && found.status != DIR_FOUND; i++) {
+		struct dir_account_answer ans;
+
+		memset(&ans, 0, sizeof ans);
+		ans.want_detail = true;
+		dir_lookup_account(dirs[i], login, &ans);
+		printf("  %s: %s\n", dirs[i]->ops->name, ans.detail);
+		if (ans.status == DIR_FOUND)
+			found = ans;
+		else if (ans.status == DIR_ERROR)
+			error = true;
+	}
+	if (found.status == DIR_FOUND) {
+		const struct account *a = found.account;
+
+		printf("account %s: found (source %s)\n", login,
+		       dir_source_name(found.source));
+		printf("  suspended: %s\n", a->suspended ? "yes" : "no");
+		print_list("senders owned", a->senders, a->n_senders,
+		           strchr(login, '@') != NULL ? login : NULL);
+		print_list("limit overrides", a->limits, a->n_limits, NULL);
+		status = a->suspended ? 1 : 0;
+	} else if (error) {
+		printf("account %s: the directory could not answer: not suspended, owns "
+		       "only its own address until it can\n",
+		       login);
+		status = EX_TEMPFAIL;
+	} else {
+		printf("account %s: none: not suspended; owns only its own address\n",
+		       login);
+		status = 0;
+	}
+	printf("  sender_login: %s\n", cf->policy.sender_login == SENDER_LOGIN_OFF ? "off"
+	                               : cf->policy.sender_login == SENDER_LOGIN_LOG
+	                                   ? "log"
+	                                   : "reject");
+	account_free(found.account);
+	free(login);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct query q;
@@ -251,6 +333,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", cf->path, error);
 		config_free(cf);
 		return EX_CONFIG;
+	}
+	if (q.from == NULL) {
+		status = trace_account(cf, pol, q.pc.auth_user);
+		policy_free(pol);
+		config_free(cf);
+		return status;
 	}
 	outs = xcalloc(q.n_rcpts + 1, sizeof *outs);
 	outs[0].addr = q.from;

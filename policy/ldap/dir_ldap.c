@@ -32,6 +32,7 @@
 #include "policy/cache.h"
 #include "policy/dir_set.h"
 #include "policy/ldap/dir_ldap.h"
+#include "policy/ldap/ldap_accounts.h"
 #include "policy/ldap/ldap_conn.h"
 #include "policy/ldap/ldap_filter.h"
 #include "policy/ldap/ldap_networks.h"
@@ -98,7 +99,8 @@ static int scope_of(enum ldap_scope scope)
 }
 
 /* Ask LDAP whether DOMAIN (or, with match_subdomains, a parent) has an entry. */
-static int fetch_domain(void *ctx, const char *domain, char *detail, size_t size)
+static int fetch_domain(void *ctx, const char *domain, char *detail, size_t size,
+                        struct strbuf *data)
 {
 	struct fetch_ctx *fc = ctx;
 	struct dir_ldap *dl = fc->dl;
@@ -212,6 +214,74 @@ static void dir_ldap_lookup_domain(struct directory *dir, const char *domain,
 	make_answer(dl, domain, &res, fetched, ans_r);
 }
 
+#define ACCOUNT_KEY "account:" /* cache keys of accounts; no domain has a ':' */
+
+static int fetch_account(void *ctx, const char *key, char *detail, size_t size,
+                         struct strbuf *data)
+{
+	struct fetch_ctx *fc = ctx;
+	struct dir_ldap *dl = fc->dl;
+
+	return ldap_accounts_fetch(
+	    dl->pool, &dl->p.accounts, scope_of(dl->p.accounts.scope),
+	    key + strlen(ACCOUNT_KEY), fc->deadline, detail, size, data);
+}
+
+static void dir_ldap_lookup_account(struct directory *dir, const char *login,
+                                    struct dir_account_answer *ans_r)
+{
+	struct dir_ldap *dl = (struct dir_ldap *)dir;
+	struct fetch_ctx fc;
+	struct cache_result res;
+	struct strbuf key;
+	char fetched[sizeof ans_r->detail] = "";
+
+	if (dl->p.accounts.base == NULL) {
+		ans_r->status = DIR_NOTFOUND;
+		ans_r->source = SRC_NONE;
+		if (ans_r->want_detail)
+			copy_detail(ans_r->detail, sizeof ans_r->detail,
+			            "no accounts in LDAP (ldap.accounts not configured)");
+		return;
+	}
+	if (dl->mem != NULL) {
+		dir_lookup_account(dl->mem, login, ans_r);
+		if (ans_r->status != DIR_ERROR)
+			return; /* else: not synced yet, ask as in query mode */
+	}
+	fc.dl = dl;
+	fc.deadline = monotime_now() + dl->budget;
+	strbuf_init(&key);
+	strbuf_puts(&key, ACCOUNT_KEY);
+	strbuf_puts(&key, login);
+	cache_lookup(dl->cache, key.data, fc.deadline, fetch_account, &fc, fetched,
+	             sizeof fetched, &res);
+	strbuf_free(&key);
+	ans_r->status = res.status == CACHE_ERROR   ? DIR_ERROR
+	                : res.status == CACHE_FOUND ? DIR_FOUND
+	                                            : DIR_NOTFOUND;
+	ans_r->source = res.origin == CACHE_HIT     ? SRC_CACHE
+	                : res.origin == CACHE_STALE ? SRC_STALE_CACHE
+	                                            : SRC_LDAP;
+	ans_r->account =
+	    res.status == CACHE_FOUND ? ldap_accounts_parse(login, res.data) : NULL;
+	free(res.data);
+	if (ans_r->want_detail) {
+		struct strbuf out;
+
+		strbuf_init(&out);
+		strbuf_appendf(&out, "%s: %s%s%s", cache_origin_name(res.origin),
+		               ans_r->status == DIR_FOUND      ? "found"
+		               : ans_r->status == DIR_NOTFOUND ? "not found"
+		                                               : "error",
+		               *fetched ? "; " : "", fetched);
+		if (ans_r->account != NULL && ans_r->account->suspended)
+			strbuf_puts(&out, "; suspended");
+		copy_detail(ans_r->detail, sizeof ans_r->detail, out.data);
+		strbuf_free(&out);
+	}
+}
+
 static void dir_ldap_match_client(struct directory *dir, const struct netaddr *addr,
                                   struct dir_answer *ans_r)
 {
@@ -260,6 +330,13 @@ static void params_copy(struct dir_ldap_params *dst, const struct dir_ldap_param
 	dst->tls_ca_file = dup_or_null(src->tls_ca_file);
 	search_copy(&dst->domains, &src->domains);
 	search_copy(&dst->networks, &src->networks);
+	dst->accounts.base = dup_or_null(src->accounts.base);
+	dst->accounts.filter = dup_or_null(src->accounts.filter);
+	dst->accounts.suspended = dup_or_null(src->accounts.suspended);
+	dst->accounts.limits = dup_or_null(src->accounts.limits);
+	dst->accounts.senders = xcalloc(src->accounts.n_senders + 1, sizeof(char *));
+	for (size_t i = 0; i < src->accounts.n_senders; i++)
+		dst->accounts.senders[i] = xstrdup(src->accounts.senders[i]);
 }
 
 static void search_free(struct ldap_search_params *sp)
@@ -283,6 +360,13 @@ static void params_free(struct dir_ldap_params *p)
 	free(p->tls_ca_file);
 	search_free(&p->domains);
 	search_free(&p->networks);
+	free(p->accounts.base);
+	free(p->accounts.filter);
+	free(p->accounts.suspended);
+	free(p->accounts.limits);
+	for (size_t i = 0; i < p->accounts.n_senders; i++)
+		free(p->accounts.senders[i]);
+	free(p->accounts.senders);
 }
 
 static bool same_str(const char *a, const char *b)
@@ -296,6 +380,19 @@ static bool same_search(const struct ldap_search_params *a,
 	return same_str(a->base, b->base) && same_str(a->filter, b->filter) &&
 	       a->scope == b->scope && same_str(a->attribute, b->attribute) &&
 	       a->refresh == b->refresh;
+}
+
+static bool same_accounts(const struct ldap_accounts_params *a,
+                          const struct ldap_accounts_params *b)
+{
+	if (a->n_senders != b->n_senders)
+		return false;
+	for (size_t i = 0; i < a->n_senders; i++)
+		if (strcmp(a->senders[i], b->senders[i]) != 0)
+			return false;
+	return same_str(a->base, b->base) && same_str(a->filter, b->filter) &&
+	       a->scope == b->scope && same_str(a->suspended, b->suspended) &&
+	       same_str(a->limits, b->limits);
 }
 
 /* Would a directory for B behave exactly as one for A? (The password
@@ -314,6 +411,7 @@ static bool same_params(const struct dir_ldap_params *a, const struct dir_ldap_p
 	       a->timeout == b->timeout && a->budget == b->budget &&
 	       a->pool_size == b->pool_size && same_search(&a->domains, &b->domains) &&
 	       same_search(&a->networks, &b->networks) &&
+	       same_accounts(&a->accounts, &b->accounts) &&
 	       a->cache.max_entries == b->cache.max_entries &&
 	       a->cache.positive_ttl == b->cache.positive_ttl &&
 	       a->cache.negative_ttl == b->cache.negative_ttl &&
@@ -336,6 +434,9 @@ static int validate(const struct dir_ldap_params *lc, const char **error_r)
 		*error_r = "ldap.domains.attribute is required in sync mode";
 	else if (ldap_filter_check(lc->domains.filter, LDAP_FILTER_LOOKUP, &why) != 0)
 		*error_r = error_printf("ldap.domains.filter: %s", why);
+	else if (lc->accounts.base != NULL &&
+	         ldap_filter_check(lc->accounts.filter, LDAP_FILTER_ACCOUNT, &why) != 0)
+		*error_r = error_printf("ldap.accounts.filter: %s", why);
 	else if (lc->networks.base != NULL && lc->networks.attribute == NULL)
 		*error_r = "ldap.networks.attribute is required";
 	else if (lc->networks.base != NULL &&
@@ -628,6 +729,7 @@ static const struct directory_ops dir_ldap_ops = {
     .name = "ldap",
     .lookup_domain = dir_ldap_lookup_domain,
     .match_client = dir_ldap_match_client,
+    .lookup_account = dir_ldap_lookup_account,
     .free = dir_ldap_free,
     .check = dir_ldap_check,
     .stats = dir_ldap_stats,

@@ -6,6 +6,8 @@
  *   check         -> the -n -n report, then "check 0" or "check -1"
  *   stats         -> "stats key=value ..."
  *   sync SET      -> "sync SET key=value ..." (sync mode), or "sync SET none"
+ *   account LOGIN -> "found|notfound|error SOURCE MS suspended=0|1
+ *                     senders=a,b limits=x,y DETAIL" (LOGIN canonical)
  *   flush         -> "flushed"
  * Usage: dirprobe CONFIG. Warnings go to stderr. A long-lived process, so
  * the cache, stale answers and reconnection can be observed across steps.
@@ -101,6 +103,22 @@ static void run_command(struct directory *dir, char *cmd, char *arg)
 		strbuf_free(&report);
 	} else if (strcmp(cmd, "stats") == 0) {
 		print_stats(dir);
+	} else if (strcmp(cmd, "account") == 0) {
+		struct dir_account_answer aa;
+
+		memset(&aa, 0, sizeof aa);
+		aa.want_detail = true;
+		dir_lookup_account(dir, arg, &aa);
+		printf("%s %s %.1f suspended=%d senders=", status_name(aa.status),
+		       dir_source_name(aa.source), (monotime_now() - t0) * 1000,
+		       aa.account != NULL && aa.account->suspended);
+		for (size_t i = 0; aa.account != NULL && i < aa.account->n_senders; i++)
+			printf("%s%s", i ? "," : "", aa.account->senders[i]);
+		printf(" limits=");
+		for (size_t i = 0; aa.account != NULL && i < aa.account->n_limits; i++)
+			printf("%s%s", i ? "," : "", aa.account->limits[i]);
+		printf(" %s\n", aa.detail);
+		account_free(aa.account);
 	} else if (strcmp(cmd, "sync") == 0) {
 		print_sync(dir, arg);
 	} else if (strcmp(cmd, "expire") == 0) {

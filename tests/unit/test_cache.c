@@ -27,6 +27,7 @@ struct fake {
 	int released;
 	struct cache *cache;
 	unsigned long wait_coalesced; /* threaded: fetch waits for this many */
+	bool payload;                 /* fetch stores "vCALLS:KEY" with its answer */
 	unsigned long wait_errors;    /* ... and this many errors */
 };
 
@@ -35,12 +36,15 @@ static double fake_clock(void *ctx)
 	return ((struct fake *)ctx)->now;
 }
 
-static int fake_fetch(void *ctx, const char *key, char *detail, size_t size)
+static int fake_fetch(void *ctx, const char *key, char *detail, size_t size,
+                      struct strbuf *data)
 {
 	struct fake *f = ctx;
 
 	f->calls++;
 	snprintf(detail, size, "asked for %s", key);
+	if (f->payload && f->answer == CACHE_FOUND)
+		strbuf_appendf(data, "v%d:%s", f->calls, key);
 	return f->answer;
 }
 
@@ -320,7 +324,8 @@ struct worker {
 	double deadline_in;
 };
 
-static int blocking_fetch(void *ctx, const char *key, char *detail, size_t size)
+static int blocking_fetch(void *ctx, const char *key, char *detail, size_t size,
+                          struct strbuf *data)
 {
 	struct fake *f = ctx;
 	struct cache_stats st;
@@ -426,6 +431,55 @@ START_TEST(test_wait_bounded)
 }
 END_TEST
 
+/* An answer's payload comes back with it: fetched, hit, stale, and after
+ * an import into another cache; a refetch replaces it. */
+START_TEST(test_payload)
+{
+	struct fake f;
+	struct cache *c = new_cache(&f, 100), *c2;
+	struct cache_result r;
+	char detail[128];
+
+	f.payload = true;
+	f.answer = CACHE_FOUND;
+	cache_lookup(c, "k", 1e18, fake_fetch, &f, detail, sizeof detail, &r);
+	ck_assert_int_eq(r.origin, CACHE_FETCHED);
+	ck_assert_str_eq(r.data, "v1:k");
+	free(r.data);
+	cache_lookup(c, "k", 1e18, fake_fetch, &f, detail, sizeof detail, &r);
+	ck_assert_int_eq(r.origin, CACHE_HIT);
+	ck_assert_str_eq(r.data, "v1:k");
+	free(r.data);
+	f.now += 400; /* expired */
+	f.answer = CACHE_ERROR;
+	cache_lookup(c, "k", 1e18, fake_fetch, &f, detail, sizeof detail, &r);
+	ck_assert_int_eq(r.origin, CACHE_STALE);
+	ck_assert_str_eq(r.data, "v1:k");
+	free(r.data);
+	c2 = cache_create(&(struct cache_params){.max_entries = 100,
+	                                         .positive_ttl = 300,
+	                                         .negative_ttl = 60,
+	                                         .stale_ttl = 3600,
+	                                         .clock = fake_clock,
+	                                         .clock_ctx = &f});
+	cache_import(c2, c);
+	cache_lookup(c2, "k", 1e18, fake_fetch, &f, detail, sizeof detail, &r);
+	ck_assert_int_eq(r.origin, CACHE_STALE);
+	ck_assert_str_eq(r.data, "v1:k");
+	free(r.data);
+	f.answer = CACHE_FOUND;
+	cache_lookup(c, "k", 1e18, fake_fetch, &f, detail, sizeof detail, &r);
+	ck_assert_int_eq(r.origin, CACHE_FETCHED);
+	ck_assert_str_eq(r.data, "v4:k");
+	free(r.data);
+	f.answer = CACHE_NOTFOUND; /* no payload with a negative answer here */
+	cache_lookup(c, "n", 1e18, fake_fetch, &f, detail, sizeof detail, &r);
+	ck_assert_ptr_null(r.data);
+	cache_free(c2);
+	cache_free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cache");
@@ -434,6 +488,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_ttl, 0, N_ROWS(ttl_rows));
 	tcase_add_test(tc, test_disabled);
+	tcase_add_test(tc, test_payload);
 	tcase_add_test(tc, test_lru_bound);
 	tcase_add_test(tc, test_many_keys_bounded);
 	tcase_add_test(tc, test_reuse_varied_lengths);

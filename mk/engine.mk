@@ -14,7 +14,8 @@ tests_unit_test_engine_SOURCES = tests/unit/test_engine.c tests/unit/tap.h
 dist_check_DATA += tests/unit/engine/cases.txt tests/unit/engine/base.conf \
 	tests/unit/engine/subdomains.conf tests/unit/engine/sender-reject.conf \
 	tests/unit/engine/error-reject.conf tests/unit/engine/listeners.conf \
-	tests/unit/engine/noauth.conf tests/unit/engine/replies.conf tests/unit/engine/all-reject.conf
+	tests/unit/engine/noauth.conf tests/unit/engine/replies.conf tests/unit/engine/all-reject.conf \
+	tests/unit/engine/accounts.conf
 tests_unit_test_engine_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_engine_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)
 tests_unit_test_escape_SOURCES = tests/unit/test_escape.c tests/unit/tap.h
@@ -26,3 +27,10 @@ TESTS += tests/unit/test_sets
 tests_unit_test_sets_SOURCES = tests/unit/test_sets.c tests/unit/tap.h
 tests_unit_test_sets_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_sets_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)
+
+# Accounts: canonical logins, owner matching, the account map.
+check_PROGRAMS += tests/unit/test_accounts
+TESTS += tests/unit/test_accounts
+tests_unit_test_accounts_SOURCES = tests/unit/test_accounts.c tests/unit/tap.h
+tests_unit_test_accounts_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_accounts_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS)

@@ -400,6 +400,70 @@ static const struct row rows[] = {
     {"policy = { allow_networks = [ \"127.0.0.0/8\", 1 ]; };",
      ":1: mismatched element type"},
 
+    /* accounts (SPEC §8) */
+    {"accounts = { default_domain = \"Example.ORG\"; };\n"
+     "policy = { accounts = ( { login = \"Alice\"; senders = [ \"@B\u00fccher.example\", "
+     "\"X+y@Example.NET\" ]; limits = [ \"login-rcpt-hour=10\" ]; },\n"
+     "{ login = \"carol@example.net\"; suspended = true; } ); };",
+     NULL, "policy.accounts",
+     "alice@example.org:0:@xn--bcher-kva.example+x+y@example.net:login-rcpt-hour=10,"
+     "carol@example.net:1::"},
+    {"accounts = { default_domain = \"example.org\"; };", NULL, "accounts.default_domain",
+     "example.org"},
+    {"", NULL, "accounts.default_domain", "(null)"},
+    {"policy = { sender_login = \"reject\"; accounts = ( { login = \"a@b.example\"; } ); "
+     "};",
+     NULL, "policy.sender_login", "reject"},
+    {"", NULL, "policy.sender_login", "off"},
+    {"accounts = { default_domain = \"a..b\"; };", ":1: 'accounts.default_domain'"},
+    {"accounts = { default_domain = \"example.org\"; };\npolicy = { accounts = (\n"
+     "{ login = \"alice\"; },\n{ login = \"ALICE@example.org\"; } ); };",
+     ":4: 'policy.accounts.login' \"ALICE@example.org\" is the account "
+     "\"alice@example.org\" "
+     "again (listed at line 3)",
+     NULL, NULL, 1},
+    {"policy = { accounts = ( { login = \"a@b.example\"; },\n{ login = \"a@b.example\"; "
+     "} ); };",
+     ":2: 'policy.accounts.login' \"a@b.example\" is the account", NULL, NULL, 1},
+    {"policy = { accounts = ( { login = \"a@@b.example\"; } ); };",
+     ":1: 'policy.accounts.login' \"a@@b.example\": more than one \"@\""},
+    {"policy = { accounts = ( { login = \"@b.example\"; } ); };",
+     ":1: 'policy.accounts.login' \"@b.example\": \"@\" without a user name"},
+    {"policy = { accounts = ( { login = \"a b\"; } ); };",
+     ":1: 'policy.accounts.login' \"a b\": control characters, spaces"},
+    {"policy = { accounts = ( { senders = [ \"x@y.example\" ]; } ); };",
+     ":1: 'policy.accounts' needs 'login'"},
+    {"policy = { accounts = ( { login = \"a@b.example\";\n senders = [ \"nobody\" ]; } "
+     "); };",
+     ":2: 'policy.accounts.senders': \"nobody\": not an address (user@domain) or "
+     "\"@domain\""},
+    {"policy = { accounts = ( { login = \"a@b.example\"; senders = [ \"@\" ]; } ); };",
+     ":1: 'policy.accounts.senders': \"@\": not an address"},
+    {"policy = { accounts = ( { login = \"a@b.example\"; limits = [ \"x\" ]; } ); };",
+     ":1: 'policy.accounts.limits': \"x\": must be NAME=MAX"},
+    {"policy = { accounts = ( { login = \"a@b.example\"; limits = [ \"x=-1\" ]; } ); };",
+     ":1: 'policy.accounts.limits': \"x=-1\": MAX must be a whole number"},
+    {"policy = { accounts = ( { login = \"a@b.example\"; limits = [ \"a b=1\" ]; } ); };",
+     ":1: 'policy.accounts.limits': \"a b=1\": the rule name may hold"},
+    {"policy = {\n sender_login = \"log\"; };",
+     ":2: 'policy.sender_login' is \"log\" but no accounts are configured", NULL, NULL,
+     1},
+    {"policy = { sender_login = \"reject\"; };\n" LDAP(
+         "accounts = { base = \"ou=people,dc=example,dc=org\"; };"),
+     NULL, "policy.sender_login", "reject"},
+    {LDAP("accounts = { base = \"ou=people,dc=example,dc=org\";\n filter = "
+          "\"(uid=alice)\"; };"),
+     ":2: 'ldap.accounts.filter': must contain %s (the login), %u"},
+    {LDAP("accounts = { base = \"ou=people,dc=example,dc=org\";\n filter = \"(uid=%x)\"; "
+          "};"),
+     ":2: 'ldap.accounts.filter': '%' must be followed by 's' (the login)"},
+    {LDAP("accounts = { base = \"ou=p,dc=example,dc=org\"; filter = "
+          "\"(&(uid=%u)(o=%d))\"; };"),
+     NULL, "ldap.accounts.filter", "(&(uid=%u)(o=%d))"},
+    {LDAP("accounts = { filter = \"(uid=%u)\"; };"), ":1: 'ldap.accounts' needs 'base'"},
+    {"policy = { replies = { sender_login_mismatch = \"not yours, %{login}\"; }; };",
+     NULL, "policy.replies.sender_login_mismatch", "not yours, %{login}"},
+
     /* several problems are all reported */
     {"sockett = \"x\";\nmode = \"audit\";\npolicy = { match_subdomains = 1; };\n"
      "cache = { max_entries = -5; };\nlog = { facility = \"nope\"; };",

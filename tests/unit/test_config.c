@@ -130,6 +130,19 @@ static bool format_special(const struct config *cf, const char *key, struct strb
 			strbuf_appendf(sb, "%s%s:%d:%d", i ? "," : "", l->name,
 			               l->require_auth, l->require_tls_auth);
 		}
+	} else if (strcmp(key, "policy.accounts") == 0) {
+		/* login:suspended:senders(+):limits(+) per canonical account */
+		for (size_t i = 0; i < cf->lists.n_accounts; i++) {
+			const struct account *a = cf->lists.canon[i];
+
+			strbuf_appendf(sb, "%s%s:%d:", i ? "," : "", a->login,
+			               a->suspended);
+			for (size_t j = 0; j < a->n_senders; j++)
+				strbuf_appendf(sb, "%s%s", j ? "+" : "", a->senders[j]);
+			strbuf_putc(sb, ':');
+			for (size_t j = 0; j < a->n_limits; j++)
+				strbuf_appendf(sb, "%s%s", j ? "+" : "", a->limits[j]);
+		}
 	} else
 		return false;
 	return true;

@@ -31,11 +31,13 @@ enum variant {
 	V_NOAUTH,
 	V_REPLIES,
 	V_ALL_REJECT,
+	V_ACCOUNTS,
 	N_VARIANTS
 };
 
 static const char *const variant_name[N_VARIANTS] = {
     [V_BASE] = "base",
+    [V_ACCOUNTS] = "accounts",
     [V_SUBDOM] = "subdomains",
     [V_SENDER_REJECT] = "sender-reject",
     [V_ERR_REJECT] = "error-reject",
@@ -71,9 +73,19 @@ static void failing_free(struct directory *dir)
 	free(dir);
 }
 
+static void failing_account(struct directory *dir, const char *login,
+                            struct dir_account_answer *a)
+{
+	(void)dir;
+	a->status = DIR_ERROR;
+	a->source = SRC_LDAP;
+	snprintf(a->detail, sizeof a->detail, "fake: cannot look up %s", login);
+}
+
 static const struct directory_ops failing_ops = {
     .name = "failing",
     .lookup_domain = failing_lookup,
+    .lookup_account = failing_account,
     .match_client = failing_match,
     .free = failing_free,
 };
@@ -400,6 +412,74 @@ START_TEST(t_invariant_unauth_never_relays)
 }
 END_TEST
 
+/* The invariants of accounts (SPEC §8): a suspended login never relays,
+ * whatever the directory does; with sender_login = reject an authenticated
+ * login never gets a sender it does not own accepted. */
+START_TEST(t_invariant_accounts)
+{
+	static const char *const rcpts2[] = {
+	    "<b@example.net>",
+	    "<b%example.net@example.org>",
+	    "<example.net!b@example.org>",
+	    "<\"b@example.net\"@example.org>",
+	    "<@example.org:b@example.net>",
+	    "<b@[192.0.2.11]>",
+	    "<b@[IPv6:2001:db8::1]>",
+	    "<b@example.org.example.net>",
+	    "<b@EXAMPLE.NET.>",
+	    "<\"b%example.net\"@example.org>",
+	    "<b@sub.example.org>",
+	};
+	static const char *const logins[] = {"carol", "carol@example.org",
+	                                     "CAROL@Example.Org"};
+	static const char *const foreign[] = {
+	    "<bob@example.org>",
+	    "<alice@example.com>",
+	    "<\"alice\"@example.org>",
+	    "<alice@sub.example.net>",
+	    "<alias2@example.org>",
+	    "<alice%x@example.org>",
+	    "<alice@example.org.evil.example>",
+	    "<x@[192.0.2.1]>",
+	    "<alice@exa\\mple.org>",
+	};
+	struct policy_client pc;
+	struct verdict v;
+
+	for (int fail = 0; fail <= NETS_DOWN; fail++) {
+		struct policy *pol = make_policy(V_ACCOUNTS, fail);
+
+		for (size_t l = 0; l < sizeof logins / sizeof logins[0]; l++)
+			for (size_t i = 0; i < sizeof rcpts2 / sizeof rcpts2[0]; i++) {
+				struct policy_account_memo memo = {0};
+
+				memset(&pc, 0, sizeof pc);
+				ck_assert_int_eq(netaddr_parse(UNAUTH, &pc.addr), 0);
+				pc.addr_known = true;
+				pc.auth_user = logins[l];
+				pc.account_memo = &memo;
+				policy_check_recipient(pol, &pc, "<carol@example.org>",
+				                       rcpts2[i], &v, NULL);
+				ck_assert_msg(v.action != VERDICT_ACCEPT,
+				              "fail %d: suspended %s relayed to %s", fail,
+				              logins[l], rcpts2[i]);
+				policy_account_memo_clear(&memo);
+			}
+		for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++) {
+			memset(&pc, 0, sizeof pc);
+			ck_assert_int_eq(netaddr_parse(UNAUTH, &pc.addr), 0);
+			pc.addr_known = true;
+			pc.auth_user = fail ? "dave" : "alice";
+			policy_check_sender(pol, &pc, foreign[i], &v, NULL);
+			ck_assert_msg(v.action != VERDICT_ACCEPT,
+			              "fail %d: %s sent as %s", fail, pc.auth_user,
+			              foreign[i]);
+		}
+		policy_free(pol);
+	}
+}
+END_TEST
+
 /* ---- the allowlist memo: one network search per transaction ---- */
 static int counting_calls;
 
@@ -525,6 +605,7 @@ int main(void)
 	tcase_add_test(tc, t_names);
 	tcase_add_loop_test(tc, t_golden, 0, n_cases);
 	tcase_add_test(tc, t_invariant_unauth_never_relays);
+	tcase_add_test(tc, t_invariant_accounts);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }

@@ -111,11 +111,15 @@ ok_if "the schema entry is in slapd.d" \
 	test -n "$(find "$TMP/a/slapd.d" -name 'cn={*}relaymilter.ldif')"
 olc_start a || bail_out "cn=config slapd did not start: $(tail -5 "$TMP/a/slapd.log")"
 ok "slapd starts from the slapd.d (slapd -F)"
-out=$(ldapsearch -LLL -Q -Y EXTERNAL -H "$(ldapi_of a)" -b cn=schema,cn=config \
+out=$(ldapsearch -LLL -Q -Y EXTERNAL -H "$(ldapi_of a)" -o ldif_wrap=no -b cn=schema,cn=config \
 	'(cn=*relaymilter)' olcObjectClasses olcAttributeTypes 2>&1)
 like "cn=config shows relayDomain" "$out" "NAME 'relayDomain'"
 like "cn=config shows relayClient" "$out" "NAME 'relayClient'"
 like "cn=config shows relayClientNetwork" "$out" "NAME 'relayClientNetwork'"
+like "cn=config shows relayMilterAccount (auxiliary)" "$out" "NAME 'relayMilterAccount'.* AUXILIARY"
+for a in relayMilterSuspended relayMilterLimit relayMilterSender; do
+	like "cn=config shows $a" "$out" "NAME '$a'"
+done
 
 out=$(ldapadd -x -H "$(slapd_uri a)" -D "$ADMIN_DN" -w secret -f "$SAMPLE" 2>&1)
 is "sample.ldif loads over LDAP (ldapadd)" "$?" 0
@@ -178,20 +182,26 @@ n=$(ldapsearch -LLL -x -H "$(slapd_uri b)" -D "$ADMIN_DN" -w secret -b dc=exampl
 is "... and is searchable" "$n" 5
 
 # ---- 3. relaymilter.schema and relaymilter.ldif define the same thing
-mkdir -p "$TMP/conv/slapd.d"
-cat >"$TMP/conv/slapd.conf" <<C
+# schema_agree DIR SCHEMA LDIF LABEL: slaptest converts SCHEMA, the result
+# has the values of LDIF.
+schema_agree() {
+	mkdir -p "$1/slapd.d"
+	cat >"$1/slapd.conf" <<C
 include $SCHEMA/core.schema
 include $SCHEMA/cosine.schema
-include $top_srcdir/contrib/ldap/relaymilter.schema
+include $2
 C
-if "$SLAPTEST" -f "$TMP/conv/slapd.conf" -F "$TMP/conv/slapd.d" >"$TMP/conv/log" 2>&1; then
-	conv=$(find "$TMP/conv/slapd.d" -name 'cn={*}relaymilter.ldif')
-	is "relaymilter.schema and relaymilter.ldif agree" \
-		"$(schema_values "$conv")" "$(schema_values "$LDIF")"
-	n=$(schema_values "$LDIF" | wc -l)
-	is "... on 1 attribute type and 2 object classes" "$n" 3
-else
-	not_ok "slaptest converts relaymilter.schema" "$(cat "$TMP/conv/log")"
-fi
+	if "$SLAPTEST" -f "$1/slapd.conf" -F "$1/slapd.d" >"$1/log" 2>&1; then
+		conv=$(find "$1/slapd.d" -name 'cn={*}relaymilter.ldif')
+		is "$4" "$(schema_values "$conv")" "$(schema_values "$3")"
+	else
+		not_ok "slaptest converts $2" "$(cat "$1/log")"
+	fi
+}
+schema_agree "$TMP/conv" "$top_srcdir/contrib/ldap/relaymilter.schema" "$LDIF" \
+	"relaymilter.schema and relaymilter.ldif agree"
+is "... on 4 attribute types and 3 object classes" \
+	"$(schema_values "$LDIF" | cut -d' ' -f1 | uniq -c | awk '{ print $1, $2 }' | paste -sd,)" \
+	"4 AttributeTypes,3 ObjectClasses"
 
 done_testing

@@ -123,7 +123,7 @@ done
 
 out=$(ldapadd -x -H "$(slapd_uri a)" -D "$ADMIN_DN" -w secret -f "$SAMPLE" 2>&1)
 is "sample.ldif loads over LDAP (ldapadd)" "$?" 0
-is "... all 10 entries" "$(grep -c 'adding new entry' <<<"$out")" 10
+is "... all 15 entries" "$(grep -c 'adding new entry' <<<"$out")" 15
 search() { # search FILTER [ATTR]: values of ATTR (or DNs) as the service account
 	ldapsearch -LLL -x -H "$(slapd_uri a)" -D "$SERVICE_DN" -w "$SERVICE_PW" \
 		-b dc=example,dc=org "$1" "${2:-1.1}" 2>&1 |
@@ -147,6 +147,70 @@ cn: nonet
 L
 )
 like "schema: relayClient without a network is refused" "$out" "Object class violation"
+
+# The accounts (ou=people): what ldap.accounts' filters and attributes see.
+is "search: the people" "$(search '(objectClass=inetOrgPerson)' uid)" "alice bob carol dave"
+is "search: accounts with the auxiliary class" "$(search '(objectClass=relayMilterAccount)' uid)" \
+	"alice carol dave"
+is "search: uid=%u and mail=%s forms" \
+	"$(search '(&(objectClass=inetOrgPerson)(|(uid=alice)(mail=alice@example.org)))' uid)" "alice"
+is "search: the suspended account" "$(search '(relayMilterSuspended=TRUE)' uid)" "carol"
+is "search: relayMilterSuspended=FALSE finds none" "$(search '(relayMilterSuspended=FALSE)' uid)" ""
+is "search: alice's senders" "$(search '(uid=alice)' relayMilterSender)" \
+	"@example.net alice.smith@example.org"
+is "search: relayMilterSender equality is case-insensitive" \
+	"$(search '(relayMilterSender=Alice.Smith@EXAMPLE.org)' uid)" "alice"
+is "search: relayMilterSender substring match" "$(search '(relayMilterSender=*@example.net)' uid)" "alice"
+is "search: accounts with a login-rcpt-hour override" \
+	"$(search '(relayMilterLimit=login-rcpt-hour=*)' relayMilterLimit)" "login-rcpt-hour=10"
+is "the sample passwords work (alice binds)" \
+	"$(ldapwhoami -x -H "$(slapd_uri a)" -D uid=alice,ou=people,dc=example,dc=org -w alice-password 2>&1)" \
+	"dn:uid=alice,ou=people,dc=example,dc=org"
+acct_mod() { ldapmodify -x -H "$(slapd_uri a)" -D "$ADMIN_DN" -w secret 2>&1; }
+out=$(acct_mod <<'L'
+dn: uid=bob,ou=people,dc=example,dc=org
+changetype: modify
+add: relayMilterSuspended
+relayMilterSuspended: TRUE
+L
+)
+like "schema: relayMilterSuspended without the auxiliary class is refused" "$out" "Object class violation"
+out=$(acct_mod <<'L'
+dn: uid=carol,ou=people,dc=example,dc=org
+changetype: modify
+add: relayMilterSuspended
+relayMilterSuspended: FALSE
+L
+)
+like "schema: relayMilterSuspended is single-valued" "$out" "(single-value|multiple values)"
+out=$(acct_mod <<'L'
+dn: uid=dave,ou=people,dc=example,dc=org
+changetype: modify
+add: objectClass
+objectClass: relayMilterAccount
+-
+add: relayMilterSuspended
+relayMilterSuspended: yes
+L
+)
+like "schema: relayMilterSuspended is a BOOLEAN (not \"yes\")" "$out" "invalid per syntax"
+# The README's suspend and unsuspend, on carol: FALSE, then TRUE again.
+out=$(acct_mod <<'L'
+dn: uid=carol,ou=people,dc=example,dc=org
+changetype: modify
+replace: relayMilterSuspended
+relayMilterSuspended: FALSE
+L
+)
+is "unsuspend (replace: relayMilterSuspended FALSE)" "$(search '(relayMilterSuspended=FALSE)' uid)" "carol"
+out=$(acct_mod <<'L'
+dn: uid=carol,ou=people,dc=example,dc=org
+changetype: modify
+replace: relayMilterSuspended
+relayMilterSuspended: TRUE
+L
+)
+is "suspend again (replace: relayMilterSuspended TRUE)" "$(search '(relayMilterSuspended=TRUE)' uid)" "carol"
 
 # relaymilter itself against this directory.
 printf '%s\n' "$SERVICE_PW" >"$TMP/ldap.secret"
@@ -177,6 +241,7 @@ out=$(ldapadd -Q -Y EXTERNAL -H "$(ldapi_of b)" -f "$LDIF" 2>&1)
 is "ldapadd -Y EXTERNAL -H ldapi:/// -f relaymilter.ldif (README)" "$?" 0
 out=$(ldapadd -c -x -H "$(slapd_uri b)" -D "$ADMIN_DN" -w secret -f "$SAMPLE" 2>&1)
 like "... then sample.ldif loads" "$out" "adding new entry \"cn=webserver,ou=networks"
+like "... with its people" "$out" "adding new entry \"uid=dave,ou=people"
 n=$(ldapsearch -LLL -x -H "$(slapd_uri b)" -D "$ADMIN_DN" -w secret -b dc=example,dc=org \
 	'(|(objectClass=relayDomain)(objectClass=relayClient))' 1.1 | grep -c '^dn:')
 is "... and is searchable" "$n" 5

@@ -5,7 +5,8 @@
 #      searched, and `relaymilter -n -n` pointed at it;
 #   2. the README's way: a running cn=config slapd without our schema,
 #      `ldapadd -Y EXTERNAL -H ldapi:/// -f relaymilter.ldif`;
-#   3. relaymilter.schema converted by slaptest says the same as the .ldif.
+#   3. relaymilter.schema converted by slaptest says the same as the .ldif,
+#      also after the README's sed that puts in another OID arc (PEN).
 # Loopback and an ldapi socket in a private dir only; stopped by PID
 # (lib_slapd.sh's cleanup stops every $TMP/NAME/pid).
 . "$top_srcdir/tests/integ/lib_slapd.sh"
@@ -211,6 +212,18 @@ relayMilterSuspended: TRUE
 L
 )
 is "suspend again (replace: relayMilterSuspended TRUE)" "$(search '(relayMilterSuspended=TRUE)' uid)" "carol"
+# The README's two LDIF blocks (suspend bob, unsuspend bob), as written.
+readme_ldif() { # readme_ldif N: the Nth <<'LDIF' block of contrib/ldap/README.md
+	awk -v n="$1" '/<<.LDIF.$/ { k++; on = (k == n); next } /^LDIF$/ { on = 0 } on' \
+		"$top_srcdir/contrib/ldap/README.md"
+}
+like "README: the suspend LDIF is there" "$(readme_ldif 1)" "relayMilterSuspended: TRUE"
+out=$(readme_ldif 1 | acct_mod)
+is "README's suspend LDIF: bob suspended" "$(search '(relayMilterSuspended=TRUE)' uid)" "bob carol"
+out=$(readme_ldif 1 | acct_mod)
+like "... run again: Type or value exists" "$out" "Type or value exists"
+out=$(readme_ldif 2 | acct_mod)
+is "README's unsuspend LDIF: bob not suspended" "$(search '(relayMilterSuspended=FALSE)' uid)" "bob"
 
 # relaymilter itself against this directory.
 printf '%s\n' "$SERVICE_PW" >"$TMP/ldap.secret"
@@ -268,5 +281,26 @@ schema_agree "$TMP/conv" "$top_srcdir/contrib/ldap/relaymilter.schema" "$LDIF" \
 is "... on 4 attribute types and 3 object classes" \
 	"$(schema_values "$LDIF" | cut -d' ' -f1 | uniq -c | awk '{ print $1, $2 }' | paste -sd,)" \
 	"4 AttributeTypes,3 ObjectClasses"
+
+# The README's PEN substitution (the one "sed -i" line naming the
+# placeholder arc), run on copies of both files.
+mkdir -p "$TMP/pen"
+cp "$top_srcdir/contrib/ldap/relaymilter.schema" "$LDIF" "$TMP/pen/"
+pen_sed=$(grep -m1 "^ *sed -i .*99999" "$top_srcdir/contrib/ldap/README.md")
+ok_if "the README has the sed line for the PEN" test -n "$pen_sed"
+(cd "$TMP/pen" && eval "$pen_sed")
+is "after it no placeholder arc is left" \
+	"$(grep -c '99999' "$TMP/pen/relaymilter.schema" "$TMP/pen/relaymilter.ldif")" \
+	"$TMP/pen/relaymilter.schema:0
+$TMP/pen/relaymilter.ldif:0"
+is "... every OID is under the new arc (1.3.6.1.4.1.32473.42)" \
+	"$(grep -o '( [0-9][0-9.]*' "$TMP/pen/relaymilter.schema" | grep -cv '^( 1\.3\.6\.1\.4\.1\.32473\.42\.[12]\.[0-9]*$')" 0
+schema_agree "$TMP/pen" "$TMP/pen/relaymilter.schema" "$TMP/pen/relaymilter.ldif" \
+	"... and the two files still agree"
+if olc_init p "$TMP/pen/relaymilter.ldif"; then
+	ok "... and slapadd -n0 loads the rewritten .ldif"
+else
+	not_ok "... and slapadd -n0 loads the rewritten .ldif" "$(cat "$TMP/p/slapadd.log")"
+fi
 
 done_testing

@@ -5,7 +5,8 @@
 #      searched, and `relaymilter -n -n` pointed at it;
 #   2. the README's way: a running cn=config slapd without our schema,
 #      `ldapadd -Y EXTERNAL -H ldapi:/// -f relaymilter.ldif`;
-#   3. relaymilter.schema converted by slaptest says the same as the .ldif.
+#   3. relaymilter.schema converted by slaptest says the same as the .ldif,
+#      also after the README's sed that puts in another OID arc (PEN).
 # Loopback and an ldapi socket in a private dir only; stopped by PID
 # (lib_slapd.sh's cleanup stops every $TMP/NAME/pid).
 . "$top_srcdir/tests/integ/lib_slapd.sh"
@@ -111,15 +112,19 @@ ok_if "the schema entry is in slapd.d" \
 	test -n "$(find "$TMP/a/slapd.d" -name 'cn={*}relaymilter.ldif')"
 olc_start a || bail_out "cn=config slapd did not start: $(tail -5 "$TMP/a/slapd.log")"
 ok "slapd starts from the slapd.d (slapd -F)"
-out=$(ldapsearch -LLL -Q -Y EXTERNAL -H "$(ldapi_of a)" -b cn=schema,cn=config \
+out=$(ldapsearch -LLL -Q -Y EXTERNAL -H "$(ldapi_of a)" -o ldif_wrap=no -b cn=schema,cn=config \
 	'(cn=*relaymilter)' olcObjectClasses olcAttributeTypes 2>&1)
 like "cn=config shows relayDomain" "$out" "NAME 'relayDomain'"
 like "cn=config shows relayClient" "$out" "NAME 'relayClient'"
 like "cn=config shows relayClientNetwork" "$out" "NAME 'relayClientNetwork'"
+like "cn=config shows relayMilterAccount (auxiliary)" "$out" "NAME 'relayMilterAccount'.* AUXILIARY"
+for a in relayMilterSuspended relayMilterLimit relayMilterSender; do
+	like "cn=config shows $a" "$out" "NAME '$a'"
+done
 
 out=$(ldapadd -x -H "$(slapd_uri a)" -D "$ADMIN_DN" -w secret -f "$SAMPLE" 2>&1)
 is "sample.ldif loads over LDAP (ldapadd)" "$?" 0
-is "... all 10 entries" "$(grep -c 'adding new entry' <<<"$out")" 10
+is "... all 15 entries" "$(grep -c 'adding new entry' <<<"$out")" 15
 search() { # search FILTER [ATTR]: values of ATTR (or DNs) as the service account
 	ldapsearch -LLL -x -H "$(slapd_uri a)" -D "$SERVICE_DN" -w "$SERVICE_PW" \
 		-b dc=example,dc=org "$1" "${2:-1.1}" 2>&1 |
@@ -143,6 +148,82 @@ cn: nonet
 L
 )
 like "schema: relayClient without a network is refused" "$out" "Object class violation"
+
+# The accounts (ou=people): what ldap.accounts' filters and attributes see.
+is "search: the people" "$(search '(objectClass=inetOrgPerson)' uid)" "alice bob carol dave"
+is "search: accounts with the auxiliary class" "$(search '(objectClass=relayMilterAccount)' uid)" \
+	"alice carol dave"
+is "search: uid=%u and mail=%s forms" \
+	"$(search '(&(objectClass=inetOrgPerson)(|(uid=alice)(mail=alice@example.org)))' uid)" "alice"
+is "search: the suspended account" "$(search '(relayMilterSuspended=TRUE)' uid)" "carol"
+is "search: relayMilterSuspended=FALSE finds none" "$(search '(relayMilterSuspended=FALSE)' uid)" ""
+is "search: alice's senders" "$(search '(uid=alice)' relayMilterSender)" \
+	"@example.net alice.smith@example.org"
+is "search: relayMilterSender equality is case-insensitive" \
+	"$(search '(relayMilterSender=Alice.Smith@EXAMPLE.org)' uid)" "alice"
+is "search: relayMilterSender substring match" "$(search '(relayMilterSender=*@example.net)' uid)" "alice"
+is "search: accounts with a login-rcpt-hour override" \
+	"$(search '(relayMilterLimit=login-rcpt-hour=*)' relayMilterLimit)" "login-rcpt-hour=10"
+is "the sample passwords work (alice binds)" \
+	"$(ldapwhoami -x -H "$(slapd_uri a)" -D uid=alice,ou=people,dc=example,dc=org -w alice-password 2>&1)" \
+	"dn:uid=alice,ou=people,dc=example,dc=org"
+acct_mod() { ldapmodify -x -H "$(slapd_uri a)" -D "$ADMIN_DN" -w secret 2>&1; }
+out=$(acct_mod <<'L'
+dn: uid=bob,ou=people,dc=example,dc=org
+changetype: modify
+add: relayMilterSuspended
+relayMilterSuspended: TRUE
+L
+)
+like "schema: relayMilterSuspended without the auxiliary class is refused" "$out" "Object class violation"
+out=$(acct_mod <<'L'
+dn: uid=carol,ou=people,dc=example,dc=org
+changetype: modify
+add: relayMilterSuspended
+relayMilterSuspended: FALSE
+L
+)
+like "schema: relayMilterSuspended is single-valued" "$out" "(single-value|multiple values)"
+out=$(acct_mod <<'L'
+dn: uid=dave,ou=people,dc=example,dc=org
+changetype: modify
+add: objectClass
+objectClass: relayMilterAccount
+-
+add: relayMilterSuspended
+relayMilterSuspended: yes
+L
+)
+like "schema: relayMilterSuspended is a BOOLEAN (not \"yes\")" "$out" "invalid per syntax"
+# The README's suspend and unsuspend, on carol: FALSE, then TRUE again.
+out=$(acct_mod <<'L'
+dn: uid=carol,ou=people,dc=example,dc=org
+changetype: modify
+replace: relayMilterSuspended
+relayMilterSuspended: FALSE
+L
+)
+is "unsuspend (replace: relayMilterSuspended FALSE)" "$(search '(relayMilterSuspended=FALSE)' uid)" "carol"
+out=$(acct_mod <<'L'
+dn: uid=carol,ou=people,dc=example,dc=org
+changetype: modify
+replace: relayMilterSuspended
+relayMilterSuspended: TRUE
+L
+)
+is "suspend again (replace: relayMilterSuspended TRUE)" "$(search '(relayMilterSuspended=TRUE)' uid)" "carol"
+# The README's two LDIF blocks (suspend bob, unsuspend bob), as written.
+readme_ldif() { # readme_ldif N: the Nth <<'LDIF' block of contrib/ldap/README.md
+	awk -v n="$1" '/<<.LDIF.$/ { k++; on = (k == n); next } /^LDIF$/ { on = 0 } on' \
+		"$top_srcdir/contrib/ldap/README.md"
+}
+like "README: the suspend LDIF is there" "$(readme_ldif 1)" "relayMilterSuspended: TRUE"
+out=$(readme_ldif 1 | acct_mod)
+is "README's suspend LDIF: bob suspended" "$(search '(relayMilterSuspended=TRUE)' uid)" "bob carol"
+out=$(readme_ldif 1 | acct_mod)
+like "... run again: Type or value exists" "$out" "Type or value exists"
+out=$(readme_ldif 2 | acct_mod)
+is "README's unsuspend LDIF: bob not suspended" "$(search '(relayMilterSuspended=FALSE)' uid)" "bob"
 
 # relaymilter itself against this directory.
 printf '%s\n' "$SERVICE_PW" >"$TMP/ldap.secret"
@@ -173,25 +254,53 @@ out=$(ldapadd -Q -Y EXTERNAL -H "$(ldapi_of b)" -f "$LDIF" 2>&1)
 is "ldapadd -Y EXTERNAL -H ldapi:/// -f relaymilter.ldif (README)" "$?" 0
 out=$(ldapadd -c -x -H "$(slapd_uri b)" -D "$ADMIN_DN" -w secret -f "$SAMPLE" 2>&1)
 like "... then sample.ldif loads" "$out" "adding new entry \"cn=webserver,ou=networks"
+like "... with its people" "$out" "adding new entry \"uid=dave,ou=people"
 n=$(ldapsearch -LLL -x -H "$(slapd_uri b)" -D "$ADMIN_DN" -w secret -b dc=example,dc=org \
 	'(|(objectClass=relayDomain)(objectClass=relayClient))' 1.1 | grep -c '^dn:')
 is "... and is searchable" "$n" 5
 
 # ---- 3. relaymilter.schema and relaymilter.ldif define the same thing
-mkdir -p "$TMP/conv/slapd.d"
-cat >"$TMP/conv/slapd.conf" <<C
+# schema_agree DIR SCHEMA LDIF LABEL: slaptest converts SCHEMA, the result
+# has the values of LDIF.
+schema_agree() {
+	mkdir -p "$1/slapd.d"
+	cat >"$1/slapd.conf" <<C
 include $SCHEMA/core.schema
 include $SCHEMA/cosine.schema
-include $top_srcdir/contrib/ldap/relaymilter.schema
+include $2
 C
-if "$SLAPTEST" -f "$TMP/conv/slapd.conf" -F "$TMP/conv/slapd.d" >"$TMP/conv/log" 2>&1; then
-	conv=$(find "$TMP/conv/slapd.d" -name 'cn={*}relaymilter.ldif')
-	is "relaymilter.schema and relaymilter.ldif agree" \
-		"$(schema_values "$conv")" "$(schema_values "$LDIF")"
-	n=$(schema_values "$LDIF" | wc -l)
-	is "... on 1 attribute type and 2 object classes" "$n" 3
+	if "$SLAPTEST" -f "$1/slapd.conf" -F "$1/slapd.d" >"$1/log" 2>&1; then
+		conv=$(find "$1/slapd.d" -name 'cn={*}relaymilter.ldif')
+		is "$4" "$(schema_values "$conv")" "$(schema_values "$3")"
+	else
+		not_ok "slaptest converts $2" "$(cat "$1/log")"
+	fi
+}
+schema_agree "$TMP/conv" "$top_srcdir/contrib/ldap/relaymilter.schema" "$LDIF" \
+	"relaymilter.schema and relaymilter.ldif agree"
+is "... on 4 attribute types and 3 object classes" \
+	"$(schema_values "$LDIF" | cut -d' ' -f1 | uniq -c | awk '{ print $1, $2 }' | paste -sd,)" \
+	"4 AttributeTypes,3 ObjectClasses"
+
+# The README's PEN substitution (the one "sed -i" line naming the
+# placeholder arc), run on copies of both files.
+mkdir -p "$TMP/pen"
+cp "$top_srcdir/contrib/ldap/relaymilter.schema" "$LDIF" "$TMP/pen/"
+pen_sed=$(grep -m1 "^ *sed -i .*99999" "$top_srcdir/contrib/ldap/README.md")
+ok_if "the README has the sed line for the PEN" test -n "$pen_sed"
+(cd "$TMP/pen" && eval "$pen_sed")
+is "after it no placeholder arc is left" \
+	"$(grep -c '99999' "$TMP/pen/relaymilter.schema" "$TMP/pen/relaymilter.ldif")" \
+	"$TMP/pen/relaymilter.schema:0
+$TMP/pen/relaymilter.ldif:0"
+is "... every OID is under the new arc (1.3.6.1.4.1.32473.42)" \
+	"$(grep -o '( [0-9][0-9.]*' "$TMP/pen/relaymilter.schema" | grep -cv '^( 1\.3\.6\.1\.4\.1\.32473\.42\.[12]\.[0-9]*$')" 0
+schema_agree "$TMP/pen" "$TMP/pen/relaymilter.schema" "$TMP/pen/relaymilter.ldif" \
+	"... and the two files still agree"
+if olc_init p "$TMP/pen/relaymilter.ldif"; then
+	ok "... and slapadd -n0 loads the rewritten .ldif"
 else
-	not_ok "slaptest converts relaymilter.schema" "$(cat "$TMP/conv/log")"
+	not_ok "... and slapadd -n0 loads the rewritten .ldif" "$(cat "$TMP/p/slapadd.log")"
 fi
 
 done_testing

@@ -27,7 +27,7 @@ tests_integ_dirprobe_SOURCES = tests/integ/dirprobe.c
 tests_integ_dirprobe_LDADD = $(RELAYMILTER_LIBS)
 
 # Integration tests against a private slapd (TAP shell scripts).
-LDAP_INTEG_TESTS = tests/integ/ldap_lookup.sh tests/integ/ldap_outage.sh \
+LDAP_INTEG_TESTS = tests/integ/ldap_accounts.sh tests/integ/ldap_lookup.sh tests/integ/ldap_outage.sh \
 	tests/integ/ldap_failover.sh tests/integ/ldap_tls.sh tests/integ/ldap_query.sh \
 	tests/integ/ldap_syncprov.sh
 TESTS += $(LDAP_INTEG_TESTS)

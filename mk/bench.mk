@@ -27,7 +27,7 @@ tests_bench_test_loadgen_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_bench_test_loadgen_LDADD = $(RELAYMILTER_LIBS) $(CHECK_LIBS) -lm
 
 BENCH_PROGS = tests/bench/loadgen$(EXEEXT) tests/bench/nullmilter$(EXEEXT) \
-	tests/bench/ldapbase$(EXEEXT) relaymilter$(EXEEXT)
+	tests/bench/ldapbase$(EXEEXT) tests/mtclient$(EXEEXT) relaymilter$(EXEEXT)
 BENCH_ENV = top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)'
 
 dist_noinst_SCRIPTS += tests/bench/run-bench.sh tests/bench/soak.sh tests/bench/lib_bench.sh \

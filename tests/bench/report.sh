@@ -1,6 +1,7 @@
 #!/bin/bash
 # report.sh RESULTS OUTDIR: turn the RESULT/MEMORY/SLAPADD/E2E lines of a
-# bench run into OUTDIR/bench.md (markdown tables, ratios against the null
+# bench run (and the SYNC/SYNCCHECK/SYNCMEM/SYNCEDIT lines of sync mode)
+# into OUTDIR/bench.md (markdown tables, ratios against the null
 # milter of the same run) and OUTDIR/bench.png (gnuplot: decisions/s and p99
 # by concurrency, relaymilter vs the null milter). MACHINE and ELAPSED come
 # from the environment.
@@ -19,7 +20,7 @@ AWK_KV='function kv(   i, p) { delete f; for (i = 1; i <= NF; i++) { p = index($
 	echo "## Recipient decisions through the milter protocol (loadgen)"
 	echo
 	echo "Each relaymilter scenario is compared with the null milter run in the same bench run, on the same envelope file and concurrency."
-	echo "static: envelopes.txt mix (all categories); warm/miss: lookups.txt (one directory lookup per decision)."
+	echo "static: envelopes.txt mix (all categories); warm/miss/sync: lookups.txt (one directory lookup per decision)."
 	echo
 	echo "| scenario | conns | decisions/s | × null | p50 µs | p99 µs | p99 × null | p99.9 µs | wrong | errors |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -29,16 +30,51 @@ AWK_KV='function kv(   i, p) { delete f; for (i = 1; i <= NF; i++) { p = index($
 			p999[s, c] = f["p999_us"]; w[s, c] = f["wrong"]; e[s, c] = f["errors"]
 			if (!(c in seen)) { seen[c] = 1; cs[++nc] = c } }
 		END {
-			n = split("null-mix static null-lookups warm10k warmbig miss10k missbig", order, " ")
+			n = split("null-mix static null-lookups warm10k warmbig miss10k missbig syncbig", order, " ")
 			for (i = 1; i <= n; i++) for (j = 1; j <= nc; j++) {
 				s = order[i]; c = cs[j]
 				if (!((s, c) in d)) continue
-				ref = (s == "static") ? "null-mix" : (s ~ /^(warm|miss)/ ? "null-lookups" : "")
+				ref = (s == "static") ? "null-mix" : (s ~ /^(warm|miss|sync)/ ? "null-lookups" : "")
 				r = (ref != "" && d[ref, c] > 0) ? sprintf("%.2f", d[s, c] / d[ref, c]) : "—"
 				rp = (ref != "" && p99[ref, c] > 0) ? sprintf("%.2f", p99[s, c] / p99[ref, c]) : "—"
 				printf "| %s | %s | %.0f | %s | %.1f | %.1f | %s | %.1f | %s | %s |\n",
 					s, c, d[s, c], r, p50[s, c], p99[s, c], rp, p999[s, c], w[s, c], e[s, c]
 			} }' "$res"
+	if grep -q '^SYNC' "$res"; then
+		echo
+		echo "## Sync mode (ldap.mode = \"sync\")"
+		echo
+		echo "syncbig: relaymilter in sync mode on the big directory (syncprov), no cache warm-up, lookups.txt with recipients drawn at random over all its domains and as many unknown ones (the missbig mix); stderr to /dev/null as for the other daemons, its counters read from its Prometheus textfile. The refresh is timed on a first daemon whose stderr is a file (to the \"refresh complete\" line), stopped before the measured one starts. Targets: decisions/s ≥ 0.9 × null, p99 ≤ 1.2 × null; first refresh ≤ 20 s; RSS ≤ 150 MB; edit-to-decision p99 ≤ 2 s."
+		echo
+		echo "| conns | sync decisions/s | null decisions/s | × null (≥ 0.90) | sync p50 µs | null p50 µs | sync p99 µs | null p99 µs | p99 × null (≤ 1.20) |"
+		echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		awk "$AWK_KV"'
+			/^RESULT/ { kv(); s = f["scenario"]; c = f["conns"]
+				d[s, c] = f["dec_per_s"]; p50[s, c] = f["p50_us"]; p99[s, c] = f["p99_us"]
+				if (!(c in seen)) { seen[c] = 1; cs[++nc] = c } }
+			END { for (j = 1; j <= nc; j++) { c = cs[j]
+				if (!(("syncbig", c) in d) || !(("null-lookups", c) in d)) continue
+				printf "| %s | %.0f | %.0f | %.2f | %.1f | %.1f | %.1f | %.1f | %.2f |\n", c,
+					d["syncbig", c], d["null-lookups", c], d["syncbig", c] / d["null-lookups", c],
+					p50["syncbig", c], p50["null-lookups", c], p99["syncbig", c], p99["null-lookups", c],
+					p99["syncbig", c] / p99["null-lookups", c] } }' "$res"
+		echo
+		awk "$AWK_KV"'
+			/^SYNCCHECK/ { kv(); printf "- source check over the syncbig runs: ldap_queries %s before, %s after (must not grow); source_sync grew by %s for %s timed decisions (source_ldap %s, source_cache %s).\n",
+				f["ldap_queries_before"], f["ldap_queries_after"], f["source_sync_delta"], f["decisions"], f["source_ldap"], f["source_cache"] }
+			/^SYNC / { kv(); printf "- %s directory: first complete refresh of the domains (%s entries) %.2f s after the daemon started (%.2f × the 20 s target); VmRSS %.1f MB, VmHWM %.1f MB (%.2f × the 150 MB target).\n",
+				f["label"], f["entries"], f["refresh_s"], f["refresh_s"] / 20, f["rss_kb"] / 1024, f["hwm_kb"] / 1024, f["hwm_kb"] / 1024 / 150 }
+			/^SYNCMEM/ { kv(); printf "- %s: VmRSS %.1f MB, VmHWM %.1f MB.\n", f["label"], f["rss_kb"] / 1024, f["hwm_kb"] / 1024 }' "$res"
+		if grep -q '^SYNCEDIT' "$res"; then
+			echo
+			echo "Edit to decision: an ldapmodify add or delete over ldapi as cn=admin, then one milter session asking about the edited domain every poll_ms until the answer changes; from just before ldapmodify starts."
+			echo
+			echo "| directory | edits | p50 ms | p90 ms | p99 ms | p99 × 2 s target | max ms | ldapmodify p50 ms | poll ms |"
+			echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+			awk "$AWK_KV"'
+				/^SYNCEDIT/ { kv(); printf "| %s | %s | %s | %s | %s | %.2f | %s | %s | %s |\n", f["label"], f["edits"], f["p50_ms"], f["p90_ms"], f["p99_ms"], f["p99_ms"] / 2000, f["max_ms"], f["ldapmodify_p50_ms"], f["poll_ms"] }' "$res"
+		fi
+	fi
 	echo
 	echo "## Cache misses against a bare libldap search (same slapd)"
 	echo

@@ -7,6 +7,11 @@
 #              miss10k/miss100k  LDAP, cache.max_entries = 0: every lookup asks slapd
 #              ldapbase10k/100k  bare libldap ldap_search_ext_s round trips
 #   concurrency 1 8 32 128 (BENCH_CONCS), BENCH_SECONDS each (default 5)
+#   syncbig    ldap.mode = "sync" on the big directory (BENCH_SYNC=0: skip):
+#              first refresh time, RSS, lookups.txt at every concurrency,
+#              ldap_queries and source_sync checked; then edit-to-decision
+#              latency over BENCH_SYNC_EDITS edits, on the big and the 10k
+#              directory
 #   memory     RSS at start and with 100k cached domains
 #   end to end through Postfix (tests/bench/e2e-bench.sh), when root
 #
@@ -20,6 +25,9 @@ set -u
 SECS=${BENCH_SECONDS:-5}
 CONCS=${BENCH_CONCS:-1 8 32 128}
 BIG=${BENCH_BIG:-1000000}
+SYNC=${BENCH_SYNC:-1}
+EDITS=${BENCH_SYNC_EDITS:-100}
+EDITS_BIG=${BENCH_SYNC_EDITS_BIG:-$EDITS}
 MEMN=${BENCH_MEM_DOMAINS:-100000} # cached domains for the RSS figure (issue 5: 100k)
 OUT=${BENCH_OUT:-$top_builddir/tests/bench/results}
 mkdir -p "$OUT"
@@ -37,13 +45,31 @@ machine() {
 
 say "machine: $(machine)"
 say "directories: 10000 and $BIG generated domains"
-dir_create dir10k 10000
-dir_create dirbig "$BIG"
+# Both content-sync providers (syncprov, entryCSN/entryUUID indexes), for
+# the sync scenarios; the query-mode scenarios run on the same directories.
+SLAPD_SYNCPROV=1 dir_create dir10k 10000
+SLAPD_SYNCPROV=1 dir_create dirbig "$BIG"
 say "slapadd: 10k domains ${SLAPADD_SECONDS_dir10k} s, $BIG domains ${SLAPADD_SECONDS_dirbig} s"
 echo "SLAPADD domains=10000 seconds=$SLAPADD_SECONDS_dir10k" >>"$RESULTS"
 echo "SLAPADD domains=$BIG seconds=$SLAPADD_SECONDS_dirbig" >>"$RESULTS"
 
 null_start
+if [ "$SYNC" = 1 ]; then
+	# Started before the other daemons, alone on the box, so that the
+	# refresh time is the daemon's and slapd's only; idle after it.
+	say "sync mode: first refresh of $BIG domains"
+	# First a daemon whose stderr is a file, to time the refresh to its
+	# "refresh complete" line; then the one measured under load, stderr to
+	# /dev/null as for every other daemon here, seen through its textfile.
+	RM_LDAP='mode = "sync";' rm_config syncref "$(slapd_uri dirbig)"
+	sync_up syncref
+	sync_report syncref big
+	bench_stop "$RM_PID_syncref"
+	RM_TOP=$(sync_stats syncbig) RM_LDAP='mode = "sync";' rm_config syncbig "$(slapd_uri dirbig)"
+	sync_up_quiet syncbig
+	SYNC_Q0=$(prom_value syncbig relaymilter_ldap_queries_total)
+	SYNC_S0=$(prom_value syncbig 'relaymilter_lookups_total{source="sync"}')
+fi
 WARM_CACHE="positive_ttl = 3600; negative_ttl = 3600;"
 rm_config static
 rm_config warm10k "$(slapd_uri dir10k)" "$WARM_CACHE"
@@ -68,6 +94,7 @@ for c in $CONCS; do
 	lg warmbig "$TMP/warmbig.sock" "$LOOK" "$c" "$SECS" -r 1000
 	lg miss10k "$TMP/miss10k.sock" "$LOOK" "$c" "$SECS" -r 10000
 	lg missbig "$TMP/missbig.sock" "$LOOK" "$c" "$SECS" -r "$BIG"
+	[ "$SYNC" = 1 ] && lg syncbig "$TMP/syncbig.sock" "$LOOK" "$c" "$SECS" -r "$BIG"
 	for d in dir10k dirbig; do
 		r=10000
 		[ "$d" = dirbig ] && r=$BIG
@@ -82,6 +109,30 @@ done
 for d in static warm10k miss10k warmbig missbig; do
 	eval "bench_stop \$RM_PID_$d"
 done
+
+if [ "$SYNC" = 1 ]; then
+	# A benchmark of query mode under the name of sync mode would be a
+	# defect: no LDAP search during the runs, every timed decision from
+	# the synced set (source=sync).
+	n=$(awk '/^RESULT/ && / scenario=syncbig$/ { for (i = 1; i <= NF; i++) if ($i ~ /^decisions=/) { sub(/decisions=/, "", $i); s += $i } } END { print s + 0 }' "$RESULTS")
+	echo "SYNCCHECK ldap_queries_before=$SYNC_Q0" \
+		"ldap_queries_after=$(prom_value syncbig relaymilter_ldap_queries_total)" \
+		"source_sync_delta=$(($(prom_value syncbig 'relaymilter_lookups_total{source="sync"}') - SYNC_S0))" \
+		"decisions=$n source_ldap=$(prom_value syncbig 'relaymilter_lookups_total{source="ldap"}')" \
+		"source_cache=$(prom_value syncbig 'relaymilter_lookups_total{source="cache"}')" |
+		tee -a "$RESULTS"
+	say "sync mode: edit-to-decision latency, $EDITS_BIG edits, $BIG domains"
+	edit_latency syncbig dirbig "$EDITS_BIG" edit-big
+	echo "SYNCMEM label=big-after-edits rss_kb=$(status_kb "$RM_PID_syncbig" VmRSS) hwm_kb=$(status_kb "$RM_PID_syncbig" VmHWM)" |
+		tee -a "$RESULTS"
+	bench_stop "$RM_PID_syncbig"
+	say "sync mode: 10000 domains, $EDITS edits"
+	RM_LDAP='mode = "sync";' rm_config sync10k "$(slapd_uri dir10k)"
+	sync_up sync10k
+	sync_report sync10k 10k
+	edit_latency sync10k dir10k "$EDITS" edit-10k
+	bench_stop "$RM_PID_sync10k"
+fi
 
 say "memory: RSS at start and with $MEMN cached domains"
 rm_config mem "$(slapd_uri dirbig)" "positive_ttl = 3600; negative_ttl = 3600; max_entries = $MEMN;"

@@ -68,10 +68,20 @@ static void alloc_slots(struct domainset *s, size_t n)
 
 struct domainset_builder *domainset_builder_create(void)
 {
-	struct domainset_builder *b = xcalloc(1, sizeof *b);
+	return domainset_builder_create_sized(0);
+}
 
-	alloc_slots(&b->set, 16);
-	b->arena_cap = 256;
+struct domainset_builder *domainset_builder_create_sized(size_t expect)
+{
+	struct domainset_builder *b = xcalloc(1, sizeof *b);
+	size_t n = 16;
+
+	/* Room for EXPECT names at a load of at most one half: a rebuild of
+	 * a million-name set never rehashes (it used to grow 17 times). */
+	while (n / 2 < expect)
+		n *= 2;
+	alloc_slots(&b->set, n);
+	b->arena_cap = expect > 0 ? expect * 24 : 256;
 	b->set.arena = xmalloc(b->arena_cap);
 	return b;
 }

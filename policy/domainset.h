@@ -16,6 +16,8 @@ struct domainset_builder;
 
 /* An empty builder. */
 struct domainset_builder *domainset_builder_create(void);
+/* An empty builder with room for about EXPECT names (it still grows). */
+struct domainset_builder *domainset_builder_create_sized(size_t expect);
 /* Add DOMAIN (copied; a duplicate is kept once). */
 void domainset_builder_add(struct domainset_builder *b, const char *domain);
 /* The set of everything added; B is consumed. Never fails. */

@@ -141,7 +141,8 @@ static void publish_set(void *ctx, const struct sync_store *store)
 	struct syncset *s = ctx;
 
 	if (s->kind == SET_DOMAINS) {
-		struct domainset_builder *b = domainset_builder_create();
+		struct domainset_builder *b =
+		    domainset_builder_create_sized(sync_store_count(store));
 
 		sync_store_foreach(store, entry_domains, b);
 		policy_sets_publish_domains(s->owner->sets, domainset_build(b));

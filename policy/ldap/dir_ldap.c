@@ -636,29 +636,44 @@ static size_t check_servers(struct dir_ldap *dl, struct strbuf *report)
 	return ok;
 }
 
-/* -n -n: count the entries the domain filter can match. */
-static int check_domains(struct dir_ldap *dl, struct strbuf *report)
+/* -n -n: count the entries FILTER (placeholders as "*") matches under BASE. */
+static int check_count(struct dir_ldap *dl, const char *what, const char *base, int scope,
+                       const char *tmpl, struct strbuf *report)
 {
-	const struct ldap_search_params *dc = &dl->p.domains;
 	char *attrs[2] = {(char *)LDAP_NO_ATTRS, NULL};
 	struct strbuf filter;
 	const char *uri, *error = NULL;
 	int n, rc;
 
 	strbuf_init(&filter);
-	ldap_filter_expand_any(&filter, dc->filter);
-	rc = ldap_pool_search(dl->pool, dc->base, dl->domain_scope, filter.data, attrs, 0,
+	ldap_filter_expand_any(&filter, tmpl);
+	rc = ldap_pool_search(dl->pool, base, scope, filter.data, attrs, 0,
 	                      monotime_now() + 2 * dl->budget, NULL, NULL, &n, &uri,
 	                      &error);
 	if (rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED)
-		strbuf_appendf(report, "  domains: %d%s entries (%s under %s)\n", n,
+		strbuf_appendf(report, "  %s: %d%s entries (%s under %s)\n", what, n,
 		               rc == LDAP_SIZELIMIT_EXCEEDED ? "+ (server size limit)"
 		                                             : "",
-		               filter.data, dc->base);
+		               filter.data, base);
 	else
-		strbuf_appendf(report, "  domains: FAILED: %s\n", error);
+		strbuf_appendf(report, "  %s: FAILED: %s\n", what, error);
 	strbuf_free(&filter);
 	return rc == LDAP_SUCCESS || rc == LDAP_SIZELIMIT_EXCEEDED ? 0 : -1;
+}
+
+static int check_domains(struct dir_ldap *dl, struct strbuf *report)
+{
+	return check_count(dl, "domains", dl->p.domains.base, dl->domain_scope,
+	                   dl->p.domains.filter, report);
+}
+
+/* -n -n: count the accounts the filter can match (with "*"). */
+static int check_accounts(struct dir_ldap *dl, struct strbuf *report)
+{
+	if (dl->p.accounts.base == NULL)
+		return 0;
+	return check_count(dl, "accounts", dl->p.accounts.base,
+	                   scope_of(dl->p.accounts.scope), dl->p.accounts.filter, report);
 }
 
 /* OK when every server answered and both searches worked; DEGRADED when a
@@ -676,7 +691,7 @@ static enum dir_check dir_ldap_check(struct directory *dir, struct strbuf *repor
 	up = check_servers(dl, report);
 	if (up == 0)
 		return DIR_CHECK_FAILED;
-	if (check_domains(dl, report) != 0)
+	if (check_domains(dl, report) != 0 || check_accounts(dl, report) != 0)
 		searched = false;
 	if (dl->syncs != NULL)
 		synced = ldap_syncsets_report(dl->syncs, report);
@@ -771,6 +786,8 @@ struct directory *dir_ldap_create(const struct dir_ldap_params *p, const char **
 		    .source = SRC_SYNC,
 		    .domains_label = "sync domains",
 		    .networks_label = "sync networks",
+		    .accounts_label = "sync accounts",
+		    .account_keys = ldap_accounts_lookup_keys,
 		};
 		struct dir_set_params mp = mem;
 

@@ -193,3 +193,99 @@ int ldap_accounts_fetch(struct ldap_pool *pool, const struct ldap_accounts_param
 	free(attrs);
 	return status;
 }
+
+/* --- sync mode ------------------------------------------------------- */
+
+void ldap_accounts_key_attrs(const char *filter, struct ldap_account_keys *k_r)
+{
+	memset(k_r, 0, sizeof *k_r);
+	for (const char *p = filter; *p != '\0'; p++) {
+		const char *start;
+
+		/* "(ATTR=%s)" or "(ATTR=%u)": an equality on the placeholder alone. */
+		if (p[0] != '=' || p[1] != '%' || (p[2] != 's' && p[2] != 'u') ||
+		    p[3] != ')')
+			continue;
+		for (start = p; start > filter && start[-1] != '('; start--)
+			;
+		if (start == filter || start == p || k_r->n == LDAP_ACCOUNT_KEYS_MAX)
+			continue;
+		k_r->attr[k_r->n] = xmalloc((size_t)(p - start) + 1);
+		memcpy(k_r->attr[k_r->n], start, (size_t)(p - start));
+		k_r->attr[k_r->n][p - start] = '\0';
+		k_r->kind[k_r->n++] = p[2];
+	}
+}
+
+void ldap_accounts_key_attrs_free(struct ldap_account_keys *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free(k->attr[i]);
+	memset(k, 0, sizeof *k);
+}
+
+void ldap_accounts_keep_synced(const struct ldap_accounts_params *p,
+                               const struct ldap_account_keys *k, LDAP *ld,
+                               LDAPMessage *entry, struct strbuf *data)
+{
+	for (size_t i = 0; i < k->n; i++) {
+		struct berval **vals = ldap_get_values_len(ld, entry, k->attr[i]);
+
+		for (size_t j = 0; vals != NULL && vals[j] != NULL; j++) {
+			char text[MAX_VALUE];
+			const char *why = NULL;
+			char *key;
+
+			if (!value_text(vals[j], text, sizeof text))
+				continue;
+			/* The value as a login would be canonicalised (no default
+			 * domain: %s values are full addresses, %u bare names). */
+			if ((key = login_canonical(text, NULL, &why)) == NULL)
+				continue;
+			if (k->kind[i] == 'u' && strchr(key, '@') != NULL) {
+				free(key);
+				continue;
+			}
+			strbuf_appendf(data, "key=%c:%s\n", k->kind[i], key);
+			free(key);
+		}
+		ldap_value_free_len(vals);
+	}
+	ldap_accounts_keep(p, ld, entry, data);
+}
+
+void ldap_accounts_build_add(struct accountset_builder *b, const char *data)
+{
+	const char *line = data;
+	bool added = false;
+
+	while (strncmp(line, "key=", 4) == 0) {
+		size_t len = strcspn(line, "\n");
+		char key[LOGIN_MAX + 4];
+
+		snprintf(key, sizeof key, "%.*s", (int)(len - 4), line + 4);
+		if (!added) {
+			accountset_builder_add(b, key,
+			                       ldap_accounts_parse(key + 2, line + len));
+			added = true;
+		} else {
+			accountset_builder_alias(b, key);
+		}
+		line += len + (line[len] == '\n');
+	}
+}
+
+size_t ldap_accounts_lookup_keys(const char *login, char (*keys)[LOGIN_MAX + 4],
+                                 size_t max)
+{
+	char local[LOGIN_MAX + 1];
+	const char *domain;
+	size_t n = 0;
+
+	if (max > n)
+		snprintf(keys[n++], LOGIN_MAX + 4, "s:%s", login);
+	login_split(login, local, sizeof local, &domain);
+	if (max > n)
+		snprintf(keys[n++], LOGIN_MAX + 4, "u:%s", local);
+	return n;
+}

@@ -18,6 +18,7 @@
 #include "lib/netlist.h"
 #include "lib/xalloc.h"
 #include "policy/domainset.h"
+#include "policy/ldap/ldap_accounts.h"
 #include "policy/ldap/ldap_filter.h"
 #include "policy/ldap/ldap_sync.h"
 #include "policy/ldap/ldap_syncsets.h"
@@ -25,12 +26,17 @@
 #define WARN_MAX 10 /* invalid values logged per set; later ones only counted */
 #define MAX_VALUE 1024
 
-enum set_kind { SET_DOMAINS, SET_NETWORKS };
+enum set_kind { SET_DOMAINS, SET_NETWORKS, SET_ACCOUNTS };
+
+#define MAX_SETS 3
 
 struct syncset {
 	enum set_kind kind;
 	struct ldap_syncsets *owner;
 	char *attrs[2];
+	char **account_attrs;          /* SET_ACCOUNTS: what keep reads */
+	struct ldap_account_keys keys; /* SET_ACCOUNTS: the lookup keys */
+	const struct ldap_accounts_params *accounts;
 	struct strbuf filter;
 	struct ldap_sync_params sp;
 	struct ldap_sync *sync;
@@ -39,7 +45,7 @@ struct syncset {
 
 struct ldap_syncsets {
 	struct policy_sets *sets;
-	struct syncset set[2];
+	struct syncset set[MAX_SETS];
 	size_t n;
 };
 
@@ -65,11 +71,18 @@ static void skip_value(struct syncset *s, const char *what, const char *value,
 	strbuf_free(&shown);
 }
 
-/* Each valid value of the set's attribute, appended NUL-terminated. */
+/* Each valid value of the set's attribute, appended NUL-terminated (an
+ * account: its payload, policy/ldap/ldap_accounts.h). */
 static void keep_values(void *ctx, LDAP *ld, LDAPMessage *entry, struct strbuf *data)
 {
 	struct syncset *s = ctx;
-	struct berval **vals = ldap_get_values_len(ld, entry, s->attrs[0]);
+	struct berval **vals;
+
+	if (s->kind == SET_ACCOUNTS) {
+		ldap_accounts_keep_synced(s->accounts, &s->keys, ld, entry, data);
+		return;
+	}
+	vals = ldap_get_values_len(ld, entry, s->attrs[0]);
 
 	for (size_t i = 0; vals != NULL && vals[i] != NULL; i++) {
 		const struct berval *v = vals[i];
@@ -136,11 +149,22 @@ static void entry_networks(void *list, const char *data, size_t len)
 	each_value(data, len, add_network, list);
 }
 
+static void entry_account(void *b, const char *data, size_t len)
+{
+	(void)len;
+	ldap_accounts_build_add(b, data);
+}
+
 static void publish_set(void *ctx, const struct sync_store *store)
 {
 	struct syncset *s = ctx;
 
-	if (s->kind == SET_DOMAINS) {
+	if (s->kind == SET_ACCOUNTS) {
+		struct accountset_builder *b = accountset_builder_create();
+
+		sync_store_foreach(store, entry_account, b);
+		policy_sets_publish_accounts(s->owner->sets, accountset_build(b));
+	} else if (s->kind == SET_DOMAINS) {
 		struct domainset_builder *b =
 		    domainset_builder_create_sized(sync_store_count(store));
 
@@ -169,7 +193,7 @@ static void set_init(struct ldap_syncsets *ss, struct syncset *s, enum set_kind 
 	/* A lookup filter's placeholders become "*": every entry it could match. */
 	if (kind == SET_DOMAINS)
 		ldap_filter_expand_any(&s->filter, search->filter);
-	else
+	else if (kind == SET_NETWORKS)
 		strbuf_puts(&s->filter,
 		            search->filter != NULL ? search->filter : "(objectClass=*)");
 	s->sp.name = kind == SET_DOMAINS ? "domains" : "networks";
@@ -178,8 +202,26 @@ static void set_init(struct ldap_syncsets *ss, struct syncset *s, enum set_kind 
 	s->sp.conn = conn;
 	s->sp.base = search->base;
 	s->sp.scope = scope_of(search->scope);
-	s->sp.filter = s->filter.data;
 	s->sp.attrs = s->attrs;
+	if (kind == SET_ACCOUNTS) {
+		size_t n = 0;
+
+		s->accounts = &p->accounts;
+		ldap_filter_expand_any(&s->filter, p->accounts.filter);
+		ldap_accounts_key_attrs(p->accounts.filter, &s->keys);
+		s->account_attrs =
+		    xcalloc(p->accounts.n_senders + 4 + s->keys.n, sizeof(char *));
+		ldap_accounts_attrs(&p->accounts, s->account_attrs);
+		while (s->account_attrs[n] != NULL)
+			n++;
+		for (size_t i = 0; i < s->keys.n; i++)
+			s->account_attrs[n++] = s->keys.attr[i];
+		s->sp.name = "accounts";
+		s->sp.base = p->accounts.base;
+		s->sp.scope = scope_of(p->accounts.scope);
+		s->sp.attrs = s->account_attrs;
+	}
+	s->sp.filter = s->filter.data;
 	s->sp.timeout = conn->timeout;
 	s->sp.poll = p->sync_poll > 0 ? p->sync_poll : 60;
 	s->sp.kind.keep = keep_values;
@@ -194,6 +236,8 @@ static void sets_init(struct ldap_syncsets *ss, const struct dir_ldap_params *p,
 	ss->n = 1;
 	if (p->networks.base != NULL && *p->networks.base != '\0')
 		set_init(ss, &ss->set[ss->n++], SET_NETWORKS, p, conn);
+	if (p->accounts.base != NULL && *p->accounts.base != '\0')
+		set_init(ss, &ss->set[ss->n++], SET_ACCOUNTS, p, conn);
 }
 
 void ldap_syncsets_free(struct ldap_syncsets *ss)
@@ -206,6 +250,8 @@ void ldap_syncsets_free(struct ldap_syncsets *ss)
 	for (size_t i = 0; i < ss->n; i++) {
 		ldap_sync_free(ss->set[i].sync);
 		strbuf_free(&ss->set[i].filter);
+		free(ss->set[i].account_attrs);
+		ldap_accounts_key_attrs_free(&ss->set[i].keys);
 	}
 	if (ss->sets != NULL)
 		policy_sets_unref(ss->sets);
@@ -226,8 +272,10 @@ struct ldap_syncsets *ldap_syncsets_start(const struct dir_ldap_params *p,
 			ldap_syncsets_free(ss);
 			return NULL;
 		}
-	msg_info("ldap: sync mode: keeping %s in memory by content sync (RFC 4533)",
-	         ss->n == 2 ? "the domains and the networks" : "the domains");
+	msg_info("ldap: sync mode: keeping the domains%s%s in memory by content sync "
+	         "(RFC 4533)",
+	         ss->n > 1 && ss->set[1].kind == SET_NETWORKS ? ", the networks" : "",
+	         ss->set[ss->n - 1].kind == SET_ACCOUNTS ? ", the accounts" : "");
 	return ss;
 }
 

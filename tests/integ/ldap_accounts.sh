@@ -86,4 +86,53 @@ ok_if "slapd hung: bounded by ldap.budget (2.5 s): $(ans_ms "$REPLY_LINE") ms" [
 slapd_resume a
 probe_stop
 
+# Sync mode: the accounts held in memory, a suspension live within 2 s,
+# nothing asked of LDAP per login, an outage changing nothing.
+SLAPD_SYNCPROV=1 slapd_init b
+slapd_start b
+write_ldap_conf "$TMP/sync.conf" "$(slapd_uri b)" \
+	'mode = "sync"; accounts = { base = "ou=people,dc=example,dc=org"; };' "" \
+	'sender_login = "reject";'
+: >"$TMP/probe.err"
+probe_start "$TMP/sync.conf"
+probe "sync accounts" >/dev/null
+like "sync: the accounts set is complete" "$REPLY_LINE" "entries=4 complete=1 syncprov=1"
+probe "account alice@example.org" >/dev/null
+is "sync: alice from memory" "$(ans_status "$REPLY_LINE") $(ans_source "$REPLY_LINE")" "found sync"
+is "sync: alice's senders" "$(field senders)" "alice@example.org,alice.smith@example.org,@example.net"
+probe "account alice" >/dev/null
+is "sync: the bare login finds the entry through uid=%u" "$(ans_status "$REPLY_LINE") $(ans_source "$REPLY_LINE")" "found sync"
+like "sync: ... as u:alice" "$REPLY_LINE" "found \(as u:alice\)"
+probe "account carol@example.org" >/dev/null
+is "sync: carol suspended" "$(field suspended)" 1
+probe "account *" >/dev/null
+is "sync: '*' finds nobody" "$(ans_status "$REPLY_LINE") $(ans_source "$REPLY_LINE")" "notfound sync"
+t0=$(date +%s%N)
+ldap_admin b <<L
+dn: uid=bob,ou=people,dc=example,dc=org
+changetype: modify
+add: objectClass
+objectClass: relayMilterAccount
+-
+add: relayMilterSuspended
+relayMilterSuspended: TRUE
+L
+if probe_until 5 "account bob@example.org" "found sync" && [ "$(field suspended)" = 1 ]; then :; fi
+for _ in $(seq 1 25); do
+	probe "account bob@example.org" >/dev/null
+	[ "$(field suspended)" = 1 ] && break
+	sleep 0.1
+done
+ms=$((($(date +%s%N) - t0) / 1000000))
+ok_if "sync: a suspension in LDAP counts within 2 s (${ms} ms)" [ "$(field suspended)" = 1 -a "$ms" -le 2000 ]
+probe stats >/dev/null
+is "sync: no per-login LDAP search" "$(field queries)" 0
+probe_check
+like "-n -n counts the accounts" "$REPORT" "accounts: 4 entries"
+like "-n -n reports the synced accounts" "$REPORT" "sync accounts: 4 entries, complete; content sync answered"
+slapd_stop b
+probe "account bob@example.org" >/dev/null
+is "sync, slapd down: the suspension still holds" "$(ans_source "$REPLY_LINE") $(field suspended)" "sync 1"
+probe_stop
+
 done_testing

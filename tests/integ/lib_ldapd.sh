@@ -51,7 +51,7 @@ reload() {
 }
 
 # sess PRESET CLIENT_ADDR RCPT...: one transaction (SMTP AUTH as $AUTH when
-# set); the mtclient output in $OUT.
+# set, from $FROM when set); the mtclient output in $OUT.
 sess() {
 	local preset=$1 addr=$2 r
 	shift 2
@@ -59,7 +59,7 @@ sess() {
 		echo "connect client.example.net $addr"
 		echo "helo client.example.net"
 		[ -n "${AUTH:-}" ] && echo "auth $AUTH PLAIN"
-		echo "mail <a@sender.example>"
+		echo "mail ${FROM:-<a@sender.example>}"
 		for r in "$@"; do printf 'rcpt %s\n' "$r"; done
 		echo abort
 		echo quit

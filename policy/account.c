@@ -155,8 +155,9 @@ struct slot {
 struct accountset {
 	struct slot *slots;
 	size_t n_slots;
-	struct account **accounts;
+	struct account **accounts; /* ... and the merged ones (N_MERGED, last) */
 	size_t n_accounts;
+	size_t n_merged;
 };
 
 struct accountset_builder {
@@ -211,6 +212,20 @@ static int cmp_slot(const void *x, const void *y)
 	return a->account < b->account ? -1 : a->account > b->account;
 }
 
+/* The account an ambiguous key answers (kept in S's accounts, freed with
+ * it): no senders, no limits, suspended if A or B is. */
+static struct account *merge(struct accountset *s, const struct account *a,
+                             const struct account *b)
+{
+	struct account *m = account_new(a->login);
+
+	m->suspended = a->suspended || b->suspended;
+	s->accounts = xrealloc(s->accounts, (s->n_accounts + 1) * sizeof *s->accounts);
+	s->accounts[s->n_accounts++] = m;
+	s->n_merged++;
+	return m;
+}
+
 struct accountset *accountset_build(struct accountset_builder *b)
 {
 	struct accountset *s = xmalloc(sizeof *s);
@@ -220,11 +235,15 @@ struct accountset *accountset_build(struct accountset_builder *b)
 	free(b);
 	if (s->n_slots > 0)
 		qsort(s->slots, s->n_slots, sizeof *s->slots, cmp_slot);
-	/* One slot per key: a key of two different accounts is ambiguous. */
+	/* One slot per key. A key of two different accounts is ambiguous: it
+	 * answers an account that owns nothing beyond the login itself and is
+	 * suspended if either is (two entries never add up to more rights). */
 	for (size_t i = 0; i < s->n_slots; i++) {
-		if (out > 0 && strcmp(s->slots[out - 1].key, s->slots[i].key) == 0) {
-			if (s->slots[out - 1].account != s->slots[i].account)
-				s->slots[out - 1].account = NULL;
+		struct slot *prev = out > 0 ? &s->slots[out - 1] : NULL;
+
+		if (prev != NULL && strcmp(prev->key, s->slots[i].key) == 0) {
+			if (prev->account != s->slots[i].account)
+				prev->account = merge(s, prev->account, s->slots[i].account);
 			free(s->slots[i].key);
 			continue;
 		}
@@ -248,15 +267,13 @@ enum accountset_result accountset_find(const struct accountset *s, const char *k
 
 	if (sl == NULL)
 		return ACCOUNTSET_NONE;
-	if (sl->account == NULL)
-		return ACCOUNTSET_AMBIGUOUS;
 	*account_r = sl->account;
 	return ACCOUNTSET_FOUND;
 }
 
 size_t accountset_count(const struct accountset *s)
 {
-	return s->n_accounts;
+	return s->n_accounts - s->n_merged;
 }
 
 void accountset_free(struct accountset *s)

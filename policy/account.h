@@ -52,15 +52,16 @@ struct accountset;
 struct accountset_builder;
 
 struct accountset_builder *accountset_builder_create(void);
-/* Add ACCOUNT (taken over) under KEY (copied). A key added twice for
- * different accounts makes that key ambiguous: its lookups fail. */
+/* Add ACCOUNT (taken over) under KEY (copied). A key added for two
+ * different accounts answers a merged one: owns nothing beyond the login,
+ * suspended if either is. */
 void accountset_builder_add(struct accountset_builder *b, const char *key,
                             struct account *account);
 /* Add one more KEY for the account added last. */
 void accountset_builder_alias(struct accountset_builder *b, const char *key);
 struct accountset *accountset_build(struct accountset_builder *b);
 
-enum accountset_result { ACCOUNTSET_NONE, ACCOUNTSET_FOUND, ACCOUNTSET_AMBIGUOUS };
+enum accountset_result { ACCOUNTSET_NONE, ACCOUNTSET_FOUND };
 /* The account under KEY (*ACCOUNT_R, valid while S lives). */
 enum accountset_result accountset_find(const struct accountset *s, const char *key,
                                        const struct account **account_r);

@@ -207,14 +207,6 @@ static void set_lookup_account(struct directory *dir, const char *login,
 		switch (accountset_find(set, keys[i], &a)) {
 		case ACCOUNTSET_NONE:
 			continue;
-		case ACCOUNTSET_AMBIGUOUS:
-			/* Two entries claim the login: neither may decide. */
-			ans_r->status = DIR_ERROR;
-			if (ans_r->want_detail)
-				snprintf(ans_r->detail, sizeof ans_r->detail,
-				         "%s: %.120s matches more than one account",
-				         p->accounts_label, login);
-			goto out;
 		case ACCOUNTSET_FOUND:
 			ans_r->status = DIR_FOUND;
 			ans_r->account = account_copy(a);

@@ -143,7 +143,7 @@ is "json log: transaction summary counts" "$line" "2 7 0"
 sessions=$(json_q 'select(.rcpt) | .session' | sort -u | wc -l)
 ok_if "json log: one session id per connection (>= 10 distinct)" test "$sessions" -ge 10
 keys=$(json_q 'select(.rcpt) | keys_unsorted | join(",")' | head -1)
-is "json log: fields in SPEC order" "$keys" "time,session,qid,client_addr,client_name,helo,auth,from,rcpt,action,reason,source,ms"
+is "json log: fields in SPEC order" "$keys" "time,session,qid,client_addr,client_name,helo,auth,from,rcpt,action,reason,source,ms,login"
 ok_if "json log: every line is valid JSON" jq -e . "$JSON" >/dev/null
 
 # forged log lines: a CR/LF in an address must not make a new line

@@ -159,7 +159,9 @@ START_TEST(t_accountset)
 	accountset_builder_alias(b, "u:x"); /* the same account twice: not ambiguous */
 	accountset_builder_add(b, "s:y@example.org", y);
 	accountset_builder_alias(b, "u:shared");
-	accountset_builder_add(b, "u:shared", account_new("z@example.org"));
+	z = account_new("z@example.org");
+	account_add_sender(z, "@example.net");
+	accountset_builder_add(b, "u:shared", z);
 	s = accountset_build(b);
 	ck_assert_uint_eq(accountset_count(s), 3);
 	ck_assert_int_eq(accountset_find(s, "s:x@example.org", &a), ACCOUNTSET_FOUND);
@@ -168,7 +170,10 @@ START_TEST(t_accountset)
 	ck_assert_str_eq(a->login, "x@example.org");
 	ck_assert_int_eq(accountset_find(s, "s:y@example.org", &a), ACCOUNTSET_FOUND);
 	ck_assert(a->suspended);
-	ck_assert_int_eq(accountset_find(s, "u:shared", &a), ACCOUNTSET_AMBIGUOUS);
+	/* Claimed by y (suspended) and z (owns @example.net): merged. */
+	ck_assert_int_eq(accountset_find(s, "u:shared", &a), ACCOUNTSET_FOUND);
+	ck_assert(a->suspended);
+	ck_assert_uint_eq(a->n_senders, 0);
 	ck_assert_int_eq(accountset_find(s, "u:nobody", &a), ACCOUNTSET_NONE);
 	accountset_free(s);
 }

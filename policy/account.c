@@ -243,7 +243,8 @@ struct accountset *accountset_build(struct accountset_builder *b)
 
 		if (prev != NULL && strcmp(prev->key, s->slots[i].key) == 0) {
 			if (prev->account != s->slots[i].account)
-				prev->account = merge(s, prev->account, s->slots[i].account);
+				prev->account =
+				    merge(s, prev->account, s->slots[i].account);
 			free(s->slots[i].key);
 			continue;
 		}

@@ -151,7 +151,7 @@ START_TEST(t_accountset)
 	struct accountset *s;
 	const struct account *a = NULL;
 	struct account *x = account_new("x@example.org"),
-	               *y = account_new("y@example.org");
+	               *y = account_new("y@example.org"), *z;
 
 	y->suspended = true;
 	accountset_builder_add(b, "s:x@example.org", x);

@@ -291,7 +291,7 @@ static int run_session(struct worker *w, struct mclient *mc, const struct envelo
 	struct mclient_result res;
 	char hostname[] = "client.bench.test";
 	int ret = -1, t;
-	unsigned long s = env_has_session(e) ? draw_s(w) : 0;
+	unsigned long s = 0;
 
 	mclient_result_init(&res);
 	mclient_macro_set(mc, "_", "client.bench.test [unknown]");
@@ -305,9 +305,14 @@ static int run_session(struct worker *w, struct mclient *mc, const struct envelo
 		goto out;
 	}
 	w->sessions++;
-	for (t = 0; t < lg->txn_per_session && claim_txn(lg); t++)
+	for (t = 0; t < lg->txn_per_session && claim_txn(lg); t++) {
+		/* drawn with the first claimed transaction: a session the end of
+		 * the run leaves empty uses up no number of -p seq */
+		if (t == 0 && env_has_session(e))
+			s = draw_s(w);
 		if (run_txn(w, mc, e, s) < 0)
 			goto out;
+	}
 	mclient_result_clear(&res);
 	/*
 	 * QUIT_NC only at a message boundary: a session that ran no transaction

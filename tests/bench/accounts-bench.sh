@@ -110,3 +110,4 @@ dec=$(printf '%s\n' "$line" | sed -n 's/.* decisions=\([0-9]*\).*/\1/p')
 echo "ACCTCOUNT txns=${txns:-0} decisions=${dec:-0} account_searches=$acct domain_searches=$dom" \
 	"srch_total=$srch ldap_queries_delta=$((q1 - q0))" | tee -a "$RESULTS"
 bench_stop "$RM_PID_acctcount"
+echo "ACCTTIME seconds=$SECONDS" | tee -a "$RESULTS"

@@ -99,6 +99,7 @@ AWK_KV='function kv(   i, p) { delete f; for (i = 1; i <= NF; i++) { p = index($
 		awk "$AWK_KV"'
 			/^ACCTNEG/ { kv(); printf "- binding on: %s transactions whose sender the login does not own: %s refused at MAIL with 553 (%s counted wrong by loadgen, as they must be).\n", f["txns"], f["reply_553"] + 0, f["wrong"] }
 			/^ACCTWARM/ { kv(); printf "- warm cache: LDAP searches during the measured runs: accounts %s, noaccounts %s (must be 0).\n", f["accounts_ldap_queries"], f["noaccounts_ldap_queries"] }
+			/^ACCTTIME/ { kv(); printf "- the accounts part took %s s.\n", f["seconds"] }
 			/^ACCTCOUNT/ { kv(); t = f["txns"]; r = f["decisions"]; a = f["account_searches"]
 				printf "- one account search per transaction: cache off (cache.max_entries = 0), %s transactions with %s recipients in all (%.2f per transaction): slapd logged %s searches with the accounts filter, %.3f per transaction, %.3f per recipient (%s with the domains filter, %s searches in all); the daemon counted %s LDAP searches (ldap_queries_total).\n",
 					t, r, t ? r / t : 0, a, t ? a / t : 0, r ? a / r : 0, f["domain_searches"], f["srch_total"], f["ldap_queries_delta"] }' "$res"

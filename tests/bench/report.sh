@@ -88,7 +88,7 @@ AWK_KV='function kv(   i, p) { delete f; for (i = 1; i <= NF; i++) { p = index($
 			/^RESULT/ { kv(); s = f["scenario"]; c = f["conns"]
 				d[s, c] = f["dec_per_s"]; p50[s, c] = f["p50_us"]; p99[s, c] = f["p99_us"]
 				w[s, c] = f["wrong"]; e[s, c] = f["errors"]
-				if (!(c in seen)) { seen[c] = 1; cs[++nc] = c } }
+				if (s == "accounts" && !(c in seen)) { seen[c] = 1; cs[++nc] = c } }
 			END { for (j = 1; j <= nc; j++) { c = cs[j]; a = "accounts"; b = "noaccounts"; z = "null-accounts"
 				if (!((a, c) in d) || !((z, c) in d) || !((b, c) in d)) continue
 				printf "| %s | %.0f | %.0f | %.2f | %.0f | %.2f | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f | %s | %s |\n", c,

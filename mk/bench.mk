@@ -32,11 +32,19 @@ BENCH_ENV = top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)'
 
 dist_noinst_SCRIPTS += tests/bench/run-bench.sh tests/bench/soak.sh tests/bench/lib_bench.sh \
 	tests/bench/report.sh tests/bench/e2e-bench.sh tests/bench/ab.sh \
-	tests/bench/gen_domains.sh tests/bench/sync-baseline.sh
-dist_noinst_DATA += tests/bench/README.md tests/bench/envelopes.txt tests/bench/lookups.txt tests/bench/bench.gp
+	tests/bench/gen_domains.sh tests/bench/sync-baseline.sh \
+	tests/bench/gen_people.sh tests/bench/accounts-bench.sh
+dist_noinst_DATA += tests/bench/README.md tests/bench/envelopes.txt tests/bench/lookups.txt tests/bench/bench.gp \
+	tests/bench/accounts.txt
 
 bench: $(BENCH_PROGS)
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/tests/bench/run-bench.sh
+
+# Only the accounts part of `make bench` (tests/bench/README.md, "Accounts").
+bench-accounts: $(BENCH_PROGS)
+	mkdir -p tests/bench/results
+	$(BENCH_ENV) RESULTS='$(abs_top_builddir)/tests/bench/results/accounts.txt' \
+		$(SHELL) $(abs_top_srcdir)/tests/bench/accounts-bench.sh
 
 # This build against an earlier revision and the null milter, same run.
 bench-ab: $(BENCH_PROGS)
@@ -50,4 +58,4 @@ bench-sync:
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/tests/bench/sync-baseline.sh
 
 CLEANFILES += $(EXTRA_PROGRAMS)
-.PHONY: bench bench-ab bench-sync soak
+.PHONY: bench bench-ab bench-accounts bench-sync soak

@@ -138,13 +138,16 @@ void envset_free(struct envset *set)
 	memset(set, 0, sizeof *set);
 }
 
-bool env_expand(const char *tmpl, unsigned long n, char *out, size_t outlen)
+static bool expand(const char *tmpl, unsigned long n, bool with_s, unsigned long s,
+                   char *out, size_t outlen)
 {
 	size_t j = 0;
 
 	for (const char *p = tmpl; *p != '\0';) {
-		if (strncmp(p, "{n}", 3) == 0) {
-			int w = snprintf(out + j, outlen - j, "%lu", n);
+		bool is_n = strncmp(p, "{n}", 3) == 0;
+
+		if (is_n || (with_s && strncmp(p, "{s}", 3) == 0)) {
+			int w = snprintf(out + j, outlen - j, "%lu", is_n ? n : s);
 
 			if (w < 0 || (size_t)w >= outlen - j)
 				return false;
@@ -160,6 +163,27 @@ bool env_expand(const char *tmpl, unsigned long n, char *out, size_t outlen)
 		return false;
 	out[j] = '\0';
 	return true;
+}
+
+bool env_expand(const char *tmpl, unsigned long n, char *out, size_t outlen)
+{
+	return expand(tmpl, n, false, 0, out, outlen);
+}
+
+bool env_expand_session(const char *tmpl, unsigned long n, unsigned long s, char *out,
+                        size_t outlen)
+{
+	return expand(tmpl, n, true, s, out, outlen);
+}
+
+bool env_has_session(const struct envelope *e)
+{
+	if ((e->auth && strstr(e->auth, "{s}")) || strstr(e->from, "{s}"))
+		return true;
+	for (size_t i = 0; i < e->n_rcpts; i++)
+		if (strstr(e->rcpts[i], "{s}"))
+			return true;
+	return false;
 }
 
 bool env_reply_ok(enum env_category cat, enum env_stage stage, const char *reply,

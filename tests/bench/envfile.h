@@ -9,6 +9,9 @@
  * policy must give, so the generator checks every reply it gets. In an
  * address, "{n}" is replaced for each transaction by a number drawn from
  * the generator's range (distinct domains, to fill or to miss the cache).
+ * "{s}" (in AUTH-USER too) is one number per SMTP session, the same in every
+ * field and transaction of that session: a login and the sender it owns
+ * ("u{s}  <u{s}@example.org>"), as a client authenticates once per session.
  */
 #ifndef RM_BENCH_ENVFILE_H
 #define RM_BENCH_ENVFILE_H
@@ -63,6 +66,13 @@ const char *env_category_name(enum env_category cat);
  * too small (nothing is silently cut).
  */
 bool env_expand(const char *tmpl, unsigned long n, char *out, size_t outlen);
+
+/* The same, with "{s}" replaced by S too (env_expand leaves "{s}" as is). */
+bool env_expand_session(const char *tmpl, unsigned long n, unsigned long s, char *out,
+                        size_t outlen);
+
+/* Does "{s}" occur in E's AUTH-USER, sender or a recipient? */
+bool env_has_session(const struct envelope *e);
 
 /*
  * Is REPLY ("continue", "550", "451", "501", "553", "reject"...) right for

@@ -15,6 +15,9 @@
 #                                 d0.bench.test ... (indexed), started;
 #                                 with SLAPD_SYNCPROV=1 a content-sync
 #                                 provider (slapadd -w)
+#                                 (DIR_PEOPLE=M: also M accounts
+#                                 uid=u0 ... from gen_people.sh, and an eq
+#                                 index on uid and mail)
 #   sync_up NAME                  relaymilter in sync mode ($TMP/NAME.conf),
 #                                 its log in $TMP/rm-NAME.log; waits for the
 #                                 first complete refresh of the domains
@@ -169,9 +172,10 @@ gen_domains_ldif() {
 # dir_create NAME N: slapd NAME with N domains; slapadd's time in
 # SLAPADD_SECONDS_<NAME>.
 dir_create() {
-	local name=$1 n=$2 t0 t1 addw=
+	local name=$1 n=$2 t0 t1 addw= idx=objectClass,associatedDomain
+	[ "${DIR_PEOPLE:-0}" != 0 ] && idx=$idx,uid,mail
 	SLAPD_MAXSIZE=$((4 * 1024 * 1024 * 1024)) \
-		SLAPD_DB_CONF="index objectClass,associatedDomain eq" slapd_init "$name"
+		SLAPD_DB_CONF="index $idx eq" slapd_init "$name"
 	# a provider's contextCSN must cover the generated entries too
 	[ "${SLAPD_SYNCPROV:-0}" != 0 ] && addw=-w
 	gen_domains_ldif "$n" >"$TMP/$name/domains.ldif"
@@ -180,6 +184,12 @@ dir_create() {
 		>>"$TMP/$name/slapadd.log" 2>&1 || bail_out "slapadd $name: $(tail -3 "$TMP/$name/slapadd.log")"
 	t1=$(date +%s.%N)
 	rm -f "$TMP/$name/domains.ldif"
+	if [ "${DIR_PEOPLE:-0}" != 0 ]; then
+		sh "$top_srcdir/tests/bench/gen_people.sh" "$DIR_PEOPLE" >"$TMP/$name/people.ldif"
+		"$SLAPADD" -q $addw -f "$TMP/$name/slapd.conf" -l "$TMP/$name/people.ldif" \
+			>>"$TMP/$name/slapadd.log" 2>&1 || bail_out "slapadd people $name: $(tail -3 "$TMP/$name/slapadd.log")"
+		rm -f "$TMP/$name/people.ldif"
+	fi
 	eval "SLAPADD_SECONDS_$name=$(echo "$t1 - $t0" | bc)"
 	slapd_start "$name"
 }

@@ -69,6 +69,7 @@ struct lg {
 	const char *label;
 	atomic_long remaining; /* count mode */
 	atomic_ulong seq_next;
+	atomic_ulong seq_s_next; /* -p seq: "{s}" has a sequence of its own */
 	atomic_int stop;
 	pthread_barrier_t ready;
 };
@@ -115,6 +116,18 @@ static unsigned long draw_n(struct worker *w)
 
 	if (lg->seq)
 		return atomic_fetch_add_explicit(&lg->seq_next, 1, memory_order_relaxed) %
+		       lg->range;
+	return (unsigned long)(rng_next(&w->rng) % lg->range);
+}
+
+/* "{s}": one number per session; with -p seq, from its own sequence, so
+ * that -p seq -t 1 -n N gives N sessions the numbers 0..N-1 once each. */
+static unsigned long draw_s(struct worker *w)
+{
+	struct lg *lg = w->lg;
+
+	if (lg->seq)
+		return atomic_fetch_add_explicit(&lg->seq_s_next, 1, memory_order_relaxed) %
 		       lg->range;
 	return (unsigned long)(rng_next(&w->rng) % lg->range);
 }
@@ -204,17 +217,20 @@ static void print_slow(const struct worker *w, const char *rcpt, uint64_t t0,
 }
 
 /* One transaction: MAIL, RCPT..., ABORT. -1 on a request error. */
-static int run_txn(struct worker *w, struct mclient *mc, const struct envelope *e)
+static int run_txn(struct worker *w, struct mclient *mc, const struct envelope *e,
+                   unsigned long s)
 {
 	struct mclient_result res;
-	char from[ADDR_MAX], rcpt[ADDR_MAX], bare[ADDR_MAX];
+	char from[ADDR_MAX], rcpt[ADDR_MAX], bare[ADDR_MAX], auth[ADDR_MAX];
 	const char *argv[2] = {NULL, NULL};
 	int ret = -1;
 
 	mclient_result_init(&res);
-	if (!env_expand(e->from, draw_n(w), from, sizeof from))
+	if (!env_expand_session(e->from, draw_n(w), s, from, sizeof from))
 		snprintf(from, sizeof from, "<>");
-	mclient_macro_set(mc, "{auth_authen}", e->auth);
+	if (e->auth && !env_expand_session(e->auth, 0, s, auth, sizeof auth))
+		snprintf(auth, sizeof auth, "%s", e->auth);
+	mclient_macro_set(mc, "{auth_authen}", e->auth ? auth : NULL);
 	mclient_macro_set(mc, "{auth_type}", e->auth ? "PLAIN" : NULL);
 	argv[0] = from;
 	if (mclient_mail(mc, argv, &res) < 0) {
@@ -229,7 +245,8 @@ static int run_txn(struct worker *w, struct mclient *mc, const struct envelope *
 			uint64_t t0;
 			size_t len;
 
-			if (!env_expand(e->rcpts[i], draw_n(w), rcpt, sizeof rcpt))
+			if (!env_expand_session(e->rcpts[i], draw_n(w), s, rcpt,
+			                        sizeof rcpt))
 				continue;
 			/* {rcpt_addr} as Postfix sends it: the address without <> */
 			len = strlen(rcpt);
@@ -274,6 +291,7 @@ static int run_session(struct worker *w, struct mclient *mc, const struct envelo
 	struct mclient_result res;
 	char hostname[] = "client.bench.test";
 	int ret = -1, t;
+	unsigned long s = 0;
 
 	mclient_result_init(&res);
 	mclient_macro_set(mc, "_", "client.bench.test [unknown]");
@@ -287,9 +305,14 @@ static int run_session(struct worker *w, struct mclient *mc, const struct envelo
 		goto out;
 	}
 	w->sessions++;
-	for (t = 0; t < lg->txn_per_session && claim_txn(lg); t++)
-		if (run_txn(w, mc, e) < 0)
+	for (t = 0; t < lg->txn_per_session && claim_txn(lg); t++) {
+		/* drawn with the first claimed transaction: a session the end of
+		 * the run leaves empty uses up no number of -p seq */
+		if (t == 0 && env_has_session(e))
+			s = draw_s(w);
+		if (run_txn(w, mc, e, s) < 0)
 			goto out;
+	}
 	mclient_result_clear(&res);
 	/*
 	 * QUIT_NC only at a message boundary: a session that ran no transaction
@@ -609,6 +632,7 @@ int main(int argc, char **argv)
 	parse_args(&lg, argc, argv);
 	atomic_init(&lg.remaining, lg.txns);
 	atomic_init(&lg.seq_next, 0);
+	atomic_init(&lg.seq_s_next, 0);
 	atomic_init(&lg.stop, 0);
 	pthread_barrier_init(&lg.ready, NULL, (unsigned)lg.conns + 1);
 	ws = xcalloc((size_t)lg.conns, sizeof *ws);

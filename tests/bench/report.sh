@@ -1,6 +1,7 @@
 #!/bin/bash
 # report.sh RESULTS OUTDIR: turn the RESULT/MEMORY/SLAPADD/E2E lines of a
-# bench run (and the SYNC/SYNCCHECK/SYNCMEM/SYNCEDIT lines of sync mode)
+# bench run (and the SYNC/SYNCCHECK/SYNCMEM/SYNCEDIT lines of sync mode,
+# the ACCTNEG/ACCTWARM/ACCTCOUNT lines of accounts-bench.sh)
 # into OUTDIR/bench.md (markdown tables, ratios against the null
 # milter of the same run) and OUTDIR/bench.png (gnuplot: decisions/s and p99
 # by concurrency, relaymilter vs the null milter). MACHINE and ELAPSED come
@@ -74,6 +75,34 @@ AWK_KV='function kv(   i, p) { delete f; for (i = 1; i <= NF; i++) { p = index($
 			awk "$AWK_KV"'
 				/^SYNCEDIT/ { kv(); printf "| %s | %s | %s | %s | %s | %.2f | %s | %s | %s |\n", f["label"], f["edits"], f["p50_ms"], f["p90_ms"], f["p99_ms"], f["p99_ms"] / 2000, f["max_ms"], f["ldapmodify_p50_ms"], f["poll_ms"] }' "$res"
 		fi
+	fi
+	if grep -q '^ACCT' "$res"; then
+		echo
+		echo "## Accounts (ldap.accounts, policy.sender_login = \"reject\")"
+		echo
+		echo "accounts.txt: an SMTP AUTH login u<n> (accounts.default_domain = \"example.org\") sending as the address it owns, three remote recipients, every reply checked to be an accept. accounts: relaymilter with LDAP accounts (query mode, warm cache: every account looked up once first); noaccounts: the same daemon without ldap.accounts and with sender_login off, same envelopes, warmed the same way; null: the null milter, same envelopes. Target: accounts decisions/s ≥ 0.9 × null."
+		echo
+		echo "| conns | accounts dec/s | null dec/s | × null (≥ 0.90) | noaccounts dec/s | accounts × noaccounts | p50 µs acct / noacct / null | p99 µs acct / noacct / null | wrong | errors |"
+		echo "|---:|---:|---:|---:|---:|---:|---|---|---:|---:|"
+		awk "$AWK_KV"'
+			/^RESULT/ { kv(); s = f["scenario"]; c = f["conns"]
+				d[s, c] = f["dec_per_s"]; p50[s, c] = f["p50_us"]; p99[s, c] = f["p99_us"]
+				w[s, c] = f["wrong"]; e[s, c] = f["errors"]
+				if (s == "accounts" && !(c in seen)) { seen[c] = 1; cs[++nc] = c } }
+			END { for (j = 1; j <= nc; j++) { c = cs[j]; a = "accounts"; b = "noaccounts"; z = "null-accounts"
+				if (!((a, c) in d) || !((z, c) in d) || !((b, c) in d)) continue
+				printf "| %s | %.0f | %.0f | %.2f | %.0f | %.2f | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f | %s | %s |\n", c,
+					d[a, c], d[z, c], d[a, c] / d[z, c], d[b, c], d[a, c] / d[b, c],
+					p50[a, c], p50[b, c], p50[z, c], p99[a, c], p99[b, c], p99[z, c],
+					w[a, c] + w[b, c], e[a, c] + e[b, c] } }' "$res"
+		echo
+		awk "$AWK_KV"'
+			/^ACCTNEG/ { kv(); printf "- binding on: %s transactions whose sender the login does not own: %s refused at MAIL with 553 (%s counted wrong by loadgen, as they must be).\n", f["txns"], f["reply_553"] + 0, f["wrong"] }
+			/^ACCTWARM/ { kv(); printf "- warm cache: LDAP searches during the measured runs: accounts %s, noaccounts %s (must be 0).\n", f["accounts_ldap_queries"], f["noaccounts_ldap_queries"] }
+			/^ACCTTIME/ { kv(); printf "- the accounts part took %s s.\n", f["seconds"] }
+			/^ACCTCOUNT/ { kv(); t = f["txns"]; r = f["decisions"]; a = f["account_searches"]
+				printf "- one account search per transaction: cache off (cache.max_entries = 0), %s transactions with %s recipients in all (%.2f per transaction): slapd logged %s searches with the accounts filter, %.3f per transaction, %.3f per recipient (%s with the domains filter, %s searches in all); the daemon counted %s LDAP searches (ldap_queries_total).\n",
+					t, r, t ? r / t : 0, a, t ? a / t : 0, r ? a / r : 0, f["domain_searches"], f["srch_total"], f["ldap_queries_delta"] }' "$res"
 	fi
 	echo
 	echo "## Cache misses against a bare libldap search (same slapd)"

@@ -12,6 +12,9 @@
 #              ldap_queries and source_sync checked; then edit-to-decision
 #              latency over BENCH_SYNC_EDITS edits, on the big and the 10k
 #              directory
+#   accounts   SMTP AUTH accounts in LDAP (tests/bench/accounts-bench.sh,
+#              BENCH_ACCOUNTS=0: skip): accounts / noaccounts / null at
+#              every concurrency; one account search per transaction
 #   memory     RSS at start and with 100k cached domains
 #   end to end through Postfix (tests/bench/e2e-bench.sh), when root
 #
@@ -132,6 +135,11 @@ if [ "$SYNC" = 1 ]; then
 	sync_report sync10k 10k
 	edit_latency sync10k dir10k "$EDITS" edit-10k
 	bench_stop "$RM_PID_sync10k"
+fi
+
+if [ "${BENCH_ACCOUNTS:-1}" = 1 ]; then
+	RESULTS=$RESULTS BENCH_SECONDS=$SECS BENCH_CONCS=$CONCS \
+		bash "$top_srcdir/tests/bench/accounts-bench.sh" || echo "# accounts bench failed"
 fi
 
 say "memory: RSS at start and with $MEMN cached domains"

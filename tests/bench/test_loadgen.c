@@ -80,6 +80,32 @@ START_TEST(test_expand)
 }
 END_TEST
 
+/* "{s}": the session's number, in every field that has it; env_expand
+ * leaves it alone. */
+START_TEST(test_expand_session)
+{
+	char out[64];
+	struct envelope e;
+	char err[128];
+
+	ck_assert(env_expand_session("u{s}", 7, 42, out, sizeof out));
+	ck_assert_str_eq(out, "u42");
+	ck_assert(env_expand_session("<u{s}@r{n}.test>", 7, 42, out, sizeof out));
+	ck_assert_str_eq(out, "<u42@r7.test>");
+	ck_assert(env_expand("<u{s}@r{n}.test>", 7, out, sizeof out));
+	ck_assert_str_eq(out, "<u{s}@r7.test>");
+	ck_assert(!env_expand_session("u{s}", 0, 12345, out, 5));
+	ck_assert_int_eq(envelope_parse("authenticated 203.0.113.9 u{s} <u{s}@example.org> <a@r{n}.test>",
+	                                &e, err, sizeof err),
+	                 1);
+	ck_assert(env_has_session(&e));
+	envelope_free(&e);
+	ck_assert_int_eq(envelope_parse("local 203.0.113.9 - <> <u@d{n}.test>", &e, err, sizeof err), 1);
+	ck_assert(!env_has_session(&e));
+	envelope_free(&e);
+}
+END_TEST
+
 static const struct reply_row {
 	int cat;
 	enum env_stage stage;
@@ -149,6 +175,7 @@ int main(void)
 
 	tcase_add_loop_test(tc, test_parse, 0, N_ROWS(parse_rows));
 	tcase_add_loop_test(tc, test_expand, 0, N_ROWS(expand_rows));
+	tcase_add_test(tc, test_expand_session);
 	tcase_add_loop_test(tc, test_reply, 0, N_ROWS(reply_rows));
 	tcase_add_loop_test(tc, test_percentile, 0, N_ROWS(pct_rows));
 	suite_add_tcase(s, tc);

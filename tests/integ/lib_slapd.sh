@@ -15,7 +15,9 @@
 #
 # SLAPD_MAXSIZE (bytes, default 16 MB) and SLAPD_DB_CONF (extra lines for the
 # mdb database, e.g. "index associatedDomain eq") are for the benchmarks'
-# large directories.
+# large directories. SLAPD_DEBUG (default 0), read by slapd_start, is its
+# -d level: e.g. "stats" puts one line per operation (SRCH with the filter)
+# into $TMP/NAME/slapd.log.
 #
 # Content sync (RFC 4533 provider, slapo-syncprov), read by slapd_init:
 #   SLAPD_SYNCPROV=1          load syncprov on the mdb database, with
@@ -253,7 +255,7 @@ slapd_start() {
 	cf=(-f "$d/slapd.conf")
 	[ -d "$d/slapd.d" ] && cf=(-F "$d/slapd.d")
 	for try in 1 2 3 4 5; do
-		"$SLAPD" -d 0 "${cf[@]}" \
+		"$SLAPD" -d "${SLAPD_DEBUG:-0}" "${cf[@]}" \
 			-h "$(slapd_uri "$1")/ $(slapd_ldaps_uri "$1")/ $(slapd_ldapi_uri "$1")" \
 			>>"$d/slapd.log" 2>&1 &
 		pid=$!

@@ -127,7 +127,8 @@ static unsigned long draw_s(struct worker *w)
 	struct lg *lg = w->lg;
 
 	if (lg->seq)
-		return atomic_fetch_add_explicit(&lg->seq_s_next, 1, memory_order_relaxed) %
+		return atomic_fetch_add_explicit(&lg->seq_s_next, 1,
+		                                 memory_order_relaxed) %
 		       lg->range;
 	return (unsigned long)(rng_next(&w->rng) % lg->range);
 }

@@ -95,12 +95,16 @@ START_TEST(test_expand_session)
 	ck_assert(env_expand("<u{s}@r{n}.test>", 7, out, sizeof out));
 	ck_assert_str_eq(out, "<u{s}@r7.test>");
 	ck_assert(!env_expand_session("u{s}", 0, 12345, out, 5));
-	ck_assert_int_eq(envelope_parse("authenticated 203.0.113.9 u{s} <u{s}@example.org> <a@r{n}.test>",
-	                                &e, err, sizeof err),
-	                 1);
+	ck_assert_int_eq(
+	    envelope_parse(
+	        "authenticated 203.0.113.9 u{s} <u{s}@example.org> <a@r{n}.test>", &e,
+	        err, sizeof err),
+	    1);
 	ck_assert(env_has_session(&e));
 	envelope_free(&e);
-	ck_assert_int_eq(envelope_parse("local 203.0.113.9 - <> <u@d{n}.test>", &e, err, sizeof err), 1);
+	ck_assert_int_eq(
+	    envelope_parse("local 203.0.113.9 - <> <u@d{n}.test>", &e, err, sizeof err),
+	    1);
 	ck_assert(!env_has_session(&e));
 	envelope_free(&e);
 }

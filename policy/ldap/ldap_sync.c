@@ -22,6 +22,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -214,6 +215,11 @@ static void publish(struct ldap_sync *sync, bool refresh, bool polled)
 
 	sync->p.kind.publish(sync->p.kind.ctx, s->store);
 	sync_session_published(s);
+	/* A large set was rebuilt and its predecessor freed: hand the freed
+	 * pages back (glibc keeps them otherwise, and every rebuild of a
+	 * million domains would leave tens of MB behind). */
+	if (sync_store_count(s->store) >= LARGE_SET)
+		malloc_trim(0);
 	if (polled)
 		msg_info("ldap sync %s: poll of %s complete: %zu entries", sync->p.name,
 		         uri(sync, sync->uri_i), sync_store_count(s->store));

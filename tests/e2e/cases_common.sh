@@ -104,6 +104,11 @@ cases_spec_rows() {
 		"$(client_addr outside4 | sed 's/\./\\./g')"
 }
 
+# is_null_sender DESC CASE: the MAIL FROM that swaks sent in CASE was <>.
+is_null_sender() {
+	is "$1" "$(sed -n 's/^ -> \(MAIL FROM:[^ ]*\).*/\1/p' "$E2E_DIR/swaks-$2.log" | head -n 1)" "MAIL FROM:<>"
+}
+
 cases_mixed_and_null() {
 	local c log
 
@@ -119,13 +124,17 @@ cases_mixed_and_null() {
 	delivered_locally "$MTA mixed: local rcpt 1 delivered" "$c" "m1@$LOCAL_DOMAIN"
 	delivered_locally "$MTA mixed: local rcpt 3 delivered" "$c" "m3@$LOCAL_DOMAIN"
 
+	# swaks: --from "<>" is the null sender; an empty --from would make it
+	# prompt, then fall back to its default sender (root@HOST).
 	c=$(case_id null-local)
-	one "$c" "$PORT_MAIN" outside4 "" "bounce-to@$LOCAL_DOMAIN"
+	one "$c" "$PORT_MAIN" outside4 "<>" "bounce-to@$LOCAL_DOMAIN"
+	is_null_sender "$MTA null sender: the client really sent MAIL FROM:<>" "$c"
 	rcpt_is "$MTA null sender: to a local rcpt accepted" "$c" "bounce-to@$LOCAL_DOMAIN" '^250 '
 	delivered_locally "$MTA null sender: delivered" "$c" "bounce-to@$LOCAL_DOMAIN"
 
 	c=$(case_id null-remote)
-	one "$c" "$PORT_MAIN" outside4 "" "bounce-to@$REMOTE_DOMAIN"
+	one "$c" "$PORT_MAIN" outside4 "<>" "bounce-to@$REMOTE_DOMAIN"
+	is_null_sender "$MTA null sender (remote): the client really sent MAIL FROM:<>" "$c"
 	rcpt_is "$MTA null sender: to a remote rcpt still 550" "$c" "bounce-to@$REMOTE_DOMAIN" '^550 5\.7\.1 '
 }
 

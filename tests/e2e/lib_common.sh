@@ -238,12 +238,14 @@ decision_field() {
 		tail -n 1
 }
 
-# send CASE SWAKS-ARGS...: one SMTP session with swaks.
+# send CASE SWAKS-ARGS...: one SMTP session with swaks. Its stdin is
+# /dev/null: swaks prompts for an option given empty (--from "" for the
+# null sender) and would otherwise eat the caller's input.
 send() {
 	local c=$1
 	shift
 	swaks --timeout 30 --helo "client-$c.test" --h-X-E2E-Case "$c" \
-		--h-Subject "e2e case $c" "$@" >"$E2E_DIR/swaks-$c.log" 2>&1
+		--h-Subject "e2e case $c" "$@" >"$E2E_DIR/swaks-$c.log" 2>&1 </dev/null
 	cat "$E2E_DIR/swaks-$c.log"
 }
 

@@ -16,12 +16,19 @@
 #
 # Every case sends one message with a unique X-E2E-Case header. Cases
 # expected to relay are named in RELAY_EXPECTED; relay_proof checks at the
-# end that the remote sink holds exactly those and nothing else.
+# end that the remote sink holds exactly those and nothing else, and by
+# name that none of RELAY_FORBIDDEN got there.
 
 RELAY_EXPECTED=
+RELAY_FORBIDDEN=
 
 expect_relay() {
 	RELAY_EXPECTED="$RELAY_EXPECTED $1"
+}
+
+# expect_no_relay CASE: CASE had a remote recipient that must not relay.
+expect_no_relay() {
+	RELAY_FORBIDDEN="$RELAY_FORBIDDEN $1"
 }
 
 # case_id SHORT: a unique case id for this MTA.
@@ -226,9 +233,13 @@ relay_proof() {
 	is "$MTA PROOF: every expected relay reached the remote sink" "${unexpected# }" ""
 	like "$MTA PROOF: the remote sink holds $(echo $RELAY_EXPECTED | wc -w) relayed messages" \
 		"$(echo "$got" | grep -c .)" "^$(echo $RELAY_EXPECTED | wc -w)\$"
+	for c in $RELAY_FORBIDDEN; do
+		is "$MTA PROOF: $c relayed nothing" "$(sink_count remote "$c")" 0
+	done
 }
 
 # tempfailed DESC CASE RCPT: the MTA answered 4xx at MAIL FROM or RCPT.
 tempfailed() {
 	like "$1" "$(txn_reply "$E2E_DIR/swaks-$2.log" "$3")" '^4[0-9][0-9] '
 }
+

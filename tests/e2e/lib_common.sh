@@ -14,6 +14,8 @@
 #   send CASE SWAKS-ARGS..   swaks with an X-E2E-Case header; transcript in
 #                         $E2E_DIR/swaks-CASE.log, also printed on stdout
 #   rcpt_reply LOG RCPT   the server's reply line to RCPT TO:<RCPT>
+#   case_decision_field NAME CASE STAGE FIELD   FIELD of the decision about
+#                         case CASE at STAGE ("mail", or a recipient)
 #
 # Everything listens on 127.0.0.1, ::1 or unix sockets under $E2E_DIR.
 # Set E2E_KEEP=1 to keep $E2E_DIR for inspection.
@@ -33,6 +35,8 @@ CLIENT_OUTSIDE4=203.0.113.9
 CLIENT_OUTSIDE6=2001:db8:bad::9
 SASL_USER=alice
 SASL_PASS='s3cret-Pa55'
+# A second SASL user (same password), suspended in the accounts cases.
+SASL_SUSPENDED_USER=carol
 
 e2e_init() {
 	local name=$1
@@ -238,12 +242,26 @@ decision_field() {
 		tail -n 1
 }
 
-# send CASE SWAKS-ARGS...: one SMTP session with swaks.
+# case_decision_field NAME CASE STAGE FIELD: FIELD of the last decision of
+# instance NAME in the session of CASE (send() gives each case its own HELO),
+# at STAGE: "mail" for the MAIL FROM decision (no rcpt), else the decision
+# about recipient STAGE. Cases that share a sender cannot be mixed up.
+case_decision_field() {
+	decisions "$1" | jq -r --arg h "client-$2.test" --arg s "$3" --arg f "$4" '
+		select(.helo == $h) |
+		select(if $s == "mail" then (.rcpt // "") == ""
+			else (.rcpt // "" | ascii_downcase | contains($s | ascii_downcase)) end) |
+		.[$f] // empty' 2>/dev/null | tail -n 1
+}
+
+# send CASE SWAKS-ARGS...: one SMTP session with swaks. Its stdin is
+# /dev/null: swaks prompts for an option given empty (--from "" for the
+# null sender) and would otherwise eat the caller's input.
 send() {
 	local c=$1
 	shift
 	swaks --timeout 30 --helo "client-$c.test" --h-X-E2E-Case "$c" \
-		--h-Subject "e2e case $c" "$@" >"$E2E_DIR/swaks-$c.log" 2>&1
+		--h-Subject "e2e case $c" "$@" >"$E2E_DIR/swaks-$c.log" 2>&1 </dev/null
 	cat "$E2E_DIR/swaks-$c.log"
 }
 

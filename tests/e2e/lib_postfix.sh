@@ -39,10 +39,17 @@ pf_make_sasl() {
 	sasldb_path: $PF_DIR/etc/sasl/sasldb2
 	mech_list: PLAIN LOGIN CRAM-MD5
 	EOF
-	# Stored as alice@local.test; smtpd_sasl_local_domain makes a bare
-	# "alice" log in to the same entry.
+	pf_sasl_user "$SASL_USER"
+	pf_sasl_user "$SASL_SUSPENDED_USER"
+}
+
+# pf_sasl_user USER: one more sasldb entry, password $SASL_PASS. Stored as
+# USER@$LOCAL_DOMAIN; smtpd_sasl_local_domain makes a bare "USER" log in to
+# the same entry (and Cyrus then reports the login with the realm appended,
+# so {auth_authen} is USER@$LOCAL_DOMAIN for both forms).
+pf_sasl_user() {
 	printf '%s' "$SASL_PASS" |
-		saslpasswd2 -p -c -f "$PF_DIR/etc/sasl/sasldb2" -u "$LOCAL_DOMAIN" "$SASL_USER" ||
+		saslpasswd2 -p -c -f "$PF_DIR/etc/sasl/sasldb2" -u "$LOCAL_DOMAIN" "$1" ||
 		bail_out "saslpasswd2 failed"
 	chown postfix "$PF_DIR/etc/sasl/sasldb2"
 	chmod 0640 "$PF_DIR/etc/sasl/sasldb2"

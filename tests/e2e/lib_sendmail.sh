@@ -15,6 +15,7 @@
 #   sm_flush              run the queue, wait until it is empty
 #   sm_sasl USER PASS     SMTP AUTH (LOGIN PLAIN CRAM-MD5) against a private
 #                         sasldb holding USER@$LOCAL_DOMAIN (before sm_start)
+#   sm_sasl_user USER PASS  one more user in that sasldb
 #
 # Local domain $LOCAL_DOMAIN is class w; unknown local users go by
 # luser_relay to the "local" sink, everything else by SMART_HOST to the
@@ -78,12 +79,19 @@ sm_sasl() {
 	sed "s|^sasldb_path:.*|sasldb_path: $SM_SASL_DIR/sasldb2|" \
 		"$top_srcdir/contrib/sendmail/Sendmail.conf" >"$SM_SASL_DIR/Sendmail.conf" || return 1
 	chmod 0644 "$SM_SASL_DIR/Sendmail.conf"
-	printf '%s' "$pass" |
-		saslpasswd2 -p -c -f "$SM_SASL_DIR/sasldb2" -u "$LOCAL_DOMAIN" "$user" || return 1
-	chmod 0600 "$SM_SASL_DIR/sasldb2"
+	sm_sasl_user "$user" "$pass" || return 1
 	# contrib/sendmail/smtp-auth.mc with the realm substituted
 	SM_SASL=$(sed "s|\`example\.org'|\`$LOCAL_DOMAIN'|" "$top_srcdir/contrib/sendmail/smtp-auth.mc") ||
 		return 1
+}
+
+# sm_sasl_user USER PASS: one more sasldb entry, USER@$LOCAL_DOMAIN (after
+# sm_sasl). confAUTH_REALM is the same domain, so a bare "USER" logs in to
+# it too; {auth_authen} stays the login as typed.
+sm_sasl_user() {
+	printf '%s' "$2" |
+		saslpasswd2 -p -c -f "$SM_SASL_DIR/sasldb2" -u "$LOCAL_DOMAIN" "$1" || return 1
+	chmod 0600 "$SM_SASL_DIR/sasldb2"
 }
 
 sm_daemon() {

@@ -9,6 +9,8 @@
 #   DOWN    -> a socket nobody listens on (milter_default_action = tempfail)
 #   PROBE   -> tests/e2e macroprobe: accepts all, records the macros
 #   V6      -> [::1], "enforce"
+#   ACCT    -> "accounts" (sender_login = reject)
+#   ACCTLOG -> "acctlog" (sender_login = log)
 # Clients pose as other addresses with XCLIENT.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
@@ -58,6 +60,13 @@ mta_pose() {
 	smtp_cmd "EHLO battery.test"
 }
 mta_flush() { pf_flush 30; }
+# Postfix passes the milter's reply through as it is.
+mta_reply() { echo "$1 $2 <$3>: $4"; }
+# smtpd_sasl_local_domain: Cyrus appends the realm to a bare login, and
+# Postfix hands the milter that name.
+mta_auth_seen() {
+	case $1 in *@*) echo "$1" ;; *) echo "$1@$LOCAL_DOMAIN" ;; esac
+}
 
 e2e_init postfix
 T_START=$(date +%s)
@@ -72,11 +81,15 @@ PORT_SUB=$(free_port)
 PORT_DOWN=$(free_port)
 PORT_PROBE=$(free_port)
 PORT_V6=$(free_port)
+PORT_ACCT=$(free_port)
+PORT_ACCTLOG=$(free_port)
 
 relaymilter_config enforce enforce \
 	'listeners = ( { name = "submission"; require_auth = true; require_tls_auth = true; } );'
 relaymilter_config report report
 relaymilter_config custom enforce "$CUSTOM_REPLIES"
+relaymilter_config accounts enforce "$(accounts_config reject)" "$ACCOUNTS_TOP"
+relaymilter_config acctlog enforce "$(accounts_config log)" "$ACCOUNTS_TOP"
 mkdir -p "$E2E_DIR/probe" "$E2E_DIR/down"
 e2e_spawn probe "$top_builddir/tests/e2e/macroprobe" "unix:$E2E_DIR/probe/sock" "$E2E_DIR/probe/log"
 
@@ -90,6 +103,8 @@ pf_listener "127.0.0.1:$PORT_CUSTOM" -o "smtpd_milters=unix:$RM_SOCK_custom"
 pf_listener "127.0.0.1:$PORT_DOWN" -o "smtpd_milters=unix:$E2E_DIR/down/nobody-listens.sock"
 pf_listener "127.0.0.1:$PORT_PROBE" -o "smtpd_milters=unix:$E2E_DIR/probe/sock"
 [ "$HAVE_V6" = yes ] && pf_listener "[::1]:$PORT_V6"
+pf_listener "127.0.0.1:$PORT_ACCT" -o "smtpd_milters=unix:$RM_SOCK_accounts"
+pf_listener "127.0.0.1:$PORT_ACCTLOG" -o "smtpd_milters=unix:$RM_SOCK_acctlog"
 pf_submission "127.0.0.1:$PORT_SUB"
 
 wait_for 5 test -S "$E2E_DIR/probe/sock" || bail_out "macroprobe did not start"
@@ -137,7 +152,7 @@ like "postfix: the connect callback sees the XCLIENT address" \
 
 if ! relaymilter_bin >/dev/null; then
 	for part in "SPEC §1 rows" "mixed verdicts, null sender" "report mode" "open relay battery" \
-		"AUTH styles" "milter killed mid-session" "per-listener policy (submission)" "custom replies"; do
+		"AUTH styles" "accounts" "milter killed mid-session" "per-listener policy (submission)" "custom replies"; do
 		skip "postfix: $part" "relaymilter not built yet ($top_builddir/relaymilter)"
 	done
 	relay_proof
@@ -146,10 +161,10 @@ if ! relaymilter_bin >/dev/null; then
 	exit $?
 fi
 
-for inst in enforce report custom; do
+for inst in enforce report custom accounts acctlog; do
 	relaymilter_start "$inst" || bail_out "relaymilter $inst did not start"
 done
-ok "postfix: relaymilter instances enforce, report, custom started"
+ok "postfix: relaymilter instances enforce, report, custom, accounts, acctlog started"
 
 # ---- the cases ---------------------------------------------------------
 cases_spec_rows
@@ -218,6 +233,9 @@ smtp_data "$c"
 smtp_close
 expect_relay "$c"
 relayed "postfix HELO-only client: relayed" "$c" "helo-only@$REMOTE_DOMAIN"
+
+# ---- accounts: suspension and sender binding ----------------------------
+cases_accounts
 
 # ---- the milter killed mid-session -------------------------------------
 c=$(case_id killed)

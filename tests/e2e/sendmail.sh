@@ -50,6 +50,11 @@ mta_pose() { :; }
 mta_flush() { sm_flush 30; }
 # luser_relay hands local users to the sink as user@[127.0.0.1]
 local_sink_addr() { echo "${1%@*}@[127.0.0.1]"; }
+# Sendmail puts "<addr>... " before a milter's reply text to MAIL FROM and
+# RCPT TO (its usrerr() style); code and enhanced code are kept.
+mta_reply() { echo "$1 $2 <$3>... <$3>: $4"; }
+# {auth_authen} is the login as typed (see contrib/sendmail/smtp-auth.mc).
+mta_auth_seen() { echo "$1"; }
 
 e2e_init sendmail
 T_START=$(date +%s)
@@ -57,18 +62,25 @@ sink_start local
 sink_start remote
 PORT_MAIN=$(free_port); PORT_REPORT=$(free_port); PORT_CUSTOM=$(free_port)
 PORT_DOWN=$(free_port); PORT_MAPPED=$(free_port); PORT_V6=$(free_port)
+PORT_ACCT=$(free_port); PORT_ACCTLOG=$(free_port)
 relaymilter_config enforce enforce
 relaymilter_config report report
 relaymilter_config custom enforce "$CUSTOM_REPLIES"
+relaymilter_config accounts enforce "$(accounts_config reject)" "$ACCOUNTS_TOP"
+relaymilter_config acctlog enforce "$(accounts_config log)" "$ACCOUNTS_TOP"
 mkdir -p "$E2E_DIR/down"
 sm_init "$RM_SOCK_enforce"
 sm_filter report "$RM_SOCK_report"
 sm_filter custom "$RM_SOCK_custom"
 sm_filter down "$E2E_DIR/down/nobody-listens.sock"
+sm_filter accounts "$RM_SOCK_accounts"
+sm_filter acctlog "$RM_SOCK_acctlog"
 sm_daemon MTA "$PORT_MAIN"
 sm_daemon MTA-report "$PORT_REPORT" report
 sm_daemon MTA-custom "$PORT_CUSTOM" custom
 sm_daemon MTA-down "$PORT_DOWN" down
+sm_daemon MTA-accounts "$PORT_ACCT" accounts
+sm_daemon MTA-acctlog "$PORT_ACCTLOG" acctlog
 sm_daemon MTA-mapped "$PORT_MAPPED" "" inet6 "::ffff:127.0.0.1"
 sm_daemon MTA-v6 "$PORT_V6" "" inet6 "::1"
 SM_SASL_WHY=
@@ -76,6 +88,8 @@ if ! command -v saslpasswd2 >/dev/null 2>&1; then
 	SM_SASL_WHY="saslpasswd2 not installed (sasl2-bin)"
 elif ! sm_sasl "$SASL_USER" "$SASL_PASS"; then
 	SM_SASL_WHY="no usable SASL config directory to mount the private Sendmail.conf over"
+elif ! sm_sasl_user "$SASL_SUSPENDED_USER" "$SASL_PASS"; then
+	SM_SASL_WHY="saslpasswd2 could not add $SASL_SUSPENDED_USER"
 fi
 sm_start || bail_out "sendmail did not start"
 ok "sendmail: private instance started (pid $SM_PID, $SM_DIR)"
@@ -100,7 +114,7 @@ if ! relaymilter_bin >/dev/null; then
 	done_testing
 	exit $?
 fi
-for inst in enforce report custom; do
+for inst in enforce report custom accounts acctlog; do
 	relaymilter_start "$inst" || bail_out "relaymilter $inst did not start"
 done
 ok "sendmail: relaymilter instances started"
@@ -174,8 +188,10 @@ if [ -n "$SM_SASL" ]; then
 		unauth-relay reject
 	is "sendmail wrong password: decision log auth is -" \
 		"$(decision_field enforce "auth-bad@$REMOTE_DOMAIN" auth)" "-"
+	cases_accounts
 else
 	skip "sendmail: SMTP AUTH styles" "$SM_SASL_WHY"
+	skip "sendmail: accounts" "$SM_SASL_WHY"
 fi
 cases_custom_replies
 relay_proof

@@ -4,7 +4,8 @@
 librelaymilter_a_SOURCES += \
 	policy/ldap/sync_store.c policy/ldap/sync_store.h \
 	policy/ldap/sync_session.c policy/ldap/sync_session.h \
-	policy/ldap/ldap_sync.c policy/ldap/ldap_sync.h \
+	policy/ldap/ldap_sync.c policy/ldap/ldap_sync.h policy/ldap/ldap_sync_int.h \
+	policy/ldap/ldap_sync_poll.c \
 	policy/ldap/ldap_syncsets.c policy/ldap/ldap_syncsets.h
 
 check_PROGRAMS += tests/unit/test_sync

@@ -4,6 +4,9 @@
  * Entry points: ldap_sync_start, ldap_sync_stop, ldap_sync_free,
  * ldap_sync_wait_complete, ldap_sync_get_stats, ldap_sync_probe.
  *
+ * Poll mode (no syncprov) is policy/ldap/ldap_sync_poll.c; what both
+ * share is policy/ldap/ldap_sync_int.h.
+ *
  * The controls are built and parsed by hand (policy/ldap/sync_proto.c)
  * rather than through libldap's ldap_sync_* API, which blocks for a whole
  * refresh, hides which phase ended it and swallows result codes other than
@@ -34,6 +37,7 @@
 #include "lib/monotime.h"
 #include "lib/xalloc.h"
 #include "policy/ldap/ldap_sync.h"
+#include "policy/ldap/ldap_sync_int.h"
 #include "policy/ldap/sync_proto.h"
 #include "policy/ldap/sync_session.h"
 
@@ -43,8 +47,6 @@
 #define WATCHDOG_IDLE 5.0      /* seconds of silence before a probe */
 #define FAILBACK_INTERVAL 10.0 /* seconds between tries of a preferred URI */
 #define BATCH_LARGE 0.1        /* seconds a large set's changes are batched */
-#define LARGE_SET 10000        /* entries from which changes are batched */
-#define POLL_PAGE 1000         /* entries per page when polling */
 #define MAX_QUICK_RESTARTS 3   /* 4096/53 in a row before backing off */
 
 enum outcome {
@@ -57,32 +59,9 @@ enum outcome {
 	OUT_FAILBACK, /* a preferred server answers again: move to it */
 };
 
-struct ldap_sync {
-	struct ldap_sync_params p;
-	pthread_t thread;
-	pthread_mutex_t lock; /* stopping, st, last_change; signals cond */
-	pthread_cond_t cond;
-	bool stopping;
-	struct ldap_sync_stats st;
-	double last_change; /* monotonic; 0: never */
-	/* The thread's own. */
-	struct sync_session sess;
-	struct strbuf data;
-	LDAP *ld;
-	size_t uri_i;  /* the URI LD is connected to */
-	LDAP *next_ld; /* a preferred server opened by failback */
-	size_t next_uri_i;
-	bool reload_hint;   /* ask for a full reload on the next search */
-	int quick_restarts; /* 4096/53 in a row */
-	unsigned long opens;
-	unsigned long published_changes; /* sess.changes at the last publish */
-	unsigned long published_removed; /* sess.removed at the last publish */
-	unsigned long next_poll_key;
-};
-
 /* --- small things -------------------------------------------------------- */
 
-static bool stopping(struct ldap_sync *sync)
+bool ldap_sync_stopping(struct ldap_sync *sync)
 {
 	bool s;
 
@@ -107,15 +86,14 @@ static bool nap(struct ldap_sync *sync, double seconds)
 	return s;
 }
 
-static const char *uri(const struct ldap_sync *sync, size_t i)
+const char *ldap_sync_uri(const struct ldap_sync *sync, size_t i)
 {
 	return sync->p.uris[i];
 }
 
 /* Count a failure and say what it was (once per failure: the backoff
  * bounds how often). */
-static void fail(struct ldap_sync *sync, const char *fmt, ...) RM_PRINTF(2, 3);
-static void fail(struct ldap_sync *sync, const char *fmt, ...)
+void ldap_sync_fail(struct ldap_sync *sync, const char *fmt, ...)
 {
 	char text[sizeof sync->st.last_error];
 	va_list ap;
@@ -136,7 +114,7 @@ static void fail(struct ldap_sync *sync, const char *fmt, ...)
 }
 
 /* The text of LD's last error after RC. */
-static const char *ld_error(LDAP *ld, int rc)
+const char *ldap_sync_ld_error(LDAP *ld, int rc)
 {
 	char *diag = NULL;
 	const char *text;
@@ -174,11 +152,11 @@ static LDAP *open_uri(struct ldap_sync *sync, size_t i, bool quiet)
 	const char *error = NULL;
 	LDAP *ld;
 
-	ld = ldap_conn_open(uri(sync, i), sync->p.conn, monotime_now() + sync->p.timeout,
-	                    &info, &error);
+	ld = ldap_conn_open(ldap_sync_uri(sync, i), sync->p.conn,
+	                    monotime_now() + sync->p.timeout, &info, &error);
 	if (ld == NULL) {
 		if (!quiet)
-			fail(sync, "%s: %s", uri(sync, i), error);
+			ldap_sync_fail(sync, "%s: %s", ldap_sync_uri(sync, i), error);
 		return NULL;
 	}
 	sync_options(ld);
@@ -188,7 +166,7 @@ static LDAP *open_uri(struct ldap_sync *sync, size_t i, bool quiet)
 /* Connect to the first URI that answers; false when none does. */
 static bool connect_any(struct ldap_sync *sync)
 {
-	for (size_t i = 0; i < sync->p.n_uris && !stopping(sync); i++) {
+	for (size_t i = 0; i < sync->p.n_uris && !ldap_sync_stopping(sync); i++) {
 		if ((sync->ld = open_uri(sync, i, false)) != NULL) {
 			sync->uri_i = i;
 			return true;
@@ -207,7 +185,7 @@ static void disconnect(struct ldap_sync *sync)
 
 /* Publish the store: REFRESH after a complete refresh or poll; a poll
  * (POLLED) cannot tell what changed and counts as a change. */
-static void publish(struct ldap_sync *sync, bool refresh, bool polled)
+void ldap_sync_publish(struct ldap_sync *sync, bool refresh, bool polled)
 {
 	struct sync_session *s = &sync->sess;
 	bool changed =
@@ -222,13 +200,13 @@ static void publish(struct ldap_sync *sync, bool refresh, bool polled)
 		malloc_trim(0);
 	if (polled)
 		msg_info("ldap sync %s: poll of %s complete: %zu entries", sync->p.name,
-		         uri(sync, sync->uri_i), sync_store_count(s->store));
+		         ldap_sync_uri(sync, sync->uri_i), sync_store_count(s->store));
 	else if (refresh)
 		msg_info(
 		    "ldap sync %s: refresh complete from %s: %zu entries, %lu changes "
 		    "(%lu removed as no longer present)",
-		    sync->p.name, uri(sync, sync->uri_i), sync_store_count(s->store),
-		    s->changes - sync->published_changes,
+		    sync->p.name, ldap_sync_uri(sync, sync->uri_i),
+		    sync_store_count(s->store), s->changes - sync->published_changes,
 		    s->removed - sync->published_removed);
 	sync->published_changes = s->changes;
 	sync->published_removed = s->removed;
@@ -255,10 +233,10 @@ static void set_syncprov(struct ldap_sync *sync, int yes)
 		msg_warn(
 		    "ldap sync %s: %s does not offer content synchronization (no "
 		    "syncprov overlay: result 12); polling, a full reload every %.0f s",
-		    sync->p.name, uri(sync, sync->uri_i), sync->p.poll);
+		    sync->p.name, ldap_sync_uri(sync, sync->uri_i), sync->p.poll);
 	else if (sync->st.syncprov == 0)
 		msg_info("ldap sync %s: %s offers content synchronization now",
-		         sync->p.name, uri(sync, sync->uri_i));
+		         sync->p.name, ldap_sync_uri(sync, sync->uri_i));
 	pthread_mutex_lock(&sync->lock);
 	sync->st.syncprov = yes;
 	pthread_mutex_unlock(&sync->lock);
@@ -335,13 +313,13 @@ static enum outcome on_result(struct ldap_sync *sync, LDAPMessage *msg)
 	case LDAP_SUCCESS:
 		/* refreshAndPersist ends only when the server ends it. */
 		if (has_done && sync_session_done(&sync->sess, &cookie, deletes))
-			publish(sync, true, false);
+			ldap_sync_publish(sync, true, false);
 		out = OUT_AGAIN;
 		break;
 	case LDAP_SYNC_REFRESH_REQUIRED:
 		msg_info(
 		    "ldap sync %s: %s asks for a full refresh (e-syncRefreshRequired)%s",
-		    sync->p.name, uri(sync, sync->uri_i),
+		    sync->p.name, ldap_sync_uri(sync, sync->uri_i),
 		    cookie.len > 0 ? ", from the cookie it gave" : "");
 		sync_session_restart(&sync->sess, &cookie);
 		sync->reload_hint = true;
@@ -351,7 +329,7 @@ static enum outcome on_result(struct ldap_sync *sync, LDAPMessage *msg)
 		if (sync->sess.cookie.len > 0) {
 			msg_warn("ldap sync %s: %s refuses our cookie (%s): its state is "
 			         "older than ours (restored from a backup?); full reload",
-			         sync->p.name, uri(sync, sync->uri_i),
+			         sync->p.name, ldap_sync_uri(sync, sync->uri_i),
 			         text != NULL ? text : "unwilling to perform");
 			sync_session_restart(&sync->sess, NULL);
 			out = OUT_AGAIN;
@@ -363,10 +341,11 @@ static enum outcome on_result(struct ldap_sync *sync, LDAPMessage *msg)
 			out = OUT_NO_SYNC;
 			break;
 		}
-		fail(sync,
-		     "%s: search under %s: %s (%d)%s%s; the partial set is discarded",
-		     uri(sync, sync->uri_i), sync->p.base, ldap_err2string(code), code,
-		     text != NULL && *text ? ": " : "", text != NULL ? text : "");
+		ldap_sync_fail(
+		    sync,
+		    "%s: search under %s: %s (%d)%s%s; the partial set is discarded",
+		    ldap_sync_uri(sync, sync->uri_i), sync->p.base, ldap_err2string(code),
+		    code, text != NULL && *text ? ": " : "", text != NULL ? text : "");
 		out = ldap_conn_broken(code) ? OUT_BROKEN : OUT_ERROR;
 		break;
 	}
@@ -459,7 +438,7 @@ static enum outcome on_message(struct ldap_sync *sync, struct search_state *ss,
 			goto malformed;
 		set_syncprov(sync, 1);
 		if (r == 1) {
-			publish(sync, true, false);
+			ldap_sync_publish(sync, true, false);
 			ss->dirty_since = 0;
 		}
 		break;
@@ -473,8 +452,8 @@ static enum outcome on_message(struct ldap_sync *sync, struct search_state *ss,
 		ss->dirty_since = monotime_now();
 	return OUT_CONTINUE;
 malformed:
-	fail(sync, "%s: a malformed content-sync message; reconnecting",
-	     uri(sync, sync->uri_i));
+	ldap_sync_fail(sync, "%s: a malformed content-sync message; reconnecting",
+	               ldap_sync_uri(sync, sync->uri_i));
 	return OUT_BROKEN;
 }
 
@@ -488,7 +467,7 @@ static enum outcome sync_search(struct ldap_sync *sync)
 
 	if (sync_request_control(SYNC_MODE_REFRESH_AND_PERSIST, &sync->sess.cookie,
 	                         sync->reload_hint, &ctrl) != 0) {
-		fail(sync, "cannot encode the sync request control");
+		ldap_sync_fail(sync, "cannot encode the sync request control");
 		return OUT_ERROR;
 	}
 	sctrls[0] = ctrl;
@@ -497,8 +476,9 @@ static enum outcome sync_search(struct ldap_sync *sync)
 	                     &ss.msgid);
 	sync_control_free(ctrl);
 	if (rc != LDAP_SUCCESS) {
-		fail(sync, "%s: sending the sync search: %s", uri(sync, sync->uri_i),
-		     ld_error(sync->ld, rc));
+		ldap_sync_fail(sync, "%s: sending the sync search: %s",
+		               ldap_sync_uri(sync, sync->uri_i),
+		               ldap_sync_ld_error(sync->ld, rc));
 		return OUT_BROKEN;
 	}
 	sync->reload_hint = false;
@@ -511,7 +491,7 @@ static enum outcome sync_search(struct ldap_sync *sync)
 		LDAPMessage *msg = NULL;
 		int got;
 
-		if (stopping(sync)) {
+		if (ldap_sync_stopping(sync)) {
 			out = OUT_STOP;
 			break;
 		}
@@ -520,8 +500,9 @@ static enum outcome sync_search(struct ldap_sync *sync)
 		if (got < 0) {
 			rc = LDAP_SERVER_DOWN;
 			ldap_get_option(sync->ld, LDAP_OPT_RESULT_CODE, &rc);
-			fail(sync, "%s: connection lost: %s", uri(sync, sync->uri_i),
-			     ld_error(sync->ld, rc));
+			ldap_sync_fail(sync, "%s: connection lost: %s",
+			               ldap_sync_uri(sync, sync->uri_i),
+			               ldap_sync_ld_error(sync->ld, rc));
 			out = OUT_BROKEN;
 			break;
 		}
@@ -535,12 +516,13 @@ static enum outcome sync_search(struct ldap_sync *sync)
 				sync->quick_restarts = 0;
 		}
 		if (ss.dirty_since > 0 && wait_for(sync, &ss, now) <= 0) {
-			publish(sync, false, false);
+			ldap_sync_publish(sync, false, false);
 			ss.dirty_since = 0;
 		}
 		if (got == 0 && watchdog(sync, &ss, now)) {
-			fail(sync, "%s: no answer for %.0f s (watchdog); reconnecting",
-			     uri(sync, sync->uri_i), now - ss.last_rx);
+			ldap_sync_fail(
+			    sync, "%s: no answer for %.0f s (watchdog); reconnecting",
+			    ldap_sync_uri(sync, sync->uri_i), now - ss.last_rx);
 			out = OUT_BROKEN;
 			break;
 		}
@@ -556,107 +538,10 @@ static enum outcome sync_search(struct ldap_sync *sync)
 	/* Changes applied in the persist stage are complete: publish them
 	 * before the connection goes. A refresh cut short is not. */
 	if (sync->sess.dirty && sync->sess.complete && !sync->sess.refreshing)
-		publish(sync, false, false);
+		ldap_sync_publish(sync, false, false);
 	if (out == OUT_STOP || out == OUT_FAILBACK)
 		ldap_abandon_ext(sync->ld, ss.msgid, NULL, NULL);
 	return out;
-}
-
-/* --- polling (no syncprov) ------------------------------------------- */
-
-struct poll_page {
-	struct berval *cookie; /* the paged-results cookie; NULL or empty: last page */
-	int code;
-};
-
-/* One page of the paged search; 0, or -1 when it failed (logged). */
-static int poll_page(struct ldap_sync *sync, struct poll_page *pg)
-{
-	LDAPControl *pctrl = NULL, *sctrls[2] = {NULL, NULL}, **rctrls = NULL, *c;
-	struct berval empty = {0, NULL};
-	double deadline = monotime_now() + 10 * sync->p.timeout;
-	LDAPMessage *msg = NULL;
-	int msgid, rc, done = 0;
-
-	rc = ldap_create_page_control(
-	    sync->ld, POLL_PAGE, pg->cookie != NULL ? pg->cookie : &empty, 0, &pctrl);
-	ber_bvfree(pg->cookie);
-	pg->cookie = NULL;
-	if (rc != LDAP_SUCCESS)
-		goto failed;
-	sctrls[0] = pctrl;
-	rc = ldap_search_ext(sync->ld, sync->p.base, sync->p.scope, sync->p.filter,
-	                     sync->p.attrs, 0, sctrls, NULL, NULL, LDAP_NO_LIMIT, &msgid);
-	ldap_control_free(pctrl);
-	while (rc == LDAP_SUCCESS && !done) {
-		struct timeval tv = monotime_timeval(
-		    deadline - monotime_now() > 0 ? deadline - monotime_now() : 0);
-		int got = ldap_result(sync->ld, msgid, LDAP_MSG_ONE, &tv, &msg);
-
-		if (got <= 0) {
-			rc = got == 0 ? LDAP_TIMEOUT : LDAP_SERVER_DOWN;
-			if (got == 0)
-				ldap_abandon_ext(sync->ld, msgid, NULL, NULL);
-			break;
-		}
-		if (ldap_msgtype(msg) == LDAP_RES_SEARCH_ENTRY) {
-			struct sync_uuid key;
-
-			/* Every poll rebuilds the set: a counter is key enough. */
-			memset(&key, 0, sizeof key);
-			sync->next_poll_key++;
-			memcpy(key.b, &sync->next_poll_key, sizeof sync->next_poll_key);
-			strbuf_reset(&sync->data);
-			sync->p.kind.keep(sync->p.kind.ctx, sync->ld, msg, &sync->data);
-			sync_store_put(sync->sess.store, &key, sync->data.data,
-			               sync->data.len);
-		} else if (ldap_msgtype(msg) == LDAP_RES_SEARCH_RESULT) {
-			done = 1;
-			if (ldap_parse_result(sync->ld, msg, &pg->code, NULL, NULL, NULL,
-			                      &rctrls, 0) != LDAP_SUCCESS)
-				pg->code = LDAP_OTHER;
-			rc = pg->code;
-			c = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
-			if (c != NULL) {
-				struct berval pc = {0, NULL};
-				ber_int_t count;
-
-				if (ldap_parse_pageresponse_control(
-				        sync->ld, c, &count, &pc) == LDAP_SUCCESS &&
-				    pc.bv_len > 0)
-					pg->cookie = ber_bvdup(&pc);
-				ber_memfree(pc.bv_val);
-			}
-			ldap_controls_free(rctrls);
-		}
-		ldap_msgfree(msg);
-		msg = NULL;
-	}
-	if (rc == LDAP_SUCCESS)
-		return 0;
-failed:
-	fail(sync, "%s: polling %s: %s; the partial set is discarded",
-	     uri(sync, sync->uri_i), sync->p.base, ld_error(sync->ld, rc));
-	ber_bvfree(pg->cookie);
-	pg->cookie = NULL;
-	return -1;
-}
-
-/* A full reload into a fresh set, published when complete; 0 or -1. */
-static int poll_once(struct ldap_sync *sync)
-{
-	struct poll_page pg = {NULL, LDAP_SUCCESS};
-
-	sync_session_reset(&sync->sess);
-	do {
-		if (poll_page(sync, &pg) != 0 || stopping(sync)) {
-			sync_session_reset(&sync->sess);
-			return -1;
-		}
-	} while (pg.cookie != NULL);
-	sync->sess.complete = true;
-	publish(sync, true, true);
-	return 0;
 }
 
 /* --- the thread ------------------------------------------------------ */
@@ -681,7 +566,7 @@ static void count_open(struct ldap_sync *sync)
 static enum outcome poll_cycle(struct ldap_sync *sync)
 {
 	set_syncprov(sync, 0);
-	if (poll_once(sync) != 0)
+	if (ldap_sync_poll_once(sync) != 0)
 		return OUT_BROKEN;
 	return nap(sync, sync->p.poll) ? OUT_STOP : OUT_AGAIN;
 }
@@ -691,7 +576,7 @@ static void *sync_thread(void *arg)
 	struct ldap_sync *sync = arg;
 	double backoff = BACKOFF_INITIAL;
 
-	while (!stopping(sync)) {
+	while (!ldap_sync_stopping(sync)) {
 		enum outcome out;
 
 		if (sync->ld == NULL) {
@@ -718,8 +603,8 @@ static void *sync_thread(void *arg)
 			break;
 		case OUT_FAILBACK:
 			msg_info("ldap sync %s: back on %s (preferred to %s)",
-			         sync->p.name, uri(sync, sync->next_uri_i),
-			         uri(sync, sync->uri_i));
+			         sync->p.name, ldap_sync_uri(sync, sync->next_uri_i),
+			         ldap_sync_uri(sync, sync->uri_i));
 			disconnect(sync);
 			sync->ld = sync->next_ld;
 			sync->uri_i = sync->next_uri_i;

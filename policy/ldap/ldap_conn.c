@@ -33,6 +33,15 @@ static void global_init_once(void)
 	 * variables on its first call unless LDAPNOINIT is set: nothing
 	 * from there may loosen TLS checks or redirect us. */
 	setenv("LDAPNOINIT", "1", 1);
+	/* libldap sets its global options up on its first call, without a
+	 * lock of its own around that: make the first call here, once, so
+	 * that threads opening their first handles at the same moment (the
+	 * sync threads of one directory) do not race in it (TSan saw it). */
+	{
+		int version = 0;
+
+		ldap_get_option(NULL, LDAP_OPT_PROTOCOL_VERSION, &version);
+	}
 }
 
 void ldap_conn_global_init(void)

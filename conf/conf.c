@@ -485,6 +485,23 @@ static void check_accounts(struct conf_ctx *ctx, struct config *cf)
 		    cf->policy.sender_login == SENDER_LOGIN_LOG ? "log" : "reject");
 }
 
+/* limits: a shared store needs its server; suspend only makes sense for
+ * a login (there is no account to suspend otherwise). */
+static void check_limits(struct conf_ctx *ctx, const struct limits_params *l)
+{
+	if (l->store == LIMIT_STORE_REDIS && seen_line(ctx, "limits.redis") == 0)
+		conf_error(
+		    ctx, NULL, seen_line(ctx, "limits.store"),
+		    "'limits.store' is \"redis\" but there is no 'limits.redis' group");
+	for (size_t i = 0; i < l->n_rules; i++)
+		if (l->rules[i].action == LIMIT_SUSPEND &&
+		    l->rules[i].key != LIMIT_KEY_LOGIN)
+			conf_error(ctx, NULL, l->rules[i].line,
+			           "'limits.rules' \"%s\": action \"suspend\" needs key "
+			           "\"login\" (only a login can be suspended)",
+			           l->rules[i].name ? l->rules[i].name : "?");
+}
+
 /* Open PATH into LC; false (reported) if it cannot be read or parsed. */
 static bool read_file(struct conf_ctx *ctx, config_t *lc, const char *path)
 {
@@ -550,6 +567,7 @@ static struct config *load(const char *path, const char *text, const char **erro
 		check_required_groups(&ctx);
 		check_ldap(&ctx, &cf->ldap);
 		check_accounts(&ctx, cf);
+		check_limits(&ctx, &cf->limits);
 	}
 	config_destroy(&lc);
 	free(ctx.seen);

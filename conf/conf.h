@@ -15,6 +15,7 @@
 #include "lib/netlist.h"
 #include "policy/engine.h"
 #include "policy/ldap/dir_ldap.h"
+#include "policy/limits/rules.h"
 
 /* One policy.accounts element as written (SPEC §8). */
 struct account_conf {
@@ -66,6 +67,7 @@ struct config {
 	struct dir_ldap_params ldap; /* the ldap and cache sections */
 	struct log_conf log;
 	struct stats_conf stats;
+	struct limits_params limits; /* SPEC §9 */
 };
 
 /* Load and validate PATH. Returns a new config, or NULL with *ERROR_R set

@@ -250,3 +250,24 @@ void conf_store_default_domain(struct conf_ctx *ctx, const struct conf_key *k,
 	free(*(char **)((char *)base + k->offset));
 	*(char **)((char *)base + k->offset) = dom;
 }
+
+/* limits.rules.name: a name as overrides write it (letters, digits, '-',
+ * '_'), stored with its line for the rules' cross checks (conf.c). */
+void conf_store_rule_name(struct conf_ctx *ctx, const struct conf_key *k,
+                          const struct conf_value *v, void *base)
+{
+	for (const char *c = v->str; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_')) {
+			conf_value_error(ctx, k, v,
+			                 "\"%s\": letters, digits, '-' and '_' only",
+			                 v->str);
+			return;
+		}
+	if (*v->str == '\0') {
+		conf_value_error(ctx, k, v, "must not be empty");
+		return;
+	}
+	conf_store_generic(ctx, k, v, base);
+	((struct limit_rule *)base)->line = v->line;
+}

@@ -22,6 +22,9 @@
 	.offset = offsetof(struct account_conf, m),                                      \
 	.size = sizeof(((struct account_conf *)0)->m)
 #define ACOUNT(m) .offset_n = offsetof(struct account_conf, m)
+#define RFIELD(m)                                                                        \
+	.offset = offsetof(struct limit_rule, m),                                        \
+	.size = sizeof(((struct limit_rule *)0)->m)
 #define LFIELD(m)                                                                        \
 	.offset = offsetof(struct listener_params, m),                                   \
 	.size = sizeof(((struct listener_params *)0)->m)
@@ -31,6 +34,12 @@ static const char *const sender_words[] = {"accept", "log", "reject", NULL};
 static const char *const lookup_words[] = {"tempfail", "reject", NULL};
 static const char *const scope_words[] = {"base", "one", "sub", NULL};
 static const char *const ldap_mode_words[] = {"query", "sync", NULL};
+static const char *const store_words[] = {"memory", "redis", NULL};
+static const char *const store_error_words[] = {"local", "tempfail", NULL};
+static const char *const limit_key_words[] = {"login", "client", "sender_domain", NULL};
+static const char *const limit_count_words[] = {"rcpt", "msg", NULL};
+static const char *const limit_action_words[] = {"tempfail", "reject", "hold",
+                                                 "suspend",  "log",    NULL};
 static const char *const sender_login_words[] = {"off", "log", "reject", NULL};
 static const char *const account_senders_default[] = {"mail", "relayMilterSender", NULL};
 static const char *const allow_default[] = {"127.0.0.0/8", "::1/128", NULL};
@@ -460,6 +469,102 @@ const struct conf_key conf_keys[] = {
      .max = 3600,
      .doc = "seconds between textfile writes",
      FIELD(stats.interval)},
+
+    {.path = "limits",
+     .type = CT_GROUP,
+     .doc = "rate limits, shared by every host of a store"},
+    {.path = "limits.store",
+     .type = CT_ENUM,
+     .def = "memory",
+     .words = store_words,
+     .doc = "memory: this host only; redis: shared by every host naming the same server",
+     FIELD(limits.store)},
+    {.path = "limits.on_store_error",
+     .type = CT_ENUM,
+     .def = "local",
+     .words = store_error_words,
+     .doc = "while the store cannot answer: local (this host's memory counters) or "
+            "tempfail (451)",
+     FIELD(limits.on_store_error)},
+    {.path = "limits.redis", .type = CT_GROUP, .doc = "the shared store"},
+    {.path = "limits.redis.server",
+     .type = CT_STRING,
+     .flags = KF_REQUIRED,
+     .doc = "unix:/path or tcp:HOST:PORT",
+     FIELD(limits.redis_server),
+     .check = conf_check_nonempty},
+    {.path = "limits.redis.password_file",
+     .type = CT_STRING,
+     .flags = KF_EMPTY_NULL,
+     .def = "",
+     .doc = "file holding the Redis password (mode 0600 or stricter); \"\" for none",
+     FIELD(limits.redis_password_file)},
+    {.path = "limits.redis.timeout",
+     .type = CT_FLOAT,
+     .def = "0.2",
+     .min = 0.01,
+     .max = 5,
+     .doc = "seconds a decision may wait for the store",
+     FIELD(limits.redis_timeout)},
+    {.path = "limits.redis.prefix",
+     .type = CT_STRING,
+     .def = "relaymilter:",
+     .doc = "prefix of every key relaymilter writes",
+     FIELD(limits.redis_prefix)},
+    {.path = "limits.rules",
+     .type = CT_GROUP_LIST,
+     .doc = "the rules, a list of groups",
+     FIELD(limits.rules),
+     COUNT(limits.n_rules),
+     .elem_size = sizeof(struct limit_rule)},
+    {.path = "limits.rules.name",
+     .type = CT_STRING,
+     .flags = KF_REQUIRED | KF_ELEMENT | KF_UNIQUE,
+     .doc = "the rule's name (in logs, overrides, the query tool)",
+     RFIELD(name),
+     .store = conf_store_rule_name},
+    {.path = "limits.rules.key",
+     .type = CT_ENUM,
+     .flags = KF_REQUIRED | KF_ELEMENT,
+     .words = limit_key_words,
+     .doc = "what is counted: login, client or sender_domain",
+     RFIELD(key)},
+    {.path = "limits.rules.count",
+     .type = CT_ENUM,
+     .flags = KF_ELEMENT,
+     .def = "rcpt",
+     .words = limit_count_words,
+     .doc = "rcpt: accepted recipients; msg: messages",
+     RFIELD(count)},
+    {.path = "limits.rules.max",
+     .type = CT_INT,
+     .flags = KF_REQUIRED | KF_ELEMENT,
+     .min = 1,
+     .max = 1000000000,
+     .doc = "at most this many per `per` seconds",
+     RFIELD(max)},
+    {.path = "limits.rules.per",
+     .type = CT_FLOAT,
+     .flags = KF_REQUIRED | KF_ELEMENT,
+     .min = 1,
+     .max = 31622400,
+     .doc = "seconds of the period",
+     RFIELD(per)},
+    {.path = "limits.rules.action",
+     .type = CT_ENUM,
+     .flags = KF_ELEMENT,
+     .def = "tempfail",
+     .words = limit_action_words,
+     .doc = "tempfail, reject, hold, suspend or log",
+     RFIELD(action)},
+    {.path = "limits.rules.suspend",
+     .type = CT_FLOAT,
+     .flags = KF_ELEMENT,
+     .def = "3600",
+     .min = 60,
+     .max = 31622400,
+     .doc = "action suspend: seconds the login stays suspended",
+     RFIELD(suspend)},
 };
 
 const size_t conf_n_keys = sizeof conf_keys / sizeof conf_keys[0];

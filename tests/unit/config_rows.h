@@ -464,6 +464,38 @@ static const struct row rows[] = {
     {"policy = { replies = { sender_login_mismatch = \"not yours, %{login}\"; }; };",
      NULL, "policy.replies.sender_login_mismatch", "not yours, %{login}"},
 
+    /* limits (SPEC §9) */
+    {"limits = { rules = ( { name = \"login-rcpt-hour\"; key = \"login\"; max = 500; per "
+     "= 3600; },\n"
+     "{ name = \"login-msg-day\"; key = \"login\"; count = \"msg\"; max = 1000; per = "
+     "86400; "
+     "action = \"suspend\"; suspend = 7200; } ); };",
+     NULL, "limits.rules",
+     "login-rcpt-hour:0:0:500/3600:0:3600,login-msg-day:0:1:1000/86400:3:7200"},
+    {"", NULL, "limits.store", "memory"},
+    {"limits = { store = \"redis\"; redis = { server = \"unix:/run/redis/redis.sock\"; "
+     "}; };",
+     NULL, "limits.redis.timeout", "0.2"},
+    {"limits = {\n store = \"redis\"; };",
+     ":2: 'limits.store' is \"redis\" but there is no 'limits.redis'"},
+    {"limits = { redis = { timeout = 0.2; }; };", ":1: 'limits.redis' needs 'server'"},
+    {"limits = { rules = (\n{ name = \"c\"; key = \"client\"; max = 5; per = 60; action "
+     "= \"suspend\"; } ); };",
+     ":2: 'limits.rules' \"c\": action \"suspend\" needs key \"login\""},
+    {"limits = { rules = ( { name = \"a\"; key = \"login\"; max = 5; per = 60; },\n"
+     "{ name = \"a\"; key = \"client\"; max = 5; per = 60; } ); };",
+     ":2: 'limits.rules.name': \"a\" is used twice"},
+    {"limits = { rules = ( { name = \"a b\"; key = \"login\"; max = 5; per = 60; } ); };",
+     ":1: 'limits.rules.name': \"a b\": letters, digits"},
+    {"limits = { rules = ( { name = \"a\"; key = \"login\"; max = 0; per = 60; } ); };",
+     ":1: 'limits.rules.max'"},
+    {"limits = { rules = ( { name = \"a\"; key = \"login\"; max = 5; per = 0.5; } ); };",
+     ":1: 'limits.rules.per'"},
+    {"limits = { rules = ( { name = \"a\"; key = \"ip\"; max = 5; per = 60; } ); };",
+     ":1: 'limits.rules.key'"},
+    {"limits = { rules = ( { name = \"a\"; max = 5; per = 60; } ); };",
+     ":1: 'limits.rules' needs 'key'"},
+
     /* several problems are all reported */
     {"sockett = \"x\";\nmode = \"audit\";\npolicy = { match_subdomains = 1; };\n"
      "cache = { max_entries = -5; };\nlog = { facility = \"nope\"; };",

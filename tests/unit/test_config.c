@@ -130,6 +130,14 @@ static bool format_special(const struct config *cf, const char *key, struct strb
 			strbuf_appendf(sb, "%s%s:%d:%d", i ? "," : "", l->name,
 			               l->require_auth, l->require_tls_auth);
 		}
+	} else if (strcmp(key, "limits.rules") == 0) {
+		for (size_t i = 0; i < cf->limits.n_rules; i++) {
+			const struct limit_rule *r = &cf->limits.rules[i];
+
+			strbuf_appendf(sb, "%s%s:%d:%d:%ld/%g:%d:%g", i ? "," : "",
+			               r->name, r->key, r->count, r->max, r->per,
+			               r->action, r->suspend);
+		}
 	} else if (strcmp(key, "policy.accounts") == 0) {
 		/* login:suspended:senders(+):limits(+) per canonical account */
 		for (size_t i = 0; i < cf->lists.n_accounts; i++) {

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "conf/build.h"
+#include "policy/limits/limiter.h"
 #include "lib/log.h"
 #include "policy/dir_static.h"
 #include "policy/ldap/dir_ldap.h"
@@ -35,6 +36,8 @@ struct policy *conf_policy_create(const struct config *cf, const struct policy *
 {
 	struct directory *dirs[MAX_DIRS];
 	size_t n = 0;
+	struct policy *pol;
+	struct limiter *lim;
 
 	dirs[n++] = conf_static_directory(cf);
 	if (cf->ldap.enabled) {
@@ -53,5 +56,12 @@ struct policy *conf_policy_create(const struct config *cf, const struct policy *
 		}
 		n++;
 	}
-	return policy_create(&cf->policy, dirs, n);
+	pol = policy_create(&cf->policy, dirs, n);
+	lim = limiter_create(&cf->limits, policy_limiter(prev), error_r);
+	if (lim == NULL) {
+		policy_free(pol);
+		return NULL;
+	}
+	policy_set_limiter(pol, lim);
+	return pol;
 }

@@ -644,6 +644,10 @@ void config_free(struct config *cf)
 		explicit_bzero(cf->ldap.bind_password, strlen(cf->ldap.bind_password));
 		free(cf->ldap.bind_password);
 	}
+	if (cf->limits.redis_password) {
+		explicit_bzero(cf->limits.redis_password, strlen(cf->limits.redis_password));
+		free(cf->limits.redis_password);
+	}
 	/* Not keys: the file's name, and the networks parsed from their text. */
 	free(cf->path);
 	netlist_free(cf->lists.allow_networks);

@@ -182,24 +182,25 @@ static char *read_password(struct conf_ctx *ctx, const struct conf_key *k,
 	return pw;
 }
 
-void conf_store_password_file(struct conf_ctx *ctx, const struct conf_key *k,
-                              const struct conf_value *v, void *base)
+/* The password in the file V names (absolute, a regular file nobody but
+ * its owner may read); NULL when "" (none) or when unusable (reported). */
+static char *password_from_file(struct conf_ctx *ctx, const struct conf_key *k,
+                                const struct conf_value *v)
 {
-	struct dir_ldap_params *l = &((struct config *)base)->ldap;
 	struct stat st;
 	char *pw = NULL;
 	int fd;
 
 	if (v->str[0] == '\0')
-		return; /* "" means none */
+		return NULL; /* "" means none */
 	if (v->str[0] != '/') {
 		conf_value_error(ctx, k, v, "must be an absolute path");
-		return;
+		return NULL;
 	}
 	/* O_NONBLOCK: a FIFO planted there must not hang the load. */
 	if ((fd = open(v->str, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 		conf_value_error(ctx, k, v, "%s: %s", v->str, strerror(errno));
-		return;
+		return NULL;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 		conf_value_error(ctx, k, v, "%s: not a regular file", v->str);
@@ -211,15 +212,43 @@ void conf_store_password_file(struct conf_ctx *ctx, const struct conf_key *k,
 	else
 		pw = read_password(ctx, k, v, fd);
 	close(fd);
+	return pw;
+}
+
+static void replace_secret(char **dst, char *pw)
+{
+	if (*dst != NULL) {
+		explicit_bzero(*dst, strlen(*dst));
+		free(*dst);
+	}
+	*dst = pw;
+}
+
+void conf_store_password_file(struct conf_ctx *ctx, const struct conf_key *k,
+                              const struct conf_value *v, void *base)
+{
+	struct dir_ldap_params *l = &((struct config *)base)->ldap;
+	char *pw = password_from_file(ctx, k, v);
+
 	if (pw == NULL)
 		return;
-	if (l->bind_password) {
-		explicit_bzero(l->bind_password, strlen(l->bind_password));
-		free(l->bind_password);
-	}
-	l->bind_password = pw;
+	replace_secret(&l->bind_password, pw);
 	free(l->bind_password_file);
 	l->bind_password_file = xstrdup(v->str);
+}
+
+/* limits.redis.password_file: as ldap.bind_password_file. */
+void conf_store_redis_password_file(struct conf_ctx *ctx, const struct conf_key *k,
+                                    const struct conf_value *v, void *base)
+{
+	struct limits_params *l = &((struct config *)base)->limits;
+	char *pw = password_from_file(ctx, k, v);
+
+	if (pw == NULL)
+		return;
+	replace_secret(&l->redis_password, pw);
+	free(l->redis_password_file);
+	l->redis_password_file = xstrdup(v->str);
 }
 
 /* policy.accounts.login: stored as written, with its line, for the
@@ -266,6 +295,10 @@ void conf_store_rule_name(struct conf_ctx *ctx, const struct conf_key *k,
 		}
 	if (*v->str == '\0') {
 		conf_value_error(ctx, k, v, "must not be empty");
+		return;
+	}
+	if (strlen(v->str) > LIMIT_NAME_MAX) {
+		conf_value_error(ctx, k, v, "longer than %d characters", LIMIT_NAME_MAX);
 		return;
 	}
 	conf_store_generic(ctx, k, v, base);

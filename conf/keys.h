@@ -94,6 +94,7 @@ conf_store_fn conf_store_lookup_error;
 conf_store_fn conf_store_local_domains;
 conf_store_fn conf_store_allow_networks;
 conf_store_fn conf_store_password_file;
+conf_store_fn conf_store_redis_password_file;
 conf_store_fn conf_store_account_login;
 conf_store_fn conf_store_rule_name;
 conf_store_fn conf_store_default_domain;

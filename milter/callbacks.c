@@ -42,6 +42,7 @@ struct conn {
 	struct policy_allow_memo allow_memo; /* the allowlist answer, this transaction */
 	struct policy_account_memo
 	    account_memo; /* the login's account, this transaction */
+	const char *hold; /* the rate limit that puts this message on hold */
 };
 
 static char session_prefix[24];
@@ -109,6 +110,7 @@ static void txn_clear(struct conn *c)
 	c->n_would_reject = c->n_would_tempfail = 0;
 	memset(&c->allow_memo, 0, sizeof c->allow_memo);
 	policy_account_memo_clear(&c->account_memo);
+	c->hold = NULL;
 }
 
 /* The transaction ends: tie session to qid with the counts. */
@@ -216,6 +218,7 @@ static sfsistat conclude(SMFICTX *ctx, struct conn *c, const char *rcpt,
 		e.reason = verdict_reason_name(v->reason);
 		e.source = dir_source_name(v->source);
 		e.login = c->account_memo.login;
+		e.limit = v->limit;
 		declog_write(&e, c->snap->json_fd);
 	}
 	if (status != SMFIS_CONTINUE)
@@ -312,16 +315,52 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 		set_str(&c->qid, qid);
 	client_of(c, &pc);
 	policy_check_recipient(c->snap->pol, &pc, c->from, argv[0], &v, NULL);
+	if (v.hold && !c->snap->cf->report_mode)
+		c->hold = v.limit; /* the config (and its names) is pinned */
 	return conclude(ctx, c, argv[0], &v, started);
 }
 
+/* Put the message on hold (Postfix: the hold queue) for rate limit NAME. */
+static void hold_message(SMFICTX *ctx, struct conn *c, const char *name)
+{
+	char reason[128];
+
+	snprintf(reason, sizeof reason, "relaymilter: rate limit %s", name);
+	if (smfi_quarantine(ctx, reason) != MI_SUCCESS)
+		msg_warn("session=%s: smfi_quarantine refused (the MTA did not offer "
+		         "SMFIF_QUARANTINE?): the message over limit %s is not held",
+		         c->session, name);
+	else
+		msg_info("event=message-held session=%s qid=%s limit=%s", c->session,
+		         c->qid ? c->qid : "-", name);
+}
+
+/* End of data: the message is counted against the msg rate limits. */
 static sfsistat cb_eom(SMFICTX *ctx)
 {
 	struct conn *c = smfi_getpriv(ctx);
+	struct policy_client pc;
+	struct verdict v;
+	double started = now_ms();
+	sfsistat status = SMFIS_CONTINUE;
+	const char *qid;
 
-	if (c != NULL)
-		txn_end(ctx, c, "eom");
-	return SMFIS_CONTINUE;
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	if (c->in_txn && c->snap != NULL && c->n_accepted > 0) {
+		if ((qid = macro(ctx, c, "i")) != NULL)
+			set_str(&c->qid, qid);
+		client_of(c, &pc);
+		policy_check_message(c->snap->pol, &pc, c->from, &v);
+		if (v.action != VERDICT_ACCEPT)
+			status = conclude(ctx, c, NULL, &v, started);
+		else if (v.hold && !c->snap->cf->report_mode && c->hold == NULL)
+			c->hold = v.limit;
+		if (status == SMFIS_CONTINUE && c->hold != NULL)
+			hold_message(ctx, c, c->hold);
+	}
+	txn_end(ctx, c, "eom");
+	return status;
 }
 
 static sfsistat cb_abort(SMFICTX *ctx)
@@ -354,7 +393,7 @@ static sfsistat cb_close(SMFICTX *ctx)
 struct smfiDesc callbacks_desc = {
     .xxfi_name = "relaymilter",
     .xxfi_version = SMFI_VERSION,
-    .xxfi_flags = 0,
+    .xxfi_flags = SMFIF_QUARANTINE, /* rate limits with action hold */
     .xxfi_connect = cb_connect,
     .xxfi_helo = cb_helo,
     .xxfi_envfrom = cb_envfrom,

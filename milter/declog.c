@@ -103,6 +103,8 @@ void declog_format_kv(struct strbuf *out, const struct declog_entry *e)
 	put_key(out, "ms");
 	put_ms(out, e->ms);
 	kv(out, "login", e->login != NULL && *e->login ? e->login : "-");
+	if (e->limit != NULL)
+		kv_ours(out, "limit", e->limit);
 }
 
 void declog_format_json(struct strbuf *out, const struct declog_entry *e,
@@ -115,6 +117,8 @@ void declog_format_json(struct strbuf *out, const struct declog_entry *e,
 	strbuf_puts(out, ",\"ms\":");
 	put_ms(out, e->ms);
 	escape_json_member(out, "login", e->login != NULL && *e->login ? e->login : "-");
+	if (e->limit != NULL)
+		escape_json_member(out, "limit", e->limit);
 	strbuf_putc(out, '}');
 }
 

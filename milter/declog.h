@@ -23,6 +23,7 @@ struct declog_entry {
 	const char *source;
 	double ms;
 	const char *login; /* canonical login (SPEC §8), after ms; NULL: "-" */
+	const char *limit; /* the rate limit (SPEC §9), last; NULL: not written */
 };
 
 struct declog_summary {

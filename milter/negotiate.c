@@ -20,6 +20,9 @@ void negotiate_answer(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf2 = *pf3 = 0;
 	*nr_conn_r = (*pf1 & SMFIP_NR_CONN) != 0;
 	*nr_helo_r = (*pf1 & SMFIP_NR_HELO) != 0;
+	/* Rate limits with action hold put messages on hold. */
+	if (f0 & SMFIF_QUARANTINE)
+		*pf0 |= SMFIF_QUARANTINE;
 	if (f0 & SMFIF_SETSYMLIST) {
 		/* Ask for what we read, whatever the MTA's defaults. */
 		*pf0 |= SMFIF_SETSYMLIST;

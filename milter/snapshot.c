@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "milter/snapshot.h"
+#include "policy/limits/limiter.h"
 #include "conf/build.h"
 #include "lib/error.h"
 #include "milter/stats.h"
@@ -187,6 +188,16 @@ void snapshot_format_stats(struct strbuf *out, bool prometheus)
 			stats_format_dir_prometheus(out, &st);
 		else
 			stats_format_dir_line(out, &st);
+	}
+	if (snap != NULL && limiter_active(policy_limiter(snap->pol))) {
+		struct limiter_stats ls;
+
+		limiter_stats(policy_limiter(snap->pol), &ls);
+		if (prometheus)
+			stats_format_limits_prometheus(out, &ls);
+		else
+			stats_format_limits_line(out, &ls);
+		limiter_stats_clear(&ls);
 	}
 	snapshot_release(snap);
 }

@@ -287,3 +287,60 @@ void stats_format_dir_prometheus(struct strbuf *out, const struct dir_stats *st)
 	     (double)st->network_failures);
 	stats_format_sync_prometheus(out, st);
 }
+
+/* --- the rate limits (SPEC §9) --------------------------------------- */
+
+void stats_format_limits_line(struct strbuf *out, const struct limiter_stats *st)
+{
+	for (size_t i = 0; i < st->n_rules; i++) {
+		const struct limit_rule_stats *r = &st->rules[i];
+
+		strbuf_appendf(out, " limit_%s_checks=%llu limit_%s_exceeded=%llu "
+		               "limit_%s_alerts=%llu",
+		               r->name, (unsigned long long)r->checks, r->name,
+		               (unsigned long long)r->exceeded, r->name,
+		               (unsigned long long)r->alerts);
+	}
+	if (st->shared)
+		strbuf_appendf(out, " limit_store_errors=%llu limit_fallback_checks=%llu "
+		               "limit_fallback=%d",
+		               (unsigned long long)st->store_errors,
+		               (unsigned long long)st->fallback_checks, st->fallback_active);
+}
+
+static void prom_rules(struct strbuf *out, const struct limiter_stats *st,
+                       const char *name, const char *help, size_t field)
+{
+	strbuf_appendf(out, "# HELP relaymilter_%s %s\n# TYPE relaymilter_%s counter\n",
+	               name, help, name);
+	for (size_t i = 0; i < st->n_rules; i++) {
+		const struct limit_rule_stats *r = &st->rules[i];
+		uint64_t v = field == 0 ? r->checks : field == 1 ? r->exceeded : r->alerts;
+
+		strbuf_appendf(out, "relaymilter_%s{rule=\"%s\"} %llu\n", name, r->name,
+		               (unsigned long long)v);
+	}
+}
+
+void stats_format_limits_prometheus(struct strbuf *out, const struct limiter_stats *st)
+{
+	if (st->n_rules == 0)
+		return;
+	prom_rules(out, st, "limit_checks_total", "Checks of a rate limit.", 0);
+	prom_rules(out, st, "limit_exceeded_total",
+	           "Checks a rate limit refused (or held, or logged).", 1);
+	prom_rules(out, st, "limit_alerts_total",
+	           "Alerts event=limit-exceeded (once per key, rule and period).", 2);
+	if (!st->shared)
+		return;
+	prom(out, "limit_store_errors_total", "counter",
+	     "Rate-limit checks the shared store could not answer.",
+	     (double)st->store_errors);
+	prom(out, "limit_fallback_checks_total", "counter",
+	     "Rate-limit checks decided on this host's memory counters while the "
+	     "shared store could not answer.",
+	     (double)st->fallback_checks);
+	prom(out, "limit_fallback", "gauge",
+	     "1 while the shared store is out (checks go to the fallback).",
+	     (double)st->fallback_active);
+}

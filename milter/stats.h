@@ -8,6 +8,7 @@
 
 #include "lib/strbuf.h"
 #include "policy/directory.h"
+#include "policy/limits/limiter.h"
 #include "policy/engine.h"
 
 enum stats_action {
@@ -35,6 +36,9 @@ struct dir_stats;
 void stats_format_dir_line(struct strbuf *out, const struct dir_stats *st);
 /* ... and in Prometheus text format. */
 void stats_format_dir_prometheus(struct strbuf *out, const struct dir_stats *st);
+/* The rate limits' counters (SPEC §9), on the line and as Prometheus text. */
+void stats_format_limits_line(struct strbuf *out, const struct limiter_stats *st);
+void stats_format_limits_prometheus(struct strbuf *out, const struct limiter_stats *st);
 /* The name of an action for logs. */
 const char *stats_action_name(enum stats_action action);
 

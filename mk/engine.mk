@@ -1,6 +1,6 @@
 # policy/: the decision engine, the directory table, the static backend
 librelaymilter_a_SOURCES += \
-	policy/engine.c policy/engine.h \
+	policy/engine.c policy/engine.h policy/engine_int.h policy/engine_limits.c \
 	policy/directory.c policy/directory.h \
 	policy/dir_static.c policy/dir_static.h \
 	policy/dir_set.c policy/dir_set.h \

@@ -101,6 +101,8 @@ const char *dir_source_name(enum dir_source src)
 		return "stale-cache";
 	case SRC_SYNC:
 		return "sync";
+	case SRC_LIMITS:
+		return "limits";
 	case SRC_NONE:
 	case N_DIR_SOURCES:
 		break;

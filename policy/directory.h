@@ -34,6 +34,7 @@ enum dir_source {
 	SRC_LDAP,        /* asked the directory just now */
 	SRC_STALE_CACHE, /* directory unreachable, expired entry within stale_ttl */
 	SRC_SYNC,        /* the directory held in memory by content sync */
+	SRC_LIMITS,      /* the rate-limit store (a limit, a store suspension) */
 	N_DIR_SOURCES    /* the count: keep last */
 };
 

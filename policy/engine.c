@@ -18,36 +18,11 @@
 #include "lib/login.h"
 #include "lib/xalloc.h"
 #include "policy/engine.h"
+#include "policy/engine_int.h"
+#include "policy/limits/limiter.h"
 #include "policy/reply.h"
 
-#define MAX_DIRS 2
-
-struct policy {
-	const struct policy_params *p;
-	struct directory *dirs[MAX_DIRS]; /* asked in order: static first, then ldap */
-	size_t n_dirs;
-};
-
-/* One decision in progress: what the rules look at. */
-struct decision {
-	struct policy *pol;
-	const struct policy_client *client;
-	const char *raw_from;
-	const char *raw_rcpt;
-	const char *rcpt_or_from; /* the address being decided, for replies */
-	struct address addr;      /* the parsed address being decided */
-	struct reply_vars vars;
-	struct strbuf *trace;
-	struct verdict *v;
-	bool allowlist_unknown; /* a directory could not say whether it allowlists */
-	bool suspended;         /* the login is suspended: judged as unauthenticated */
-	enum dir_source suspended_source;
-	struct policy_account_memo own_memo; /* when the client brings none */
-};
-
-static void trace(struct decision *d, const char *fmt, ...) RM_PRINTF(2, 3);
-
-static void trace(struct decision *d, const char *fmt, ...)
+void engine_trace(struct decision *d, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -59,7 +34,7 @@ static void trace(struct decision *d, const char *fmt, ...)
 	strbuf_putc(d->trace, '\n');
 }
 
-static bool is_authenticated(const struct policy_client *client)
+bool engine_authenticated(const struct policy_client *client)
 {
 	return client->auth_user != NULL && client->auth_user[0] != '\0';
 }
@@ -75,7 +50,7 @@ static void bare_address(const char *raw, char *buf, size_t size)
 		snprintf(buf, size, "%s", raw);
 }
 
-static void decide(struct decision *d, enum verdict_action action,
+void engine_decide(struct decision *d, enum verdict_action action,
                    enum verdict_reason reason, enum dir_source source)
 {
 	d->v->action = action;
@@ -84,14 +59,14 @@ static void decide(struct decision *d, enum verdict_action action,
 	memset(&d->v->reply, 0, sizeof d->v->reply);
 }
 
-static void decide_reply(struct decision *d, enum verdict_action action,
+void engine_decide_reply(struct decision *d, enum verdict_action action,
                          enum verdict_reason reason, enum dir_source source,
                          const char *code, const char *xcode, const char *raw_addr,
                          const char *tmpl)
 {
 	char addr[320];
 
-	decide(d, action, reason, source);
+	engine_decide(d, action, reason, source);
 	bare_address(raw_addr, addr, sizeof addr);
 	reply_set(&d->v->reply, code, xcode, addr, tmpl, &d->vars);
 }
@@ -105,12 +80,12 @@ static void decide_lookup_error(struct decision *d, enum dir_source source,
 	bool sender = d->vars.rcpt == NULL; /* deciding at MAIL FROM */
 
 	if (pp->on_lookup_error == LOOKUP_ERROR_REJECT)
-		decide_reply(d, VERDICT_REJECT, REASON_LOOKUP_ERROR, source, "550",
+		engine_decide_reply(d, VERDICT_REJECT, REASON_LOOKUP_ERROR, source, "550",
 		             "5.7.1", raw_addr,
 		             sender ? pp->replies.unauth_local_sender
 		                    : pp->replies.relay_denied);
 	else
-		decide_reply(d, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, source, "451",
+		engine_decide_reply(d, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, source, "451",
 		             "4.3.0", raw_addr, pp->replies.lookup_error);
 }
 
@@ -124,7 +99,7 @@ static bool ask_directories(struct decision *d, enum dir_source *source_r)
 		memset(&ans, 0, sizeof ans);
 		ans.want_detail = d->trace != NULL;
 		dir_match_client(d->pol->dirs[i], &client->addr, &ans);
-		trace(d, "rule_allowlisted_client: %s", ans.detail);
+		engine_trace(d, "rule_allowlisted_client: %s", ans.detail);
 		if (ans.status == DIR_FOUND) {
 			*source_r = ans.source;
 			return true;
@@ -143,7 +118,7 @@ static bool client_allowlisted(struct decision *d, enum dir_source *source_r)
 	bool found;
 
 	if (!d->client->addr_known) {
-		trace(d,
+		engine_trace(d,
 		      "rule_allowlisted_client: client address unknown: not allowlisted");
 		return false;
 	}
@@ -176,7 +151,7 @@ static enum dir_status domain_is_local(struct decision *d, const char *domain,
 		memset(&ans, 0, sizeof ans);
 		ans.want_detail = d->trace != NULL;
 		dir_lookup_domain(d->pol->dirs[i], domain, &ans);
-		trace(d, "lookup %s: %s", d->pol->dirs[i]->ops->name, ans.detail);
+		engine_trace(d, "lookup %s: %s", d->pol->dirs[i]->ops->name, ans.detail);
 		if (ans.status == DIR_FOUND) {
 			*source_r = ans.source;
 			return DIR_FOUND;
@@ -209,7 +184,7 @@ static void ask_accounts(struct decision *d, struct policy_account_memo *memo)
 		memset(&ans, 0, sizeof ans);
 		ans.want_detail = d->trace != NULL;
 		dir_lookup_account(d->pol->dirs[i], memo->login, &ans);
-		trace(d, "account %s: %s", d->pol->dirs[i]->ops->name, ans.detail);
+		engine_trace(d, "account %s: %s", d->pol->dirs[i]->ops->name, ans.detail);
 		if (ans.status == DIR_FOUND) {
 			memo->status = DIR_FOUND;
 			memo->source = ans.source;
@@ -227,7 +202,7 @@ static void ask_accounts(struct decision *d, struct policy_account_memo *memo)
  * decision line of the transaction carries it. */
 static void canonical_login(struct decision *d, struct policy_account_memo *memo)
 {
-	if (memo->canonical || !is_authenticated(d->client))
+	if (memo->canonical || !engine_authenticated(d->client))
 		return;
 	memo->canonical = true;
 	memo->login = login_canonical(d->client->auth_user, d->pol->p->default_domain,
@@ -236,7 +211,7 @@ static void canonical_login(struct decision *d, struct policy_account_memo *memo
 
 /* The authenticated login's account answer, looked up once per
  * transaction (once per call without a memo). */
-static const struct policy_account_memo *account_of(struct decision *d)
+const struct policy_account_memo *engine_account_of(struct decision *d)
 {
 	struct policy_account_memo *memo =
 	    d->client->account_memo != NULL ? d->client->account_memo : &d->own_memo;
@@ -245,11 +220,11 @@ static const struct policy_account_memo *account_of(struct decision *d)
 	if (!memo->valid) {
 		memo->valid = true;
 		if (memo->login == NULL) {
-			trace(d, "account: login unusable (%s): no account, owns nothing",
+			engine_trace(d, "account: login unusable (%s): no account, owns nothing",
 			      memo->login_error);
 			memo->status = DIR_NOTFOUND;
 		} else {
-			trace(d, "account: canonical login %s", memo->login);
+			engine_trace(d, "account: canonical login %s", memo->login);
 			ask_accounts(d, memo);
 		}
 	}
@@ -261,13 +236,19 @@ static const struct policy_account_memo *account_of(struct decision *d)
  * that failed (and left nothing known) does not suspend. */
 static bool login_suspended(struct decision *d)
 {
-	const struct policy_account_memo *memo = account_of(d);
+	const struct policy_account_memo *memo = engine_account_of(d);
 
-	if (memo->status != DIR_FOUND || !memo->account->suspended)
-		return false;
-	d->suspended = true;
-	d->suspended_source = memo->source;
-	return true;
+	if (memo->status == DIR_FOUND && memo->account->suspended) {
+		d->suspended = true;
+		d->suspended_source = memo->source;
+		return true;
+	}
+	if (memo->login != NULL && limits_login_suspended(d, memo->login)) {
+		d->suspended = true;
+		d->suspended_source = SRC_LIMITS;
+		return true;
+	}
+	return false;
 }
 
 /* policy.listeners: rules of the MTA listener the client came in on. */
@@ -290,31 +271,31 @@ static bool rule_listener(struct decision *d)
 
 	if (lc == NULL)
 		return false;
-	if (lc->require_tls_auth && is_authenticated(d->client) && !encrypted) {
-		trace(d,
+	if (lc->require_tls_auth && engine_authenticated(d->client) && !encrypted) {
+		engine_trace(d,
 		      "rule_listener: %s requires TLS for authenticated sessions: "
 		      "not encrypted",
 		      lc->name);
-		decide_reply(d, VERDICT_REJECT, REASON_TLS_REQUIRED, SRC_STATIC, "530",
+		engine_decide_reply(d, VERDICT_REJECT, REASON_TLS_REQUIRED, SRC_STATIC, "530",
 		             "5.7.0", d->raw_rcpt, pp->replies.tls_required);
 		return true;
 	}
-	if (lc->require_auth && is_authenticated(d->client) && login_suspended(d)) {
-		trace(d, "rule_listener: %s requires authentication: %s is suspended",
+	if (lc->require_auth && engine_authenticated(d->client) && login_suspended(d)) {
+		engine_trace(d, "rule_listener: %s requires authentication: %s is suspended",
 		      lc->name, d->vars.login);
-		decide_reply(d, VERDICT_REJECT, REASON_ACCOUNT_SUSPENDED,
+		engine_decide_reply(d, VERDICT_REJECT, REASON_ACCOUNT_SUSPENDED,
 		             d->suspended_source, "550", "5.7.1", d->raw_rcpt,
 		             pp->replies.account_suspended);
 		return true;
 	}
-	if (lc->require_auth && !is_authenticated(d->client)) {
-		trace(d, "rule_listener: %s requires authentication: not authenticated",
+	if (lc->require_auth && !engine_authenticated(d->client)) {
+		engine_trace(d, "rule_listener: %s requires authentication: not authenticated",
 		      lc->name);
-		decide_reply(d, VERDICT_REJECT, REASON_AUTH_REQUIRED, SRC_STATIC, "530",
+		engine_decide_reply(d, VERDICT_REJECT, REASON_AUTH_REQUIRED, SRC_STATIC, "530",
 		             "5.7.0", d->raw_rcpt, pp->replies.auth_required);
 		return true;
 	}
-	trace(d, "rule_listener: %s requirements met", lc->name);
+	engine_trace(d, "rule_listener: %s requirements met", lc->name);
 	return false;
 }
 
@@ -327,7 +308,7 @@ static bool reject_needs_allowlist(struct decision *d)
 {
 	if (!d->allowlist_unknown)
 		return false;
-	trace(d, "the allowlist could not be consulted: %s instead of a refusal",
+	engine_trace(d, "the allowlist could not be consulted: %s instead of a refusal",
 	      d->pol->p->on_lookup_error == LOOKUP_ERROR_REJECT ? "reject" : "tempfail");
 	decide_lookup_error(d, SRC_LDAP, d->rcpt_or_from);
 	return true;
@@ -339,32 +320,32 @@ static bool rule_allowlisted_client(struct decision *d)
 
 	if (!client_allowlisted(d, &source))
 		return false;
-	decide(d, VERDICT_ACCEPT, REASON_ALLOWLISTED_CLIENT, source);
+	engine_decide(d, VERDICT_ACCEPT, REASON_ALLOWLISTED_CLIENT, source);
 	return true;
 }
 
 static bool rule_authenticated(struct decision *d)
 {
-	if (!is_authenticated(d->client)) {
-		trace(d, "rule_authenticated: no SMTP AUTH");
+	if (!engine_authenticated(d->client)) {
+		engine_trace(d, "rule_authenticated: no SMTP AUTH");
 		return false;
 	}
 	if (!d->pol->p->allow_authenticated) {
-		trace(d,
+		engine_trace(d,
 		      "rule_authenticated: authenticated as %s, but "
 		      "allow_authenticated = false",
 		      d->client->auth_user);
 		return false;
 	}
 	if (login_suspended(d)) {
-		trace(d,
+		engine_trace(d,
 		      "rule_authenticated: %s is suspended (%s): judged as "
 		      "unauthenticated",
 		      d->vars.login, dir_source_name(d->suspended_source));
 		return false;
 	}
-	trace(d, "rule_authenticated: authenticated as %s", d->client->auth_user);
-	decide(d, VERDICT_ACCEPT, REASON_AUTHENTICATED, SRC_NONE);
+	engine_trace(d, "rule_authenticated: authenticated as %s", d->client->auth_user);
+	engine_decide(d, VERDICT_ACCEPT, REASON_AUTHENTICATED, SRC_NONE);
 	return true;
 }
 
@@ -374,27 +355,27 @@ static bool rule_local_recipient(struct decision *d)
 	enum dir_source source;
 
 	if (d->addr.routed) {
-		trace(d,
+		engine_trace(d,
 		      "rule_local_recipient: sender-specified routing (%s): never local",
 		      d->addr.routing ? d->addr.routing : "routed");
 		if (!reject_needs_allowlist(d))
-			decide_reply(d, VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE,
+			engine_decide_reply(d, VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE,
 			             "550", "5.7.1", d->raw_rcpt,
 			             pp->replies.relay_denied);
 		return true;
 	}
 	if (d->addr.is_postmaster) {
-		trace(d, "rule_local_recipient: <postmaster> is always local (RFC 5321 "
+		engine_trace(d, "rule_local_recipient: <postmaster> is always local (RFC 5321 "
 		         "4.5.1)");
-		decide(d, VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC);
+		engine_decide(d, VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC);
 		return true;
 	}
 	switch (domain_is_local(d, d->addr.domain, &source)) {
 	case DIR_FOUND:
-		decide(d, VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, source);
+		engine_decide(d, VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, source);
 		return true;
 	case DIR_ERROR:
-		trace(d, "rule_local_recipient: a directory could not answer: %s",
+		engine_trace(d, "rule_local_recipient: a directory could not answer: %s",
 		      pp->on_lookup_error == LOOKUP_ERROR_REJECT ? "reject" : "tempfail");
 		decide_lookup_error(d, source, d->raw_rcpt);
 		return true;
@@ -402,7 +383,7 @@ static bool rule_local_recipient(struct decision *d)
 		d->v->source = source;
 		break;
 	}
-	trace(d, "rule_local_recipient: %s is not local", d->addr.domain);
+	engine_trace(d, "rule_local_recipient: %s is not local", d->addr.domain);
 	return false;
 }
 
@@ -413,14 +394,14 @@ static void rule_unauth_relay(struct decision *d)
 	if (reject_needs_allowlist(d))
 		return;
 	if (d->suspended) {
-		trace(d, "rule_unauth_relay: relay access denied: account suspended");
-		decide_reply(d, VERDICT_REJECT, REASON_ACCOUNT_SUSPENDED,
+		engine_trace(d, "rule_unauth_relay: relay access denied: account suspended");
+		engine_decide_reply(d, VERDICT_REJECT, REASON_ACCOUNT_SUSPENDED,
 		             d->suspended_source, "550", "5.7.1", d->raw_rcpt,
 		             d->pol->p->replies.account_suspended);
 		return;
 	}
-	trace(d, "rule_unauth_relay: relay access denied");
-	decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_RELAY, source, "550", "5.7.1",
+	engine_trace(d, "rule_unauth_relay: relay access denied");
+	engine_decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_RELAY, source, "550", "5.7.1",
 	             d->raw_rcpt, d->pol->p->replies.relay_denied);
 }
 
@@ -458,14 +439,16 @@ void policy_check_recipient(struct policy *pol, const struct policy_client *clie
 
 	decision_init(&d, pol, client, from, rcpt, v_r, tr);
 	if (address_parse(d.raw_rcpt, ADDRESS_RECIPIENT, &d.addr, &err) < 0) {
-		trace(&d, "parse recipient: %s: refused", err);
-		decide_reply(&d, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "501",
+		engine_trace(&d, "parse recipient: %s: refused", err);
+		engine_decide_reply(&d, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "501",
 		             "5.1.3", d.raw_rcpt, pol->p->replies.bad_recipient);
 		return;
 	}
 	if (!rule_listener(&d) && !rule_allowlisted_client(&d) &&
 	    !rule_authenticated(&d) && !rule_local_recipient(&d))
 		rule_unauth_relay(&d);
+	if (v_r->action == VERDICT_ACCEPT)
+		limits_after_accept(&d);
 	address_clear(&d.addr);
 	policy_account_memo_clear(&d.own_memo);
 }
@@ -477,18 +460,18 @@ static void sender_local_claimed(struct decision *d, enum dir_source source)
 
 	switch (pp->unauth_local_sender) {
 	case SENDER_REJECT:
-		trace(d, "unauth_local_sender = reject");
+		engine_trace(d, "unauth_local_sender = reject");
 		if (reject_needs_allowlist(d))
 			break;
-		decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_LOCAL_SENDER, source, "550",
+		engine_decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_LOCAL_SENDER, source, "550",
 		             "5.7.1", d->raw_from, pp->replies.unauth_local_sender);
 		break;
 	case SENDER_LOG:
-		trace(d, "unauth_local_sender = log: accepted, logged");
-		decide(d, VERDICT_ACCEPT, REASON_UNAUTH_LOCAL_SENDER, source);
+		engine_trace(d, "unauth_local_sender = log: accepted, logged");
+		engine_decide(d, VERDICT_ACCEPT, REASON_UNAUTH_LOCAL_SENDER, source);
 		break;
 	case SENDER_ACCEPT:
-		decide(d, VERDICT_ACCEPT, REASON_SENDER_OK, source);
+		engine_decide(d, VERDICT_ACCEPT, REASON_SENDER_OK, source);
 		break;
 	}
 }
@@ -501,34 +484,34 @@ static bool rule_sender_login(struct decision *d)
 	const struct policy_params *pp = d->pol->p;
 	const struct policy_account_memo *memo;
 
-	if (pp->sender_login == SENDER_LOGIN_OFF || !is_authenticated(d->client))
+	if (pp->sender_login == SENDER_LOGIN_OFF || !engine_authenticated(d->client))
 		return false;
-	memo = account_of(d);
+	memo = engine_account_of(d);
 	if (memo->status == DIR_FOUND && memo->account->suspended)
 		return false; /* judged as unauthenticated, below */
 	if (memo->status == DIR_ERROR) {
 		if (pp->sender_login == SENDER_LOGIN_LOG) {
-			trace(d, "sender_login: account lookup failed; log: accepted");
+			engine_trace(d, "sender_login: account lookup failed; log: accepted");
 			return false;
 		}
-		trace(d, "sender_login: account lookup failed: tempfail");
-		decide_reply(d, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, memo->source,
+		engine_trace(d, "sender_login: account lookup failed: tempfail");
+		engine_decide_reply(d, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, memo->source,
 		             "451", "4.3.0", d->raw_from, pp->replies.lookup_error);
 		return true;
 	}
 	if (memo->login != NULL && account_owns(memo->account, memo->login, &d->addr)) {
-		trace(d, "sender_login: %s owns the sender", memo->login);
+		engine_trace(d, "sender_login: %s owns the sender", memo->login);
 		return false;
 	}
 	if (pp->sender_login == SENDER_LOGIN_LOG) {
-		trace(d, "sender_login: not owned by %s; log: accepted, logged",
+		engine_trace(d, "sender_login: not owned by %s; log: accepted, logged",
 		      memo->login ? memo->login : "-");
-		decide(d, VERDICT_ACCEPT, REASON_SENDER_LOGIN_MISMATCH, memo->source);
+		engine_decide(d, VERDICT_ACCEPT, REASON_SENDER_LOGIN_MISMATCH, memo->source);
 		return true;
 	}
-	trace(d, "sender_login: not owned by %s: refused",
+	engine_trace(d, "sender_login: not owned by %s: refused",
 	      memo->login ? memo->login : "-");
-	decide_reply(d, VERDICT_REJECT, REASON_SENDER_LOGIN_MISMATCH, memo->source, "553",
+	engine_decide_reply(d, VERDICT_REJECT, REASON_SENDER_LOGIN_MISMATCH, memo->source, "553",
 	             "5.7.1", d->raw_from, pp->replies.sender_login_mismatch);
 	return true;
 }
@@ -542,7 +525,7 @@ static void sender_rules(struct decision *d)
 	enum dir_source source;
 
 	if (d->addr.is_null) {
-		trace(d, "sender: null sender <>: allowed");
+		engine_trace(d, "sender: null sender <>: allowed");
 		return;
 	}
 	if (rule_sender_login(d))
@@ -552,12 +535,12 @@ static void sender_rules(struct decision *d)
 		return;
 	}
 	if (pp->unauth_local_sender == SENDER_ACCEPT || d->addr.domain == NULL) {
-		trace(d, "sender: unauth_local_sender = accept: not looked up");
+		engine_trace(d, "sender: unauth_local_sender = accept: not looked up");
 		return;
 	}
 	switch (domain_is_local(d, d->addr.domain, &source)) {
 	case DIR_FOUND:
-		trace(d, "sender: local domain %s used by an unauthenticated client",
+		engine_trace(d, "sender: local domain %s used by an unauthenticated client",
 		      d->addr.domain);
 		sender_local_claimed(d, source);
 		break;
@@ -566,12 +549,12 @@ static void sender_rules(struct decision *d)
 		if (pp->unauth_local_sender == SENDER_REJECT)
 			decide_lookup_error(d, source, d->raw_from);
 		else
-			trace(
+			engine_trace(
 			    d,
 			    "sender: lookup failed; unauth_local_sender = log: accepted");
 		break;
 	case DIR_NOTFOUND:
-		trace(d, "sender: %s is not a local domain", d->addr.domain);
+		engine_trace(d, "sender: %s is not a local domain", d->addr.domain);
 		break;
 	}
 }
@@ -583,10 +566,10 @@ void policy_check_sender(struct policy *pol, const struct policy_client *client,
 	const char *err;
 
 	decision_init(&d, pol, client, from, NULL, v_r, tr);
-	decide(&d, VERDICT_ACCEPT, REASON_SENDER_OK, SRC_NONE);
+	engine_decide(&d, VERDICT_ACCEPT, REASON_SENDER_OK, SRC_NONE);
 	if (address_parse(d.raw_from, ADDRESS_SENDER, &d.addr, &err) < 0) {
-		trace(&d, "parse sender: %s: refused", err);
-		decide_reply(&d, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "553",
+		engine_trace(&d, "parse sender: %s: refused", err);
+		engine_decide_reply(&d, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "553",
 		             "5.1.7", d.raw_from, pol->p->replies.bad_sender);
 		return;
 	}
@@ -628,6 +611,7 @@ void policy_free(struct policy *pol)
 		return;
 	for (size_t i = 0; i < pol->n_dirs; i++)
 		dir_free(pol->dirs[i]);
+	limiter_free(pol->limiter);
 	free(pol);
 }
 
@@ -661,6 +645,7 @@ const char *verdict_reason_name(enum verdict_reason reason)
 	    [REASON_SENDER_OK] = "sender-ok",
 	    [REASON_ACCOUNT_SUSPENDED] = "account-suspended",
 	    [REASON_SENDER_LOGIN_MISMATCH] = "sender-login-mismatch",
+	    [REASON_RATE_LIMIT] = "rate-limit",
 	};
 	_Static_assert(sizeof names / sizeof names[0] == N_VERDICT_REASONS,
 	               "a verdict reason without a name");

@@ -40,6 +40,7 @@ struct reply_templates {
 	char *tls_required;          /* 530 5.7.0 */
 	char *account_suspended;     /* 550 5.7.1 */
 	char *sender_login_mismatch; /* 553 5.7.1 */
+	char *rate_limited;          /* 451 4.7.1 (550 5.7.1 for action reject) */
 };
 
 /* What the engine is told by its configuration (conf/ fills it from the
@@ -77,6 +78,7 @@ enum verdict_reason {
 	REASON_SENDER_OK, /* plain sender accept: not logged */
 	REASON_ACCOUNT_SUSPENDED,
 	REASON_SENDER_LOGIN_MISMATCH,
+	REASON_RATE_LIMIT,
 	N_VERDICT_REASONS /* the count: keep last */
 };
 
@@ -104,6 +106,8 @@ struct policy_account_memo {
 	enum dir_status status;  /* of the lookup */
 	enum dir_source source;
 	struct account *account; /* when FOUND */
+	bool store_asked;        /* the limits store was asked about a suspension */
+	bool store_suspended;    /* ... and it holds one */
 };
 
 /* Free what MEMO holds and zero it. */
@@ -135,17 +139,23 @@ struct verdict {
 	enum verdict_reason reason;
 	enum dir_source source;
 	struct reply reply; /* meaningful unless action is ACCEPT */
+	const char *limit;  /* the rate limit that refused, holds or logs (SPEC §9) */
+	bool hold;          /* accepted, but the message goes on hold */
 };
 
 struct policy;
+struct limiter;
 
 /* The engine for PARAMS over DIRS (N of them, asked in order; POL takes
  * ownership of the references). PARAMS must outlive the policy. conf/build.h
  * composes the directories a config names. */
 struct policy *policy_create(const struct policy_params *params,
                              struct directory *const *dirs, size_t n);
-/* Release POL and its references to its directories. */
+/* Release POL and its references to its directories (and its limiter). */
 void policy_free(struct policy *pol);
+/* Give POL the rate limiter LIM (taken over; NULL: no limits). */
+void policy_set_limiter(struct policy *pol, struct limiter *lim);
+struct limiter *policy_limiter(const struct policy *pol);
 /* The directory of POL whose backend is NAME ("static", "ldap"), or NULL:
  * a reload hands it to its successor. */
 struct directory *policy_directory(const struct policy *pol, const char *name);
@@ -163,6 +173,12 @@ void policy_check_sender(struct policy *pol, const struct policy_client *client,
 void policy_check_recipient(struct policy *pol, const struct policy_client *client,
                             const char *from, const char *rcpt, struct verdict *v_r,
                             struct strbuf *trace);
+
+/* End of data of a transaction with at least one accepted recipient: count
+ * the message against the rate limits (SPEC §9). A refusal refuses the
+ * message; V_R->hold asks for the hold queue. */
+void policy_check_message(struct policy *pol, const struct policy_client *client,
+                          const char *from, struct verdict *v_r);
 
 /* Text forms for logs: "accept", "reject", "tempfail"; reason names of SPEC §4. */
 const char *verdict_action_name(enum verdict_action action);

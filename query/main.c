@@ -6,7 +6,8 @@
  * 64 bad usage. With --auth LOGIN alone, trace the login's account instead
  * (SPEC §8): its canonical form, where it was found, what it owns, whether
  * it is suspended, its limit overrides; 0 usable, 1 suspended, 75 the
- * directory could not say.
+ * directory could not say. With --limits, the rate limits of a login or
+ * client (query/limits.c).
  */
 #include "config.h"
 
@@ -24,6 +25,7 @@
 #include "lib/login.h"
 #include "lib/xalloc.h"
 #include "policy/engine.h"
+#include "query/limits.h"
 
 #define MAX_RCPTS 1000
 
@@ -34,6 +36,7 @@ struct query {
 	const char *rcpts[MAX_RCPTS];
 	size_t n_rcpts;
 	bool json;
+	bool limits, reset; /* --limits [--reset] */
 	struct policy_client pc;
 };
 
@@ -53,6 +56,8 @@ static void usage(FILE *out)
 	        "         [--tls VERSION] [--name HOST] [--helo NAME] --from SENDER\n"
 	        "         --rcpt RCPT [--rcpt RCPT ...] [--json]\n"
 	        "       relaymilter-query [-c FILE] --auth LOGIN    (trace the account)\n"
+	        "       relaymilter-query [-c FILE] --limits [--reset] [--auth LOGIN] "
+	        "[--client ADDR]\n"
 	        "  --from '<>' is the null sender; --client unknown: no client address.\n"
 	        "  exit: 0 all accepted, 1 some rejected, 75 tempfail, 78 bad config\n");
 }
@@ -70,6 +75,8 @@ static void parse_args(int argc, char **argv, struct query *q)
 	    {"from", required_argument, NULL, 'f'},
 	    {"rcpt", required_argument, NULL, 'r'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"limits", no_argument, NULL, 'L'},
+	    {"reset", no_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -104,6 +111,12 @@ static void parse_args(int argc, char **argv, struct query *q)
 		case 'j':
 			q->json = true;
 			break;
+		case 'L':
+			q->limits = true;
+			break;
+		case 'R':
+			q->reset = true;
+			break;
 		case 'r':
 			if (q->n_rcpts == MAX_RCPTS) {
 				fprintf(stderr, "relaymilter-query: at most %d --rcpt\n",
@@ -119,6 +132,16 @@ static void parse_args(int argc, char **argv, struct query *q)
 			usage(stderr);
 			exit(EX_USAGE);
 		}
+	}
+	if (optind == argc && q->limits && (q->pc.auth_user || q->client) &&
+	    q->from == NULL && q->n_rcpts == 0)
+		return; /* the rate limits */
+	if (q->limits || q->reset) {
+		fprintf(stderr, "relaymilter-query: %s\n",
+		        q->limits ? "--limits takes --auth and/or --client, nothing else"
+		                  : "--reset goes with --limits");
+		usage(stderr);
+		exit(EX_USAGE);
 	}
 	if (optind == argc && q->pc.auth_user != NULL && q->from == NULL &&
 	    q->n_rcpts == 0)
@@ -323,7 +346,8 @@ int main(int argc, char **argv)
 	memset(&q, 0, sizeof q);
 	q.config_path = config_default_path();
 	parse_args(argc, argv, &q);
-	set_client(&q);
+	if (!q.limits)
+		set_client(&q);
 	log_setup("relaymilter-query", LOG_MAIL, false, true);
 	if ((cf = config_load(q.config_path, &error)) == NULL) {
 		fprintf(stderr, "%s\n", error);
@@ -333,6 +357,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", cf->path, error);
 		config_free(cf);
 		return EX_CONFIG;
+	}
+	if (q.limits) {
+		status = query_limits(cf, pol, q.pc.auth_user, q.client, q.reset);
+		policy_free(pol);
+		config_free(cf);
+		return status;
 	}
 	if (q.from == NULL) {
 		status = trace_account(cf, pol, q.pc.auth_user);

@@ -1,6 +1,6 @@
 /*
  * memstore: see memstore.h. Entry points: memstore_create, _free, _check,
- * _reset, _count. A chained hash table under one mutex per shard; a check
+ * _run, _get, _put, _reset, _count. A chained hash table under one mutex per shard; a check
  * is a hash, a lock, a little arithmetic. Keys come from the network
  * (logins, addresses) through the canonical forms the caller makes; the
  * hash is seeded per process so nobody can aim at one chain.
@@ -116,32 +116,145 @@ static struct mkey **find(struct shard *s, const char *key, uint32_t h)
 	return pp;
 }
 
+/* Set KEY to VALUE in shard S (locked), making room when it is full. */
+static void put_locked(struct memstore *m, struct shard *s, const char *key, uint32_t h,
+                       uint64_t value, uint64_t now)
+{
+	struct mkey **pp = find(s, key, h), *k;
+
+	if (*pp != NULL) {
+		(*pp)->tat = value;
+		return;
+	}
+	if (s->count >= m->max_per_shard) {
+		sweep(s, now, m->max_per_shard - 1);
+		pp = find(s, key, h);
+	}
+	k = xmalloc(sizeof *k + strlen(key) + 1);
+	k->next = NULL;
+	k->tat = value;
+	strcpy(k->key, key);
+	*pp = k;
+	s->count++;
+}
+
+static uint64_t get_locked(struct shard *s, const char *key, uint32_t h)
+{
+	struct mkey **pp = find(s, key, h);
+
+	return *pp != NULL ? (*pp)->tat : 0;
+}
+
+static struct shard *shard_of(struct memstore *m, const char *key, uint32_t *h_r)
+{
+	*h_r = hash(m, key);
+	return &m->shards[(*h_r >> 24) % N_SHARDS];
+}
+
 void memstore_check(struct memstore *m, const char *key, const struct gcra_rule *rule,
                     uint64_t now, uint64_t cost, struct gcra_result *r)
 {
-	uint32_t h = hash(m, key);
-	struct shard *s = &m->shards[(h >> 24) % N_SHARDS];
-	struct mkey **pp, *k;
+	uint32_t h;
+	struct shard *s = shard_of(m, key, &h);
 
 	pthread_mutex_lock(&s->lock);
 	if (now < s->last_now)
 		now = s->last_now;
 	s->last_now = now;
-	pp = find(s, key, h);
-	gcra_check(rule, *pp != NULL ? (*pp)->tat : 0, now, cost, r);
-	if (r->allowed && *pp != NULL) {
-		(*pp)->tat = r->tat;
-	} else if (r->allowed) {
-		if (s->count >= m->max_per_shard)
-			sweep(s, now, m->max_per_shard - 1);
-		pp = find(s, key, h);
-		k = xmalloc(sizeof *k + strlen(key) + 1);
-		k->next = NULL;
-		k->tat = r->tat;
-		strcpy(k->key, key);
-		*pp = k;
-		s->count++;
+	gcra_check(rule, get_locked(s, key, h), now, cost, r);
+	if (r->allowed)
+		put_locked(m, s, key, h, r->tat, now);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void memstore_run(struct memstore *m, struct limit_check *c, uint64_t now)
+{
+	bool used[N_SHARDS] = {false};
+	uint32_t h = 0;
+	struct shard *s;
+
+	/* Every shard the check touches, locked in index order (no deadlock
+	 * between two checks), makes the check atomic. */
+	for (size_t i = 0; i < c->n_ops; i++)
+		used[shard_of(m, c->ops[i].key, &h) - m->shards] = true;
+	if (c->suspend_key != NULL)
+		used[shard_of(m, c->suspend_key, &h) - m->shards] = true;
+	for (int i = 0; i < N_SHARDS; i++)
+		if (used[i]) {
+			pthread_mutex_lock(&m->shards[i].lock);
+			if (now < m->shards[i].last_now)
+				now = m->shards[i].last_now;
+		}
+	for (int i = 0; i < N_SHARDS; i++)
+		if (used[i])
+			m->shards[i].last_now = now;
+	c->now = now;
+	c->refused = false;
+	c->suspended_now = false;
+	c->suspended_until = 0;
+	if (c->suspend_key != NULL) {
+		uint64_t until;
+
+		s = shard_of(m, c->suspend_key, &h);
+		until = get_locked(s, c->suspend_key, h);
+		if (until > now) {
+			c->suspended_until = until;
+			c->refused = true;
+		}
 	}
+	for (size_t i = 0; i < c->n_ops; i++) {
+		struct limit_op *op = &c->ops[i];
+
+		s = shard_of(m, op->key, &h);
+		gcra_check(&op->rule, get_locked(s, op->key, h), now, op->cost, &op->r);
+		if (!op->r.allowed && op->blocking)
+			c->refused = true;
+	}
+	for (size_t i = 0; i < c->n_ops && !c->refused; i++) {
+		struct limit_op *op = &c->ops[i];
+
+		if (op->commit && op->r.allowed) {
+			s = shard_of(m, op->key, &h);
+			put_locked(m, s, op->key, h, op->r.tat, now);
+		}
+	}
+	for (size_t i = 0; i < c->n_ops && c->suspended_until == 0; i++) {
+		struct limit_op *op = &c->ops[i];
+
+		if (!op->r.allowed && op->blocking && op->suspend_us > 0 &&
+		    c->suspend_key != NULL) {
+			c->suspended_until = now + op->suspend_us;
+			c->suspended_now = true;
+			s = shard_of(m, c->suspend_key, &h);
+			put_locked(m, s, c->suspend_key, h, c->suspended_until, now);
+		}
+	}
+	for (int i = N_SHARDS - 1; i >= 0; i--)
+		if (used[i])
+			pthread_mutex_unlock(&m->shards[i].lock);
+}
+
+uint64_t memstore_get(struct memstore *m, const char *key, uint64_t now)
+{
+	uint32_t h;
+	struct shard *s = shard_of(m, key, &h);
+	uint64_t v;
+
+	pthread_mutex_lock(&s->lock);
+	v = get_locked(s, key, h);
+	if (now < s->last_now)
+		now = s->last_now;
+	pthread_mutex_unlock(&s->lock);
+	return v > now ? v : 0;
+}
+
+void memstore_put(struct memstore *m, const char *key, uint64_t value, uint64_t now)
+{
+	uint32_t h;
+	struct shard *s = shard_of(m, key, &h);
+
+	pthread_mutex_lock(&s->lock);
+	put_locked(m, s, key, h, value, now);
 	pthread_mutex_unlock(&s->lock);
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "lib/gcra.h"
+#include "policy/limits/store.h"
 
 struct memstore;
 
@@ -22,6 +23,12 @@ void memstore_free(struct memstore *m);
 /* Check and (when allowed) take COST for KEY under RULE at NOW (µs). */
 void memstore_check(struct memstore *m, const char *key, const struct gcra_rule *rule,
                     uint64_t now, uint64_t cost, struct gcra_result *r);
+/* Run check C atomically at NOW (µs since the epoch; see store.h). */
+void memstore_run(struct memstore *m, struct limit_check *c, uint64_t now);
+/* KEY's value when it is still in the future at NOW, else 0 (a suspension's
+ * end), and setting it (it is dropped once NOW passes VALUE). */
+uint64_t memstore_get(struct memstore *m, const char *key, uint64_t now);
+void memstore_put(struct memstore *m, const char *key, uint64_t value, uint64_t now);
 /* Forget KEY (relaymilter-query --reset). */
 void memstore_reset(struct memstore *m, const char *key);
 /* Keys held now. */

@@ -20,6 +20,8 @@ enum limit_action {
 enum limit_store { LIMIT_STORE_MEMORY, LIMIT_STORE_REDIS };
 enum limit_store_error { LIMIT_ON_ERROR_LOCAL, LIMIT_ON_ERROR_TEMPFAIL };
 
+#define LIMIT_NAME_MAX 64 /* a rule name's length */
+
 /* One limits.rules element. */
 struct limit_rule {
 	char *name;
@@ -36,6 +38,7 @@ struct limits_params {
 	enum limit_store store;
 	char *redis_server; /* "unix:/path" or "tcp:HOST:PORT" */
 	char *redis_password_file;
+	char *redis_password; /* read from the file at load; never logged */
 	double redis_timeout;
 	char *redis_prefix;
 	enum limit_store_error on_store_error;

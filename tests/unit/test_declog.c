@@ -21,7 +21,7 @@ struct row {
 static const struct row rows[] = {
     {{"S1", NULL, "203.0.113.5", "mx.example.net", "mx.example.net", NULL,
       "<a@example.net>", "<b@example.com>", "reject", "unauth-relay", "static", 0.25,
-      NULL},
+      NULL, NULL},
      "session=S1 qid=- client_addr=203.0.113.5 client_name=mx.example.net "
      "helo=mx.example.net auth=- from=<a@example.net> rcpt=<b@example.com> action=reject "
      "reason=unauth-relay source=static ms=0.250 login=-",
@@ -30,7 +30,7 @@ static const struct row rows[] = {
      "\"from\":\"<a@example.net>\",\"rcpt\":\"<b@example.com>\",\"action\":\"reject\","
      "\"reason\":\"unauth-relay\",\"source\":\"static\",\"ms\":0.250,\"login\":\"-\"}"},
     {{"S2", "4ABC", "::1", "localhost", "my helo", "alice", "<>", "<b@example.com>",
-      "accept", "authenticated", "-", 1.5, "alice@example.org"},
+      "accept", "authenticated", "-", 1.5, "alice@example.org", NULL},
      "session=S2 qid=4ABC client_addr=::1 client_name=localhost helo=\"my helo\" "
      "auth=alice "
      "from=<> rcpt=<b@example.com> action=accept reason=authenticated source=- ms=1.500 "
@@ -42,7 +42,7 @@ static const struct row rows[] = {
      "\"source\":\"-\",\"ms\":1.500,\"login\":\"alice@example.org\"}"},
     {{"S3", NULL, "203.0.113.5", NULL, "x\r\nsession=evil", NULL,
       "<a@x>\nsession=S9 action=accept", "<\"q\\\"x\"@y>", "would-reject", "unauth-relay",
-      "ldap", 0, "x\"y=z"},
+      "ldap", 0, "x\"y=z", NULL},
      "session=S3 qid=- client_addr=203.0.113.5 client_name=- "
      "helo=\"x\\x0d\\x0asession=evil\" "
      "auth=- from=\"<a@x>\\x0asession=S9 action=accept\" rcpt=\"<\\\"q\\\\\\\"x\\\"@y>\" "
@@ -53,6 +53,16 @@ static const struct row rows[] = {
      "action=accept\",\"rcpt\":\"<\\\"q\\\\\\\"x\\\"@y>\","
      "\"action\":\"would-reject\",\"reason\":\"unauth-relay\",\"source\":\"ldap\",\"ms\":"
      "0.000,\"login\":\"x\\\"y=z\"}"},
+    {{"S4", "5DEF", "203.0.113.9", NULL, "h", "alice", "<>", "<c@example.net>",
+      "tempfail", "rate-limit", "limits", 0.5, "alice@example.org", "login-rcpt-hour"},
+     "session=S4 qid=5DEF client_addr=203.0.113.9 client_name=- helo=h auth=alice "
+     "from=<> rcpt=<c@example.net> action=tempfail reason=rate-limit source=limits "
+     "ms=0.500 login=alice@example.org limit=login-rcpt-hour",
+     "{\"time\":\"T\",\"session\":\"S4\",\"qid\":\"5DEF\",\"client_addr\":"
+     "\"203.0.113.9\",\"client_name\":null,\"helo\":\"h\",\"auth\":\"alice\","
+     "\"from\":\"<>\",\"rcpt\":\"<c@example.net>\",\"action\":\"tempfail\","
+     "\"reason\":\"rate-limit\",\"source\":\"limits\",\"ms\":0.500,"
+     "\"login\":\"alice@example.org\",\"limit\":\"login-rcpt-hour\"}"},
 };
 
 START_TEST(t_rows)
@@ -116,7 +126,7 @@ static void ms_field(double ms, char *out, size_t size)
 {
 	struct declog_entry e = {"S",      NULL, "::1",   NULL,     "h",
 	                         NULL,     "<>", "<b@x>", "accept", "local-domain",
-	                         "static", ms,   NULL};
+	                         "static", ms,   NULL, NULL};
 	struct strbuf a = STRBUF_INIT;
 	const char *p;
 

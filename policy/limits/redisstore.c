@@ -1,0 +1,816 @@
+/*
+ * redisstore: see redisstore.h. Entry points: redisstore_create, _free,
+ * _run, _peek, _reset, _up, _errors. The caller owns the parameters (they
+ * are copied) and the checks; the store owns its connections and the
+ * prober thread.
+ *
+ * One Lua script does a check (MODE_RUN) or only reads (MODE_PEEK): KEYS
+ * are the suspension key (when there is one) then every op's key, the
+ * prefix prepended here; ARGV is the mode, 0/1 for "has a suspension
+ * key", then per op max, per_us, cost, flags (1 commit, 2 blocking) and
+ * suspend_us. It answers now, refused, suspended_until, suspended_now,
+ * then per op allowed, tat, remaining, retry_after (-1: never), expires.
+ *
+ * Numbers: Lua computes in doubles, exact on integers below 2^53. An op is
+ * sent only when max <= OP_MAX_MAX (1e9) and per_us, suspend_us <=
+ * OP_US_MAX (1e14 µs, three years; the config allows 366 days), and its
+ * cost is sent as at most max + 1 (anything above max is refused alike).
+ * Then every product the script makes (max * T, cost * T) is at most 1e14
+ * and every sum at most now + 2e14, far below 2^53 while now (µs since the
+ * epoch) is below 2^52, until 2112; T = floor(per_us / max) is exact too
+ * (a quotient of integers below 2^53 never rounds up to the next integer).
+ * The script refuses a stored value that is not an integer below 2^53.
+ *
+ * Failures: a failed call (connect, AUTH, I/O, timeout, an error reply, a
+ * malformed reply) frees its connection, counts an error and opens the
+ * breaker, with one warning per outage. An op outside the bounds above is
+ * an ERROR that asks nothing and opens nothing. hiredis writes with
+ * write(2): the process must ignore SIGPIPE (milter/main.c does).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "lib/escape.h"
+#include "lib/log.h"
+#include "lib/monotime.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
+#include "policy/limits/redisstore.h"
+
+#define POOL_MAX 64        /* connections, idle and busy together */
+#define PROBE_INTERVAL 0.5 /* seconds between probes while the breaker is open */
+#define MIN_WAIT 0.001     /* less time left than this is a timeout (0 is "none" to hiredis) */
+#define OPS_MAX 1000
+#define OP_MAX_MAX 1000000000ULL
+#define OP_US_MAX 100000000000000ULL
+#define MODE_RUN "0"
+#define MODE_PEEK "1"
+#define HEAD_FIELDS 4 /* now, refused, suspended_until, suspended_now */
+#define OP_FIELDS 5   /* allowed, tat, remaining, retry_after, expires */
+
+static const char script[] =
+    "-- relaymilter rate-limit check (policy/limits/redisstore.c)\n"
+    "if redis.replicate_commands then redis.replicate_commands() end\n"
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
+    "local peek = ARGV[1] == '" MODE_PEEK "'\n"
+    "local hs = tonumber(ARGV[2])\n"
+    "local n = #KEYS - hs\n"
+    "if (hs ~= 0 and hs ~= 1) or n < 0 or #ARGV ~= 2 + 5 * n then\n"
+    "  return redis.error_reply('ERR relaymilter: bad arguments')\n"
+    "end\n"
+    "local function get(k)\n"
+    "  local v = redis.call('GET', k)\n"
+    "  if not v then return 0 end\n"
+    "  v = tonumber(v)\n"
+    "  if not v or v < 0 or v >= 9007199254740992 or v ~= math.floor(v) then\n"
+    "    error('relaymilter: ' .. k .. ' does not hold a time')\n"
+    "  end\n"
+    "  return v\n"
+    "end\n"
+    "local function put(k, v)\n"
+    "  if v <= now then redis.call('DEL', k) return end\n"
+    "  redis.call('SET', k, string.format('%.0f', v))\n"
+    "  redis.call('PEXPIREAT', k, string.format('%.0f', math.ceil(v / 1000)))\n"
+    "end\n"
+    "local function gcra(max, per, cost, tat)\n"
+    "  local t = 1\n"
+    "  if max > 0 then t = math.max(math.floor(per / max), 1) end\n"
+    "  local base = math.max(tat, now)\n"
+    "  local lim = now + max * t\n"
+    "  local left = 0\n"
+    "  if max > 0 and lim > base then left = math.floor((lim - base) / t) end\n"
+    "  if max == 0 or cost == 0 or cost > max then\n"
+    "    if cost == 0 and max > 0 then return 1, tat, left, 0 end\n"
+    "    return 0, tat, left, -1\n"
+    "  end\n"
+    "  local nxt = base + cost * t\n"
+    "  if nxt <= lim then return 1, nxt, math.floor((lim - nxt) / t), 0 end\n"
+    "  return 0, tat, left, nxt - lim\n"
+    "end\n"
+    "local susp, refused, snow = 0, 0, 0\n"
+    "if hs == 1 then\n"
+    "  susp = get(KEYS[1])\n"
+    "  if susp > now then refused = 1 else susp = 0 end\n"
+    "end\n"
+    "local out, ops = {now, 0, 0, 0}, {}\n"
+    "for i = 1, n do\n"
+    "  local a, o = 2 + 5 * (i - 1), 4 + 5 * (i - 1)\n"
+    "  local fl = tonumber(ARGV[a + 4])\n"
+    "  local ok, tat, left, retry = gcra(tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]),\n"
+    "    tonumber(ARGV[a + 3]), get(KEYS[hs + i]))\n"
+    "  ops[i] = {ok = ok, tat = tat, commit = fl % 2 == 1, blocking = fl >= 2,\n"
+    "    suspend = tonumber(ARGV[a + 5])}\n"
+    "  if ok == 0 and fl >= 2 then refused = 1 end\n"
+    "  out[o + 1], out[o + 2], out[o + 3] = ok, tat, left\n"
+    "  out[o + 4], out[o + 5] = retry, tat\n"
+    "end\n"
+    "if not peek then\n"
+    "  for i = 1, n do\n"
+    "    if refused == 0 and ops[i].commit and ops[i].ok == 1 then\n"
+    "      put(KEYS[hs + i], ops[i].tat)\n"
+    "    end\n"
+    "  end\n"
+    "  for i = 1, n do\n"
+    "    local op = ops[i]\n"
+    "    if hs == 1 and susp == 0 and op.ok == 0 and op.blocking and op.suspend > 0 then\n"
+    "      susp, snow = now + op.suspend, 1\n"
+    "      put(KEYS[1], susp)\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "out[2], out[3], out[4] = refused, susp, snow\n"
+    "return out\n";
+
+struct rconn {
+	redisContext *ctx;
+	unsigned gen; /* the pool's generation it was made in */
+	bool broken;  /* no reply came: it is freed, never pooled */
+	char sha[41]; /* the script's SHA1, as SCRIPT LOAD answered */
+};
+
+/* Why a call failed: WHY for the caller (static text), DETAIL for the log. */
+struct fail {
+	const char *why;
+	char detail[200];
+};
+
+/* The arguments of one command; texts we build live in SB. */
+struct args {
+	int argc;
+	const char **argv;
+	size_t *lens;
+	size_t *off; /* into SB, or SIZE_MAX for a literal */
+	struct strbuf sb;
+};
+
+struct redisstore {
+	char *server, *password, *prefix;
+	char *path; /* unix socket, or NULL */
+	char *host; /* TCP, or NULL */
+	int port;
+	double timeout;
+
+	pthread_mutex_t lock; /* the pool, the generation, the breaker's edges */
+	pthread_cond_t freed; /* a connection went back or away */
+	struct rconn *idle[POOL_MAX];
+	size_t n_idle, n_conns;
+	unsigned gen; /* bumped when the breaker opens: older connections go */
+	double opened_at;
+	atomic_bool open;
+	atomic_uint_least64_t errors;
+
+	pthread_t prober;
+	pthread_cond_t wake; /* for the prober: the breaker opened, or stop */
+	bool stopping;
+};
+
+static void fail_set(struct fail *f, const char *why, const char *detail)
+{
+	f->why = why;
+	snprintf(f->detail, sizeof f->detail, "%s", detail != NULL ? detail : "-");
+}
+
+/* No reply came on CTX: a timeout, a lost connection or garbage. */
+static void fail_ctx(struct fail *f, const redisContext *ctx, double deadline)
+{
+	const char *why = "connection lost";
+
+	if (ctx->err == REDIS_ERR_PROTOCOL)
+		why = "protocol error";
+	else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ETIMEDOUT ||
+	         monotime_now() >= deadline - MIN_WAIT)
+		why = "timed out";
+	fail_set(f, why, ctx->errstr);
+}
+
+/* A reply that is not what the command should answer. */
+static void fail_reply(struct fail *f, const char *why, const redisReply *rep)
+{
+	bool text = rep->type == REDIS_REPLY_ERROR || rep->type == REDIS_REPLY_STATUS ||
+	            rep->type == REDIS_REPLY_STRING;
+
+	fail_set(f, why, text ? rep->str : "unexpected reply type");
+}
+
+static void conn_free(struct rconn *k)
+{
+	if (k == NULL)
+		return;
+	redisFree(k->ctx);
+	free(k);
+}
+
+/* Send ARGV on K, waiting until DEADLINE at most. NULL (F set) when no reply
+ * came; an error reply is a reply. */
+static redisReply *command(struct rconn *k, double deadline, int argc, const char **argv,
+                           const size_t *lens, struct fail *f)
+{
+	double left = deadline - monotime_now();
+	redisReply *rep;
+
+	if (left < MIN_WAIT) {
+		fail_set(f, "timed out", "no time left");
+		return NULL;
+	}
+	errno = 0;
+	if (redisSetTimeout(k->ctx, monotime_timeval(left)) != REDIS_OK ||
+	    (rep = redisCommandArgv(k->ctx, argc, argv, lens)) == NULL) {
+		k->broken = true;
+		fail_ctx(f, k->ctx, deadline);
+		return NULL;
+	}
+	return rep;
+}
+
+static bool conn_auth(const struct redisstore *rs, struct rconn *k, double deadline,
+                      struct fail *f)
+{
+	const char *argv[2] = {"AUTH", rs->password};
+	size_t lens[2] = {4, strlen(rs->password)};
+	redisReply *rep = command(k, deadline, 2, argv, lens, f);
+	bool ok;
+
+	if (rep == NULL)
+		return false;
+	ok = rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "OK") == 0;
+	if (!ok)
+		fail_reply(f, "AUTH refused", rep); /* the server never echoes the password */
+	freeReplyObject(rep);
+	return ok;
+}
+
+/* Load the script on K's server and remember its SHA1. */
+static bool script_load(struct rconn *k, double deadline, struct fail *f)
+{
+	const char *argv[3] = {"SCRIPT", "LOAD", script};
+	size_t lens[3] = {6, 4, sizeof script - 1};
+	redisReply *rep = command(k, deadline, 3, argv, lens, f);
+	bool ok;
+
+	if (rep == NULL)
+		return false;
+	ok = rep->type == REDIS_REPLY_STRING && rep->len == sizeof k->sha - 1;
+	if (ok)
+		memcpy(k->sha, rep->str, sizeof k->sha);
+	else
+		fail_reply(f, "SCRIPT LOAD failed", rep);
+	freeReplyObject(rep);
+	return ok;
+}
+
+/* A new connection, authenticated, the script loaded, before DEADLINE. */
+static struct rconn *conn_open(const struct redisstore *rs, double deadline,
+                               struct fail *f)
+{
+	double left = deadline - monotime_now();
+	struct timeval tv = monotime_timeval(left);
+	redisContext *ctx;
+	struct rconn *k;
+
+	if (left < MIN_WAIT) {
+		fail_set(f, "timed out", "no time left to connect");
+		return NULL;
+	}
+	errno = 0;
+	ctx = rs->path != NULL ? redisConnectUnixWithTimeout(rs->path, tv)
+	                       : redisConnectWithTimeout(rs->host, rs->port, tv);
+	if (ctx == NULL || ctx->err) {
+		fail_set(f,
+		         monotime_now() >= deadline - MIN_WAIT ? "timed out" : "cannot connect",
+		         ctx != NULL ? ctx->errstr : "out of memory");
+		redisFree(ctx);
+		return NULL;
+	}
+	k = xcalloc(1, sizeof *k);
+	k->ctx = ctx;
+	if ((rs->password == NULL || conn_auth(rs, k, deadline, f)) &&
+	    script_load(k, deadline, f))
+		return k;
+	conn_free(k);
+	return NULL;
+}
+
+/* A connection for one call: an idle one, a new one or, at the cap, one
+ * given back before DEADLINE. *GEN_R: the generation the call belongs to. */
+static struct rconn *pool_take(struct redisstore *rs, double deadline, unsigned *gen_r,
+                               struct fail *f)
+{
+	struct timespec ts = monotime_timespec(deadline);
+	struct rconn *k = NULL;
+	bool make = false;
+	int rc = 0;
+
+	pthread_mutex_lock(&rs->lock);
+	while (rs->n_idle == 0 && rs->n_conns >= POOL_MAX && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&rs->freed, &rs->lock, &ts);
+	if (rs->n_idle > 0)
+		k = rs->idle[--rs->n_idle];
+	else if (rs->n_conns < POOL_MAX) {
+		rs->n_conns++;
+		make = true;
+	}
+	*gen_r = k != NULL ? k->gen : rs->gen;
+	pthread_mutex_unlock(&rs->lock);
+	if (make && (k = conn_open(rs, deadline, f)) == NULL) {
+		pthread_mutex_lock(&rs->lock);
+		rs->n_conns--;
+		pthread_cond_signal(&rs->freed);
+		pthread_mutex_unlock(&rs->lock);
+	} else if (make) {
+		k->gen = *gen_r;
+	} else if (k == NULL) {
+		fail_set(f, "timed out", "every connection busy");
+	}
+	return k;
+}
+
+/* Give K back: pooled when sound and of the current generation. */
+static void pool_give(struct redisstore *rs, struct rconn *k)
+{
+	pthread_mutex_lock(&rs->lock);
+	if (!k->broken && k->gen == rs->gen) {
+		rs->idle[rs->n_idle++] = k;
+		k = NULL;
+	} else {
+		rs->n_conns--;
+	}
+	pthread_cond_signal(&rs->freed);
+	pthread_mutex_unlock(&rs->lock);
+	conn_free(k);
+}
+
+/* A call of generation GEN failed. The first failure of an outage opens
+ * the breaker, drops the idle connections and wakes the prober; a late
+ * failure of an older generation only counts. */
+static void breaker_trip(struct redisstore *rs, unsigned gen, const struct fail *f)
+{
+	struct rconn *drop[POOL_MAX];
+	struct strbuf detail;
+	size_t n = 0;
+	bool opened = false;
+
+	atomic_fetch_add(&rs->errors, 1);
+	pthread_mutex_lock(&rs->lock);
+	if (gen == rs->gen && !atomic_load(&rs->open)) {
+		atomic_store(&rs->open, true);
+		opened = true;
+		rs->gen++;
+		rs->opened_at = monotime_now();
+		n = rs->n_idle;
+		memcpy(drop, rs->idle, n * sizeof *drop);
+		rs->n_conns -= n;
+		rs->n_idle = 0;
+		pthread_cond_signal(&rs->wake);
+	}
+	pthread_mutex_unlock(&rs->lock);
+	for (size_t i = 0; i < n; i++)
+		conn_free(drop[i]);
+	if (!opened)
+		return;
+	strbuf_init(&detail);
+	escape_log_value(&detail, f->detail); /* error replies come from the network */
+	msg_warn("limits: redis store %s: %s: %s; not asked until it answers again",
+	         rs->server, f->why, detail.data);
+	strbuf_free(&detail);
+}
+
+/* The prober's connection K answered: close the breaker, pool K. */
+static void breaker_close(struct redisstore *rs, struct rconn *k)
+{
+	double down;
+
+	pthread_mutex_lock(&rs->lock);
+	down = monotime_now() - rs->opened_at;
+	k->gen = rs->gen;
+	if (rs->n_conns < POOL_MAX) {
+		rs->idle[rs->n_idle++] = k;
+		rs->n_conns++;
+		k = NULL;
+	}
+	atomic_store(&rs->open, false);
+	pthread_mutex_unlock(&rs->lock);
+	conn_free(k);
+	msg_info("limits: redis store %s: answering again after %.1fs", rs->server, down);
+}
+
+/* Connect, AUTH, SCRIPT LOAD and PING within the timeout. */
+static void probe_once(struct redisstore *rs)
+{
+	double deadline = monotime_now() + rs->timeout;
+	const char *argv[1] = {"PING"};
+	size_t lens[1] = {4};
+	struct fail f;
+	struct rconn *k = conn_open(rs, deadline, &f);
+	redisReply *rep = k != NULL ? command(k, deadline, 1, argv, lens, &f) : NULL;
+	bool ok = rep != NULL && rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "PONG") == 0;
+
+	if (rep != NULL)
+		freeReplyObject(rep);
+	if (ok)
+		breaker_close(rs, k);
+	else
+		conn_free(k);
+}
+
+static void *prober_main(void *arg)
+{
+	struct redisstore *rs = arg;
+	double next;
+
+	pthread_mutex_lock(&rs->lock);
+	while (!rs->stopping) {
+		if (!atomic_load(&rs->open)) {
+			pthread_cond_wait(&rs->wake, &rs->lock);
+			continue;
+		}
+		next = monotime_now() + PROBE_INTERVAL;
+		while (!rs->stopping && monotime_now() < next) {
+			struct timespec ts = monotime_timespec(next);
+
+			pthread_cond_timedwait(&rs->wake, &rs->lock, &ts);
+		}
+		if (rs->stopping)
+			break;
+		/* never hold the lock across network I/O */
+		pthread_mutex_unlock(&rs->lock);
+		probe_once(rs);
+		pthread_mutex_lock(&rs->lock);
+	}
+	pthread_mutex_unlock(&rs->lock);
+	return NULL;
+}
+
+static void args_init(struct args *a, size_t n)
+{
+	a->argc = 0;
+	a->argv = xcalloc(n, sizeof *a->argv);
+	a->lens = xcalloc(n, sizeof *a->lens);
+	a->off = xcalloc(n, sizeof *a->off);
+	strbuf_init(&a->sb);
+}
+
+static void args_free(struct args *a)
+{
+	free(a->argv);
+	free(a->lens);
+	free(a->off);
+	strbuf_free(&a->sb);
+}
+
+static void args_lit(struct args *a, const char *s)
+{
+	a->argv[a->argc] = s;
+	a->lens[a->argc] = strlen(s);
+	a->off[a->argc++] = SIZE_MAX;
+}
+
+static void args_key(struct args *a, const char *prefix, const char *key)
+{
+	size_t at = a->sb.len;
+
+	strbuf_puts(&a->sb, prefix);
+	strbuf_puts(&a->sb, key);
+	a->off[a->argc] = at;
+	a->lens[a->argc++] = a->sb.len - at;
+}
+
+static void args_uint(struct args *a, uint64_t v)
+{
+	size_t at = a->sb.len;
+
+	strbuf_put_uint(&a->sb, v);
+	a->off[a->argc] = at;
+	a->lens[a->argc++] = a->sb.len - at;
+}
+
+/* Point the built arguments into SB, now that it no longer moves. */
+static void args_done(struct args *a)
+{
+	for (int i = 0; i < a->argc; i++)
+		if (a->off[i] != SIZE_MAX)
+			a->argv[i] = a->sb.data + a->off[i];
+}
+
+static bool op_in_bounds(const struct limit_op *op)
+{
+	return strnlen(op->key, LIMIT_KEY_MAX) < LIMIT_KEY_MAX &&
+	       op->rule.max <= OP_MAX_MAX && op->rule.per_us <= OP_US_MAX &&
+	       op->suspend_us <= OP_US_MAX;
+}
+
+/* The EVALSHA arguments for C (argv[1], the SHA, is the connection's). */
+static bool script_args(const struct redisstore *rs, const struct limit_check *c,
+                        bool peek, struct args *a)
+{
+	size_t hs = c->suspend_key != NULL ? 1 : 0;
+
+	if (c->n_ops > OPS_MAX)
+		return false;
+	for (size_t i = 0; i < c->n_ops; i++)
+		if (!op_in_bounds(&c->ops[i]))
+			return false;
+	args_init(a, 5 + hs + (1 + OP_FIELDS) * c->n_ops);
+	args_lit(a, "EVALSHA");
+	args_lit(a, "");
+	args_uint(a, hs + c->n_ops);
+	if (hs)
+		args_key(a, rs->prefix, c->suspend_key);
+	for (size_t i = 0; i < c->n_ops; i++)
+		args_key(a, rs->prefix, c->ops[i].key);
+	args_lit(a, peek ? MODE_PEEK : MODE_RUN);
+	args_lit(a, hs ? "1" : "0");
+	for (size_t i = 0; i < c->n_ops; i++) {
+		const struct limit_op *op = &c->ops[i];
+		uint64_t cost = op->cost > op->rule.max ? op->rule.max + 1 : op->cost;
+
+		args_uint(a, op->rule.max);
+		args_uint(a, op->rule.per_us);
+		args_uint(a, peek ? 1 : cost);
+		args_uint(a, (!peek && op->commit ? 1 : 0) | (op->blocking ? 2 : 0));
+		args_uint(a, peek ? 0 : op->suspend_us);
+	}
+	args_done(a);
+	return true;
+}
+
+/* EVALSHA on K; after NOSCRIPT (a restarted or flushed server), load the
+ * script again and retry once. An error reply is a failure. */
+static redisReply *script_eval(struct rconn *k, double deadline, struct args *a,
+                               struct fail *f)
+{
+	redisReply *rep = NULL;
+
+	for (int try = 0; try < 2; try++) {
+		a->argv[1] = k->sha;
+		a->lens[1] = strlen(k->sha);
+		rep = command(k, deadline, a->argc, a->argv, a->lens, f);
+		if (rep == NULL || rep->type != REDIS_REPLY_ERROR)
+			return rep;
+		if (try > 0 || strncmp(rep->str, "NOSCRIPT", 8) != 0)
+			break;
+		freeReplyObject(rep);
+		rep = NULL;
+		if (!script_load(k, deadline, f))
+			return NULL;
+	}
+	if (rep != NULL)
+		fail_reply(f, "script failed", rep);
+	freeReplyObject(rep);
+	return NULL;
+}
+
+static bool elem_ok(const redisReply *rep, size_t i, long long lo, long long hi)
+{
+	const redisReply *e = rep->element[i];
+
+	return e != NULL && e->type == REDIS_REPLY_INTEGER && e->integer >= lo &&
+	       e->integer <= hi;
+}
+
+static bool reply_ok(const redisReply *rep, size_t n_ops, bool peek)
+{
+	static const long long op_lo[OP_FIELDS] = {0, 0, 0, -1, 0};
+	static const long long op_hi[OP_FIELDS] = {1, LLONG_MAX, LLONG_MAX, LLONG_MAX,
+	                                           LLONG_MAX};
+
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != HEAD_FIELDS + OP_FIELDS * n_ops)
+		return false;
+	if (!elem_ok(rep, 0, 1, LLONG_MAX) || !elem_ok(rep, 1, 0, 1) ||
+	    !elem_ok(rep, 2, 0, LLONG_MAX) || !elem_ok(rep, 3, 0, peek ? 0 : 1))
+		return false;
+	for (size_t i = 0; i < OP_FIELDS * n_ops; i++)
+		if (!elem_ok(rep, HEAD_FIELDS + i, op_lo[i % OP_FIELDS], op_hi[i % OP_FIELDS]))
+			return false;
+	return true;
+}
+
+/* Fill C from the script's answer, checked first: nothing when malformed. */
+static bool reply_parse(const redisReply *rep, struct limit_check *c, bool peek)
+{
+	if (!reply_ok(rep, c->n_ops, peek))
+		return false;
+	c->now = (uint64_t)rep->element[0]->integer;
+	c->refused = rep->element[1]->integer == 1;
+	c->suspended_until = (uint64_t)rep->element[2]->integer;
+	c->suspended_now = rep->element[3]->integer == 1;
+	for (size_t i = 0; i < c->n_ops; i++) {
+		redisReply **e = rep->element + HEAD_FIELDS + OP_FIELDS * i;
+		struct gcra_result *r = &c->ops[i].r;
+
+		r->allowed = e[0]->integer == 1;
+		r->tat = (uint64_t)e[1]->integer;
+		r->remaining = (uint64_t)e[2]->integer;
+		r->retry_after = e[3]->integer < 0 ? UINT64_MAX : (uint64_t)e[3]->integer;
+		r->expires = (uint64_t)e[4]->integer;
+	}
+	return true;
+}
+
+/* The end of every call: give K back, count and trip on a failure. */
+static enum redisstore_status call_end(struct redisstore *rs, struct rconn *k,
+                                       unsigned gen, bool ok, const struct fail *f,
+                                       const char **error_r)
+{
+	if (k != NULL) {
+		k->broken |= !ok;
+		pool_give(rs, k);
+	}
+	if (ok)
+		return REDISSTORE_OK;
+	breaker_trip(rs, gen, f);
+	*error_r = f->why;
+	return REDISSTORE_ERROR;
+}
+
+static enum redisstore_status check(struct redisstore *rs, struct limit_check *c,
+                                    bool peek, const char **error_r)
+{
+	double deadline = monotime_now() + rs->timeout;
+	struct fail f = {"failed", ""};
+	struct args a;
+	struct rconn *k;
+	redisReply *rep;
+	unsigned gen;
+	bool ok = false;
+
+	if (atomic_load(&rs->open)) {
+		*error_r = "skipped: the store is not answering";
+		return REDISSTORE_SKIPPED;
+	}
+	if (!script_args(rs, c, peek, &a)) {
+		*error_r = "operation out of bounds";
+		return REDISSTORE_ERROR;
+	}
+	if ((k = pool_take(rs, deadline, &gen, &f)) != NULL &&
+	    (rep = script_eval(k, deadline, &a, &f)) != NULL) {
+		if (!(ok = reply_parse(rep, c, peek)))
+			fail_set(&f, "unexpected reply", "malformed answer of the script");
+		freeReplyObject(rep);
+	}
+	args_free(&a);
+	return call_end(rs, k, gen, ok, &f, error_r);
+}
+
+enum redisstore_status redisstore_run(struct redisstore *rs, struct limit_check *c,
+                                      const char **error_r)
+{
+	return check(rs, c, false, error_r);
+}
+
+enum redisstore_status redisstore_peek(struct redisstore *rs, struct limit_check *c,
+                                       const char **error_r)
+{
+	return check(rs, c, true, error_r);
+}
+
+enum redisstore_status redisstore_reset(struct redisstore *rs, const char *const *keys,
+                                        size_t n, const char **error_r)
+{
+	double deadline = monotime_now() + rs->timeout;
+	struct fail f = {"failed", ""};
+	struct args a;
+	struct rconn *k;
+	redisReply *rep;
+	unsigned gen;
+	bool ok = false;
+
+	if (atomic_load(&rs->open)) {
+		*error_r = "skipped: the store is not answering";
+		return REDISSTORE_SKIPPED;
+	}
+	if (n == 0)
+		return REDISSTORE_OK;
+	if (n > OPS_MAX) {
+		*error_r = "too many keys";
+		return REDISSTORE_ERROR;
+	}
+	args_init(&a, 1 + n);
+	args_lit(&a, "DEL");
+	for (size_t i = 0; i < n; i++)
+		args_key(&a, rs->prefix, keys[i]);
+	args_done(&a);
+	if ((k = pool_take(rs, deadline, &gen, &f)) != NULL &&
+	    (rep = command(k, deadline, a.argc, a.argv, a.lens, &f)) != NULL) {
+		if (!(ok = rep->type == REDIS_REPLY_INTEGER))
+			fail_reply(&f, "DEL failed", rep);
+		freeReplyObject(rep);
+	}
+	args_free(&a);
+	return call_end(rs, k, gen, ok, &f, error_r);
+}
+
+bool redisstore_up(struct redisstore *rs)
+{
+	return !atomic_load(&rs->open);
+}
+
+uint64_t redisstore_errors(struct redisstore *rs)
+{
+	return atomic_load(&rs->errors);
+}
+
+/* "unix:PATH" or "tcp:HOST:PORT", HOST possibly "[v6]". */
+static bool parse_server(struct redisstore *rs, const char *s)
+{
+	const char *host = s + 4, *colon;
+	char *end;
+	long port;
+
+	if (strncmp(s, "unix:", 5) == 0) {
+		rs->path = xstrdup(s + 5);
+		return *rs->path != '\0';
+	}
+	if (strncmp(s, "tcp:", 4) != 0)
+		return false;
+	if (*host == '[') {
+		colon = strchr(host, ']');
+		if (colon == NULL || colon == host + 1 || colon[1] != ':')
+			return false;
+		rs->host = xstrndup(host + 1, (size_t)(colon - host - 1));
+		colon++;
+	} else {
+		colon = strchr(host, ':');
+		if (colon == NULL || colon == host || strchr(colon + 1, ':') != NULL)
+			return false;
+		rs->host = xstrndup(host, (size_t)(colon - host));
+	}
+	if (colon[1] < '0' || colon[1] > '9')
+		return false;
+	port = strtol(colon + 1, &end, 10);
+	rs->port = (int)port;
+	return *end == '\0' && port >= 1 && port <= 65535;
+}
+
+static void destroy(struct redisstore *rs)
+{
+	if (rs->password != NULL)
+		explicit_bzero(rs->password, strlen(rs->password));
+	free(rs->password);
+	free(rs->server);
+	free(rs->prefix);
+	free(rs->path);
+	free(rs->host);
+	free(rs);
+}
+
+struct redisstore *redisstore_create(const struct redisstore_params *p,
+                                     const char **error_r)
+{
+	struct redisstore *rs = xcalloc(1, sizeof *rs);
+
+	if (p->server == NULL || !parse_server(rs, p->server)) {
+		*error_r = "redis server: expected unix:PATH or tcp:HOST:PORT";
+		destroy(rs);
+		return NULL;
+	}
+	if (!(p->timeout > 0)) {
+		*error_r = "redis timeout: must be positive";
+		destroy(rs);
+		return NULL;
+	}
+	rs->server = xstrdup(p->server);
+	rs->password = p->password != NULL ? xstrdup(p->password) : NULL;
+	rs->prefix = xstrdup(p->prefix != NULL ? p->prefix : "");
+	rs->timeout = p->timeout;
+	atomic_init(&rs->open, false);
+	atomic_init(&rs->errors, 0);
+	pthread_mutex_init(&rs->lock, NULL);
+	monotime_cond_init(&rs->freed);
+	monotime_cond_init(&rs->wake);
+	if (pthread_create(&rs->prober, NULL, prober_main, rs) != 0) {
+		*error_r = "cannot start the redis prober thread";
+		pthread_cond_destroy(&rs->wake);
+		pthread_cond_destroy(&rs->freed);
+		pthread_mutex_destroy(&rs->lock);
+		destroy(rs);
+		return NULL;
+	}
+	return rs;
+}
+
+void redisstore_free(struct redisstore *rs)
+{
+	if (rs == NULL)
+		return;
+	pthread_mutex_lock(&rs->lock);
+	rs->stopping = true;
+	pthread_cond_signal(&rs->wake);
+	pthread_mutex_unlock(&rs->lock);
+	pthread_join(rs->prober, NULL);
+	for (size_t i = 0; i < rs->n_idle; i++)
+		conn_free(rs->idle[i]);
+	pthread_cond_destroy(&rs->wake);
+	pthread_cond_destroy(&rs->freed);
+	pthread_mutex_destroy(&rs->lock);
+	destroy(rs);
+}

@@ -11,6 +11,7 @@
 #   V6      -> [::1], "enforce"
 #   ACCT    -> "accounts" (sender_login = reject)
 #   ACCTLOG -> "acctlog" (sender_login = log)
+#   LIMITS  -> "limits" (rate limits, memory store: tempfail and hold)
 # Clients pose as other addresses with XCLIENT.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
@@ -83,6 +84,7 @@ PORT_PROBE=$(free_port)
 PORT_V6=$(free_port)
 PORT_ACCT=$(free_port)
 PORT_ACCTLOG=$(free_port)
+PORT_LIMITS=$(free_port)
 
 relaymilter_config enforce enforce \
 	'listeners = ( { name = "submission"; require_auth = true; require_tls_auth = true; } );'
@@ -90,6 +92,11 @@ relaymilter_config report report
 relaymilter_config custom enforce "$CUSTOM_REPLIES"
 relaymilter_config accounts enforce "$(accounts_config reject)" "$ACCOUNTS_TOP"
 relaymilter_config acctlog enforce "$(accounts_config log)" "$ACCOUNTS_TOP"
+relaymilter_config limits enforce "" "$ACCOUNTS_TOP
+limits = { rules = (
+  { name = \"e2e-login\"; key = \"login\"; max = 2; per = 3600; action = \"tempfail\"; },
+  { name = \"e2e-hold\"; key = \"sender_domain\"; max = 1; per = 3600; action = \"hold\"; }
+); };"
 mkdir -p "$E2E_DIR/probe" "$E2E_DIR/down"
 e2e_spawn probe "$top_builddir/tests/e2e/macroprobe" "unix:$E2E_DIR/probe/sock" "$E2E_DIR/probe/log"
 
@@ -105,6 +112,7 @@ pf_listener "127.0.0.1:$PORT_PROBE" -o "smtpd_milters=unix:$E2E_DIR/probe/sock"
 [ "$HAVE_V6" = yes ] && pf_listener "[::1]:$PORT_V6"
 pf_listener "127.0.0.1:$PORT_ACCT" -o "smtpd_milters=unix:$RM_SOCK_accounts"
 pf_listener "127.0.0.1:$PORT_ACCTLOG" -o "smtpd_milters=unix:$RM_SOCK_acctlog"
+pf_listener "127.0.0.1:$PORT_LIMITS" -o "smtpd_milters=unix:$RM_SOCK_limits"
 pf_submission "127.0.0.1:$PORT_SUB"
 
 wait_for 5 test -S "$E2E_DIR/probe/sock" || bail_out "macroprobe did not start"
@@ -161,10 +169,10 @@ if ! relaymilter_bin >/dev/null; then
 	exit $?
 fi
 
-for inst in enforce report custom accounts acctlog; do
+for inst in enforce report custom accounts acctlog limits; do
 	relaymilter_start "$inst" || bail_out "relaymilter $inst did not start"
 done
-ok "postfix: relaymilter instances enforce, report, custom, accounts, acctlog started"
+ok "postfix: relaymilter instances enforce, report, custom, accounts, acctlog, limits started"
 
 # ---- the cases ---------------------------------------------------------
 cases_spec_rows
@@ -236,6 +244,51 @@ relayed "postfix HELO-only client: relayed" "$c" "helo-only@$REMOTE_DOMAIN"
 
 # ---- accounts: suspension and sender binding ----------------------------
 cases_accounts
+
+# ---- rate limits: hold, then tempfail (SPEC §9) -------------------------
+# alice may send 2 recipients an hour (e2e-login, tempfail); the domain
+# hold.test one message an hour (e2e-hold, hold). The 1st message relays,
+# the 2nd goes to Postfix's hold queue, the 3rd gets 451 4.7.1.
+c=$(case_id limit-1)
+# shellcheck disable=SC2046
+one "$c" "$PORT_LIMITS" outside4 "alice@hold.test" "limit-1@$REMOTE_DOMAIN" $(auth_opts "$SASL_USER")
+rcpt_is "postfix limits: 1st message accepted" "$c" "limit-1@$REMOTE_DOMAIN" '^250 '
+expect_relay "$c"
+relayed "postfix limits: 1st message relayed" "$c" "limit-1@$REMOTE_DOMAIN"
+c=$(case_id limit-2)
+# shellcheck disable=SC2046
+one "$c" "$PORT_LIMITS" outside4 "alice@hold.test" "limit-2@$REMOTE_DOMAIN" $(auth_opts "$SASL_USER")
+rcpt_is "postfix limits: 2nd message, over e2e-hold: the recipient is accepted" "$c" "limit-2@$REMOTE_DOMAIN" '^250 '
+like "postfix limits: ... and the message queued" "$(data_reply "$E2E_DIR/swaks-$c.log")" '^250 '
+held=
+for _ in $(seq 1 50); do
+	held=$(postqueue -c "$PF_DIR/etc" -j 2>/dev/null |
+		jq -r --arg r "limit-2@$REMOTE_DOMAIN" 'select(.queue_name == "hold") | select(any(.recipients[]; .address == $r)) | .queue_id')
+	[ -n "$held" ] && break
+	sleep 0.1
+done
+like "postfix limits: the 2nd message is in the hold queue (postqueue -j)" "$held" '^[0-9A-Za-z]+$'
+is "postfix limits: logged accept with limit=e2e-hold" \
+	"$(case_decision_field limits "$c" "limit-2@$REMOTE_DOMAIN" action) $(case_decision_field limits "$c" "limit-2@$REMOTE_DOMAIN" limit)" \
+	"accept e2e-hold"
+like "postfix limits: Postfix logged the milter's hold" \
+	"$(grep -h "$held" "$PF_DIR/maillog" 2>/dev/null | grep -i 'hold')" 'milter-hold'
+c=$(case_id limit-3)
+# shellcheck disable=SC2046
+one "$c" "$PORT_LIMITS" outside4 "alice@other.test" "limit-3@$REMOTE_DOMAIN" $(auth_opts "$SASL_USER")
+is "postfix limits: 3rd recipient, over e2e-login: Postfix answers 451 4.7.1" \
+	"$(rcpt_reply "$E2E_DIR/swaks-$c.log" "limit-3@$REMOTE_DOMAIN")" \
+	"$(mta_reply 451 4.7.1 "limit-3@$REMOTE_DOMAIN" "Rate limit exceeded, try again later")"
+expect_no_relay "$c"
+is "postfix limits: logged tempfail rate-limit limit=e2e-login" \
+	"$(case_decision_field limits "$c" "limit-3@$REMOTE_DOMAIN" reason) $(case_decision_field limits "$c" "limit-3@$REMOTE_DOMAIN" limit)" \
+	"rate-limit e2e-login"
+# The admin looks at the held message and releases it: it relays.
+if [ -n "$held" ]; then
+	postsuper -c "$PF_DIR/etc" -H "$held" >/dev/null 2>&1
+	expect_relay "$(case_id limit-2)"
+	relayed "postfix limits: released from hold (postsuper -H), it relays" "$(case_id limit-2)" "limit-2@$REMOTE_DOMAIN"
+fi
 
 # ---- the milter killed mid-session -------------------------------------
 c=$(case_id killed)

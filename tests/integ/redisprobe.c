@@ -9,8 +9,10 @@
  *   peek OPS...     -> the same, through redisstore_peek
  *   cmp OPS...      -> run it, then memstore_run on a shadow memstore at the
  *                      Redis run's now: "same" or "differ WHAT"
- *   fuzz N SEED     -> N random checks on fz:* keys, each compared as cmp:
- *                      "fuzz same=N" or "fuzz differ at I: WHAT"
+ *   fuzz N SEED     -> N random checks on fz:* keys (reset first), each
+ *                      compared as cmp: "fuzz same=N allowed=A refused=R
+ *                      suspended=S" (ops allowed, checks refused,
+ *                      suspensions written) or "fuzz differ at I: WHAT"
  *   hammer T N OP   -> T threads run OP N times each: "hammer allowed=K
  *                      refused=R errors=E skipped=S"
  *   reset KEY...    -> "ok|error|skipped ms=M"
@@ -227,7 +229,7 @@ static void random_spec(struct spec *sp, unsigned *seed)
 
 static void cmd_fuzz(char *arg)
 {
-	unsigned n = 0, seed = 0;
+	unsigned n = 0, seed = 0, allowed = 0, refused = 0, suspended = 0;
 	const char *err = "";
 	char why[200];
 	struct spec sp;
@@ -249,10 +251,15 @@ static void cmd_fuzz(char *arg)
 			printf("fuzz differ at %u: %s\n", i, why);
 			return;
 		}
+		for (size_t j = 0; j < sp.c.n_ops; j++)
+			allowed += sp.ops[j].r.allowed;
+		refused += sp.c.refused;
+		suspended += sp.c.suspended_now;
 		if (rand_r(&seed) % 4 == 0)
 			usleep((useconds_t)(rand_r(&seed) % 60000));
 	}
-	printf("fuzz same=%u\n", n);
+	printf("fuzz same=%u allowed=%u refused=%u suspended=%u\n", n, allowed, refused,
+	       suspended);
 }
 
 struct hammer {

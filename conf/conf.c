@@ -645,7 +645,8 @@ void config_free(struct config *cf)
 		free(cf->ldap.bind_password);
 	}
 	if (cf->limits.redis_password) {
-		explicit_bzero(cf->limits.redis_password, strlen(cf->limits.redis_password));
+		explicit_bzero(cf->limits.redis_password,
+		               strlen(cf->limits.redis_password));
 		free(cf->limits.redis_password);
 	}
 	/* Not keys: the file's name, and the networks parsed from their text. */

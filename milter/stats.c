@@ -295,17 +295,20 @@ void stats_format_limits_line(struct strbuf *out, const struct limiter_stats *st
 	for (size_t i = 0; i < st->n_rules; i++) {
 		const struct limit_rule_stats *r = &st->rules[i];
 
-		strbuf_appendf(out, " limit_%s_checks=%llu limit_%s_exceeded=%llu "
+		strbuf_appendf(out,
+		               " limit_%s_checks=%llu limit_%s_exceeded=%llu "
 		               "limit_%s_alerts=%llu",
 		               r->name, (unsigned long long)r->checks, r->name,
 		               (unsigned long long)r->exceeded, r->name,
 		               (unsigned long long)r->alerts);
 	}
 	if (st->shared)
-		strbuf_appendf(out, " limit_store_errors=%llu limit_fallback_checks=%llu "
+		strbuf_appendf(out,
+		               " limit_store_errors=%llu limit_fallback_checks=%llu "
 		               "limit_fallback=%d",
 		               (unsigned long long)st->store_errors,
-		               (unsigned long long)st->fallback_checks, st->fallback_active);
+		               (unsigned long long)st->fallback_checks,
+		               st->fallback_active);
 }
 
 static void prom_rules(struct strbuf *out, const struct limiter_stats *st,
@@ -315,7 +318,9 @@ static void prom_rules(struct strbuf *out, const struct limiter_stats *st,
 	               name, help, name);
 	for (size_t i = 0; i < st->n_rules; i++) {
 		const struct limit_rule_stats *r = &st->rules[i];
-		uint64_t v = field == 0 ? r->checks : field == 1 ? r->exceeded : r->alerts;
+		uint64_t v = field == 0   ? r->checks
+		             : field == 1 ? r->exceeded
+		                          : r->alerts;
 
 		strbuf_appendf(out, "relaymilter_%s{rule=\"%s\"} %llu\n", name, r->name,
 		               (unsigned long long)v);

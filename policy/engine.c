@@ -81,12 +81,12 @@ static void decide_lookup_error(struct decision *d, enum dir_source source,
 
 	if (pp->on_lookup_error == LOOKUP_ERROR_REJECT)
 		engine_decide_reply(d, VERDICT_REJECT, REASON_LOOKUP_ERROR, source, "550",
-		             "5.7.1", raw_addr,
-		             sender ? pp->replies.unauth_local_sender
-		                    : pp->replies.relay_denied);
+		                    "5.7.1", raw_addr,
+		                    sender ? pp->replies.unauth_local_sender
+		                           : pp->replies.relay_denied);
 	else
-		engine_decide_reply(d, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, source, "451",
-		             "4.3.0", raw_addr, pp->replies.lookup_error);
+		engine_decide_reply(d, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, source,
+		                    "451", "4.3.0", raw_addr, pp->replies.lookup_error);
 }
 
 /* Ask every directory whether the client is allowlisted. */
@@ -118,8 +118,9 @@ static bool client_allowlisted(struct decision *d, enum dir_source *source_r)
 	bool found;
 
 	if (!d->client->addr_known) {
-		engine_trace(d,
-		      "rule_allowlisted_client: client address unknown: not allowlisted");
+		engine_trace(
+		    d,
+		    "rule_allowlisted_client: client address unknown: not allowlisted");
 		return false;
 	}
 	if (memo != NULL && memo->valid) {
@@ -220,8 +221,9 @@ const struct policy_account_memo *engine_account_of(struct decision *d)
 	if (!memo->valid) {
 		memo->valid = true;
 		if (memo->login == NULL) {
-			engine_trace(d, "account: login unusable (%s): no account, owns nothing",
-			      memo->login_error);
+			engine_trace(
+			    d, "account: login unusable (%s): no account, owns nothing",
+			    memo->login_error);
 			memo->status = DIR_NOTFOUND;
 		} else {
 			engine_trace(d, "account: canonical login %s", memo->login);
@@ -273,26 +275,30 @@ static bool rule_listener(struct decision *d)
 		return false;
 	if (lc->require_tls_auth && engine_authenticated(d->client) && !encrypted) {
 		engine_trace(d,
-		      "rule_listener: %s requires TLS for authenticated sessions: "
-		      "not encrypted",
-		      lc->name);
-		engine_decide_reply(d, VERDICT_REJECT, REASON_TLS_REQUIRED, SRC_STATIC, "530",
-		             "5.7.0", d->raw_rcpt, pp->replies.tls_required);
+		             "rule_listener: %s requires TLS for authenticated sessions: "
+		             "not encrypted",
+		             lc->name);
+		engine_decide_reply(d, VERDICT_REJECT, REASON_TLS_REQUIRED, SRC_STATIC,
+		                    "530", "5.7.0", d->raw_rcpt,
+		                    pp->replies.tls_required);
 		return true;
 	}
 	if (lc->require_auth && engine_authenticated(d->client) && login_suspended(d)) {
-		engine_trace(d, "rule_listener: %s requires authentication: %s is suspended",
-		      lc->name, d->vars.login);
+		engine_trace(d,
+		             "rule_listener: %s requires authentication: %s is suspended",
+		             lc->name, d->vars.login);
 		engine_decide_reply(d, VERDICT_REJECT, REASON_ACCOUNT_SUSPENDED,
-		             d->suspended_source, "550", "5.7.1", d->raw_rcpt,
-		             pp->replies.account_suspended);
+		                    d->suspended_source, "550", "5.7.1", d->raw_rcpt,
+		                    pp->replies.account_suspended);
 		return true;
 	}
 	if (lc->require_auth && !engine_authenticated(d->client)) {
-		engine_trace(d, "rule_listener: %s requires authentication: not authenticated",
-		      lc->name);
-		engine_decide_reply(d, VERDICT_REJECT, REASON_AUTH_REQUIRED, SRC_STATIC, "530",
-		             "5.7.0", d->raw_rcpt, pp->replies.auth_required);
+		engine_trace(
+		    d, "rule_listener: %s requires authentication: not authenticated",
+		    lc->name);
+		engine_decide_reply(d, VERDICT_REJECT, REASON_AUTH_REQUIRED, SRC_STATIC,
+		                    "530", "5.7.0", d->raw_rcpt,
+		                    pp->replies.auth_required);
 		return true;
 	}
 	engine_trace(d, "rule_listener: %s requirements met", lc->name);
@@ -309,7 +315,8 @@ static bool reject_needs_allowlist(struct decision *d)
 	if (!d->allowlist_unknown)
 		return false;
 	engine_trace(d, "the allowlist could not be consulted: %s instead of a refusal",
-	      d->pol->p->on_lookup_error == LOOKUP_ERROR_REJECT ? "reject" : "tempfail");
+	             d->pol->p->on_lookup_error == LOOKUP_ERROR_REJECT ? "reject"
+	                                                               : "tempfail");
 	decide_lookup_error(d, SRC_LDAP, d->rcpt_or_from);
 	return true;
 }
@@ -332,16 +339,16 @@ static bool rule_authenticated(struct decision *d)
 	}
 	if (!d->pol->p->allow_authenticated) {
 		engine_trace(d,
-		      "rule_authenticated: authenticated as %s, but "
-		      "allow_authenticated = false",
-		      d->client->auth_user);
+		             "rule_authenticated: authenticated as %s, but "
+		             "allow_authenticated = false",
+		             d->client->auth_user);
 		return false;
 	}
 	if (login_suspended(d)) {
 		engine_trace(d,
-		      "rule_authenticated: %s is suspended (%s): judged as "
-		      "unauthenticated",
-		      d->vars.login, dir_source_name(d->suspended_source));
+		             "rule_authenticated: %s is suspended (%s): judged as "
+		             "unauthenticated",
+		             d->vars.login, dir_source_name(d->suspended_source));
 		return false;
 	}
 	engine_trace(d, "rule_authenticated: authenticated as %s", d->client->auth_user);
@@ -355,18 +362,19 @@ static bool rule_local_recipient(struct decision *d)
 	enum dir_source source;
 
 	if (d->addr.routed) {
-		engine_trace(d,
-		      "rule_local_recipient: sender-specified routing (%s): never local",
-		      d->addr.routing ? d->addr.routing : "routed");
+		engine_trace(
+		    d, "rule_local_recipient: sender-specified routing (%s): never local",
+		    d->addr.routing ? d->addr.routing : "routed");
 		if (!reject_needs_allowlist(d))
-			engine_decide_reply(d, VERDICT_REJECT, REASON_ROUTED_RECIPIENT, SRC_NONE,
-			             "550", "5.7.1", d->raw_rcpt,
-			             pp->replies.relay_denied);
+			engine_decide_reply(d, VERDICT_REJECT, REASON_ROUTED_RECIPIENT,
+			                    SRC_NONE, "550", "5.7.1", d->raw_rcpt,
+			                    pp->replies.relay_denied);
 		return true;
 	}
 	if (d->addr.is_postmaster) {
-		engine_trace(d, "rule_local_recipient: <postmaster> is always local (RFC 5321 "
-		         "4.5.1)");
+		engine_trace(
+		    d, "rule_local_recipient: <postmaster> is always local (RFC 5321 "
+		       "4.5.1)");
 		engine_decide(d, VERDICT_ACCEPT, REASON_LOCAL_RECIPIENT, SRC_STATIC);
 		return true;
 	}
@@ -376,7 +384,8 @@ static bool rule_local_recipient(struct decision *d)
 		return true;
 	case DIR_ERROR:
 		engine_trace(d, "rule_local_recipient: a directory could not answer: %s",
-		      pp->on_lookup_error == LOOKUP_ERROR_REJECT ? "reject" : "tempfail");
+		             pp->on_lookup_error == LOOKUP_ERROR_REJECT ? "reject"
+		                                                        : "tempfail");
 		decide_lookup_error(d, source, d->raw_rcpt);
 		return true;
 	case DIR_NOTFOUND:
@@ -394,15 +403,16 @@ static void rule_unauth_relay(struct decision *d)
 	if (reject_needs_allowlist(d))
 		return;
 	if (d->suspended) {
-		engine_trace(d, "rule_unauth_relay: relay access denied: account suspended");
+		engine_trace(d,
+		             "rule_unauth_relay: relay access denied: account suspended");
 		engine_decide_reply(d, VERDICT_REJECT, REASON_ACCOUNT_SUSPENDED,
-		             d->suspended_source, "550", "5.7.1", d->raw_rcpt,
-		             d->pol->p->replies.account_suspended);
+		                    d->suspended_source, "550", "5.7.1", d->raw_rcpt,
+		                    d->pol->p->replies.account_suspended);
 		return;
 	}
 	engine_trace(d, "rule_unauth_relay: relay access denied");
-	engine_decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_RELAY, source, "550", "5.7.1",
-	             d->raw_rcpt, d->pol->p->replies.relay_denied);
+	engine_decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_RELAY, source, "550",
+	                    "5.7.1", d->raw_rcpt, d->pol->p->replies.relay_denied);
 }
 
 static void decision_init(struct decision *d, struct policy *pol,
@@ -440,8 +450,9 @@ void policy_check_recipient(struct policy *pol, const struct policy_client *clie
 	decision_init(&d, pol, client, from, rcpt, v_r, tr);
 	if (address_parse(d.raw_rcpt, ADDRESS_RECIPIENT, &d.addr, &err) < 0) {
 		engine_trace(&d, "parse recipient: %s: refused", err);
-		engine_decide_reply(&d, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "501",
-		             "5.1.3", d.raw_rcpt, pol->p->replies.bad_recipient);
+		engine_decide_reply(&d, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE,
+		                    "501", "5.1.3", d.raw_rcpt,
+		                    pol->p->replies.bad_recipient);
 		return;
 	}
 	if (!rule_listener(&d) && !rule_allowlisted_client(&d) &&
@@ -463,8 +474,9 @@ static void sender_local_claimed(struct decision *d, enum dir_source source)
 		engine_trace(d, "unauth_local_sender = reject");
 		if (reject_needs_allowlist(d))
 			break;
-		engine_decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_LOCAL_SENDER, source, "550",
-		             "5.7.1", d->raw_from, pp->replies.unauth_local_sender);
+		engine_decide_reply(d, VERDICT_REJECT, REASON_UNAUTH_LOCAL_SENDER, source,
+		                    "550", "5.7.1", d->raw_from,
+		                    pp->replies.unauth_local_sender);
 		break;
 	case SENDER_LOG:
 		engine_trace(d, "unauth_local_sender = log: accepted, logged");
@@ -491,12 +503,14 @@ static bool rule_sender_login(struct decision *d)
 		return false; /* judged as unauthenticated, below */
 	if (memo->status == DIR_ERROR) {
 		if (pp->sender_login == SENDER_LOGIN_LOG) {
-			engine_trace(d, "sender_login: account lookup failed; log: accepted");
+			engine_trace(
+			    d, "sender_login: account lookup failed; log: accepted");
 			return false;
 		}
 		engine_trace(d, "sender_login: account lookup failed: tempfail");
-		engine_decide_reply(d, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR, memo->source,
-		             "451", "4.3.0", d->raw_from, pp->replies.lookup_error);
+		engine_decide_reply(d, VERDICT_TEMPFAIL, REASON_LOOKUP_ERROR,
+		                    memo->source, "451", "4.3.0", d->raw_from,
+		                    pp->replies.lookup_error);
 		return true;
 	}
 	if (memo->login != NULL && account_owns(memo->account, memo->login, &d->addr)) {
@@ -505,14 +519,16 @@ static bool rule_sender_login(struct decision *d)
 	}
 	if (pp->sender_login == SENDER_LOGIN_LOG) {
 		engine_trace(d, "sender_login: not owned by %s; log: accepted, logged",
-		      memo->login ? memo->login : "-");
-		engine_decide(d, VERDICT_ACCEPT, REASON_SENDER_LOGIN_MISMATCH, memo->source);
+		             memo->login ? memo->login : "-");
+		engine_decide(d, VERDICT_ACCEPT, REASON_SENDER_LOGIN_MISMATCH,
+		              memo->source);
 		return true;
 	}
 	engine_trace(d, "sender_login: not owned by %s: refused",
-	      memo->login ? memo->login : "-");
-	engine_decide_reply(d, VERDICT_REJECT, REASON_SENDER_LOGIN_MISMATCH, memo->source, "553",
-	             "5.7.1", d->raw_from, pp->replies.sender_login_mismatch);
+	             memo->login ? memo->login : "-");
+	engine_decide_reply(d, VERDICT_REJECT, REASON_SENDER_LOGIN_MISMATCH, memo->source,
+	                    "553", "5.7.1", d->raw_from,
+	                    pp->replies.sender_login_mismatch);
 	return true;
 }
 
@@ -540,8 +556,9 @@ static void sender_rules(struct decision *d)
 	}
 	switch (domain_is_local(d, d->addr.domain, &source)) {
 	case DIR_FOUND:
-		engine_trace(d, "sender: local domain %s used by an unauthenticated client",
-		      d->addr.domain);
+		engine_trace(d,
+		             "sender: local domain %s used by an unauthenticated client",
+		             d->addr.domain);
 		sender_local_claimed(d, source);
 		break;
 	case DIR_ERROR:
@@ -569,8 +586,9 @@ void policy_check_sender(struct policy *pol, const struct policy_client *client,
 	engine_decide(&d, VERDICT_ACCEPT, REASON_SENDER_OK, SRC_NONE);
 	if (address_parse(d.raw_from, ADDRESS_SENDER, &d.addr, &err) < 0) {
 		engine_trace(&d, "parse sender: %s: refused", err);
-		engine_decide_reply(&d, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE, "553",
-		             "5.1.7", d.raw_from, pol->p->replies.bad_sender);
+		engine_decide_reply(&d, VERDICT_REJECT, REASON_BAD_ADDRESS, SRC_NONE,
+		                    "553", "5.1.7", d.raw_from,
+		                    pol->p->replies.bad_sender);
 		return;
 	}
 	sender_rules(&d);

@@ -40,11 +40,12 @@ struct decision {
 
 void engine_trace(struct decision *d, const char *fmt, ...) RM_PRINTF(2, 3);
 bool engine_authenticated(const struct policy_client *client);
-void engine_decide(struct decision *d, enum verdict_action action, enum verdict_reason reason,
-            enum dir_source source);
+void engine_decide(struct decision *d, enum verdict_action action,
+                   enum verdict_reason reason, enum dir_source source);
 void engine_decide_reply(struct decision *d, enum verdict_action action,
-                  enum verdict_reason reason, enum dir_source source, const char *code,
-                  const char *xcode, const char *raw_addr, const char *tmpl);
+                         enum verdict_reason reason, enum dir_source source,
+                         const char *code, const char *xcode, const char *raw_addr,
+                         const char *tmpl);
 /* The authenticated login's account answer, once per transaction. */
 const struct policy_account_memo *engine_account_of(struct decision *d);
 

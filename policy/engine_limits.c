@@ -102,8 +102,8 @@ static void apply(struct decision *d, const struct limit_outcome *o, const char 
 		return;
 	}
 	if (o->rule->action == LIMIT_REJECT)
-		engine_decide_reply(d, VERDICT_REJECT, REASON_RATE_LIMIT, SRC_LIMITS, "550",
-		                    "5.7.1", addr, pp->replies.rate_limited);
+		engine_decide_reply(d, VERDICT_REJECT, REASON_RATE_LIMIT, SRC_LIMITS,
+		                    "550", "5.7.1", addr, pp->replies.rate_limited);
 	else
 		engine_decide_reply(d, VERDICT_TEMPFAIL, REASON_RATE_LIMIT, SRC_LIMITS,
 		                    "451", "4.7.1", addr, pp->replies.rate_limited);

@@ -66,9 +66,10 @@ static int show(struct limiter *lim, const struct limit_subject *s)
 	if (n == 0)
 		printf("no rule applies\n");
 	for (int i = 0; i < n; i++) {
-		printf("%s: %s max %llu per %gs: used %llu, remaining %llu", rows[i].rule->name,
-		       rows[i].key, (unsigned long long)rows[i].max, rows[i].rule->per,
-		       (unsigned long long)rows[i].used, (unsigned long long)rows[i].remaining);
+		printf("%s: %s max %llu per %gs: used %llu, remaining %llu",
+		       rows[i].rule->name, rows[i].key, (unsigned long long)rows[i].max,
+		       rows[i].rule->per, (unsigned long long)rows[i].used,
+		       (unsigned long long)rows[i].remaining);
 		if (rows[i].remaining == 0) {
 			printf(", retry after %.1fs", rows[i].retry_after / 1e6);
 			status = 1;
@@ -96,14 +97,16 @@ int query_limits(const struct config *cf, struct policy *pol, const char *login,
 	memset(&s, 0, sizeof s);
 	if (client != NULL) {
 		if (netaddr_parse(client, &addr) < 0) {
-			fprintf(stderr, "relaymilter-query: --client %s: not an IP address\n",
+			fprintf(stderr,
+			        "relaymilter-query: --client %s: not an IP address\n",
 			        client);
 			return EX_USAGE;
 		}
 		s.client = &addr;
 	}
 	if (login != NULL) {
-		if ((canon = login_canonical(login, cf->policy.default_domain, &why)) == NULL) {
+		if ((canon = login_canonical(login, cf->policy.default_domain, &why)) ==
+		    NULL) {
 			fprintf(stderr, "relaymilter-query: --auth %s: %s\n", login, why);
 			return EX_USAGE;
 		}

@@ -267,7 +267,8 @@ static bool run_check(struct limiter *l, struct limit_check *c, bool *fallback_r
 	st = redisstore_run(l->redis, c, &err);
 	if (st == REDISSTORE_OK) {
 		if (__atomic_exchange_n(&l->outage, 0, __ATOMIC_ACQ_REL))
-			msg_info("limits: the shared store answers again: counting there");
+			msg_info(
+			    "limits: the shared store answers again: counting there");
 		return true;
 	}
 	counter_inc(&l->sh->store_errors);
@@ -425,7 +426,8 @@ bool limiter_suspended(struct limiter *l, const char *login, uint64_t *until_r)
 	suspend_key(login, skey, sizeof skey);
 	memset(&c, 0, sizeof c);
 	c.suspend_key = skey;
-	if (l->redis != NULL && (st = redisstore_peek(l->redis, &c, &err)) == REDISSTORE_OK) {
+	if (l->redis != NULL &&
+	    (st = redisstore_peek(l->redis, &c, &err)) == REDISSTORE_OK) {
 		*until_r = c.suspended_until;
 		return c.suspended_until != 0;
 	}
@@ -457,9 +459,10 @@ int limiter_peek(struct limiter *l, const struct limit_subject *s, struct limit_
 	for (size_t i = 0; i < n; i++)
 		ops[i].commit = false;
 	if (l->redis == NULL) {
-		*error_r = error_printf("limits.store is \"memory\": the counters live in "
-		                        "the running daemon, not in a store this tool "
-		                        "can read");
+		*error_r =
+		    error_printf("limits.store is \"memory\": the counters live in "
+		                 "the running daemon, not in a store this tool "
+		                 "can read");
 		goto out;
 	}
 	if (redisstore_peek(l->redis, &c, error_r) != REDISSTORE_OK)
@@ -528,8 +531,9 @@ void limiter_stats(struct limiter *l, struct limiter_stats *st)
 	st->store_errors = counter_get(&l->sh->store_errors);
 	st->fallback_checks = counter_get(&l->sh->fallback_checks);
 	st->shared = l->redis != NULL;
-	st->fallback_active = l->redis != NULL && (__atomic_load_n(&l->outage, __ATOMIC_ACQUIRE) ||
-	                                           !redisstore_up(l->redis));
+	st->fallback_active =
+	    l->redis != NULL &&
+	    (__atomic_load_n(&l->outage, __ATOMIC_ACQUIRE) || !redisstore_up(l->redis));
 }
 
 void limiter_stats_clear(struct limiter_stats *st)

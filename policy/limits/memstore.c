@@ -1,9 +1,9 @@
 /*
  * memstore: see memstore.h. Entry points: memstore_create, _free, _check,
- * _run, _get, _put, _reset, _count. A chained hash table under one mutex per shard; a check
- * is a hash, a lock, a little arithmetic. Keys come from the network
- * (logins, addresses) through the canonical forms the caller makes; the
- * hash is seeded per process so nobody can aim at one chain.
+ * _run, _get, _put, _reset, _count. A chained hash table under one mutex per shard; a
+ * check is a hash, a lock, a little arithmetic. Keys come from the network (logins,
+ * addresses) through the canonical forms the caller makes; the hash is seeded per process
+ * so nobody can aim at one chain.
  */
 #include "config.h"
 

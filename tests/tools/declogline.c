@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 {
 	struct declog_entry e = {"S1",     "-", "192.0.2.1", "-",      "-",
 	                         NULL,     "",  "",          "accept", "local-recipient",
-	                         "static", 0.1, NULL, NULL};
+	                         "static", 0.1, NULL,        NULL};
 	struct strbuf out = STRBUF_INIT;
 	const char *json_time = NULL;
 	int i = 1;

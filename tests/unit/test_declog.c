@@ -126,7 +126,7 @@ static void ms_field(double ms, char *out, size_t size)
 {
 	struct declog_entry e = {"S",      NULL, "::1",   NULL,     "h",
 	                         NULL,     "<>", "<b@x>", "accept", "local-domain",
-	                         "static", ms,   NULL, NULL};
+	                         "static", ms,   NULL,    NULL};
 	struct strbuf a = STRBUF_INIT;
 	const char *p;
 

@@ -20,12 +20,24 @@
 #include "tests/unit/tap.h"
 
 static struct limit_rule rules[] = {
-    {.name = "login-rcpt", .key = LIMIT_KEY_LOGIN, .count = LIMIT_COUNT_RCPT, .max = 5,
-     .per = 3600, .action = LIMIT_TEMPFAIL},
-    {.name = "login-msg", .key = LIMIT_KEY_LOGIN, .count = LIMIT_COUNT_MSG, .max = 2,
-     .per = 3600, .action = LIMIT_REJECT},
-    {.name = "client-rcpt", .key = LIMIT_KEY_CLIENT, .count = LIMIT_COUNT_RCPT, .max = 8,
-     .per = 3600, .action = LIMIT_TEMPFAIL},
+    {.name = "login-rcpt",
+     .key = LIMIT_KEY_LOGIN,
+     .count = LIMIT_COUNT_RCPT,
+     .max = 5,
+     .per = 3600,
+     .action = LIMIT_TEMPFAIL},
+    {.name = "login-msg",
+     .key = LIMIT_KEY_LOGIN,
+     .count = LIMIT_COUNT_MSG,
+     .max = 2,
+     .per = 3600,
+     .action = LIMIT_REJECT},
+    {.name = "client-rcpt",
+     .key = LIMIT_KEY_CLIENT,
+     .count = LIMIT_COUNT_RCPT,
+     .max = 8,
+     .per = 3600,
+     .action = LIMIT_TEMPFAIL},
 };
 
 static struct limits_params params(struct limit_rule *r, size_t n)
@@ -120,8 +132,15 @@ END_TEST
 START_TEST(t_refusal_takes_nothing)
 {
 	struct limit_rule r[] = {
-	    {.name = "a", .key = LIMIT_KEY_LOGIN, .max = 3, .per = 3600, .action = LIMIT_TEMPFAIL},
-	    {.name = "b", .key = LIMIT_KEY_CLIENT, .max = 100, .per = 3600,
+	    {.name = "a",
+	     .key = LIMIT_KEY_LOGIN,
+	     .max = 3,
+	     .per = 3600,
+	     .action = LIMIT_TEMPFAIL},
+	    {.name = "b",
+	     .key = LIMIT_KEY_CLIENT,
+	     .max = 100,
+	     .per = 3600,
 	     .action = LIMIT_TEMPFAIL},
 	};
 	struct limits_params p = params(r, 2), p_b = params(r + 1, 1);
@@ -145,11 +164,22 @@ END_TEST
 START_TEST(t_hold_log_suspend)
 {
 	struct limit_rule r[] = {
-	    {.name = "h", .key = LIMIT_KEY_LOGIN, .max = 2, .per = 3600, .action = LIMIT_HOLD},
-	    {.name = "g", .key = LIMIT_KEY_SENDER_DOMAIN, .max = 1, .per = 3600,
+	    {.name = "h",
+	     .key = LIMIT_KEY_LOGIN,
+	     .max = 2,
+	     .per = 3600,
+	     .action = LIMIT_HOLD},
+	    {.name = "g",
+	     .key = LIMIT_KEY_SENDER_DOMAIN,
+	     .max = 1,
+	     .per = 3600,
 	     .action = LIMIT_LOG},
-	    {.name = "s", .key = LIMIT_KEY_LOGIN, .max = 4, .per = 3600,
-	     .action = LIMIT_SUSPEND, .suspend = 600},
+	    {.name = "s",
+	     .key = LIMIT_KEY_LOGIN,
+	     .max = 4,
+	     .per = 3600,
+	     .action = LIMIT_SUSPEND,
+	     .suspend = 600},
 	};
 	struct limits_params p = params(r, 3);
 	struct limiter *l = make(&p, NULL);

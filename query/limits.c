@@ -45,7 +45,7 @@ static void print_time(const char *label, uint64_t us)
 	printf("%s %s\n", label, buf);
 }
 
-static int show(struct limiter *lim, const struct limit_subject *s)
+static int show(struct limiter *lim, const struct limit_subject *s, const char *prefix)
 {
 	struct limit_row rows[MAX_ROWS];
 	uint64_t until = 0;
@@ -130,7 +130,8 @@ int query_limits(const struct config *cf, struct policy *pol, const char *login,
 		}
 	}
 	if (status == 0)
-		status = show(lim, &s);
+		status =
+		    show(lim, &s, cf->limits.redis_prefix ? cf->limits.redis_prefix : "");
 	account_free(a);
 	free(canon);
 	return status;

@@ -473,8 +473,11 @@ int limiter_peek(struct limiter *l, const struct limit_subject *s, struct limit_
 		rows[i].rule = &l->p->rules[idx[i]];
 		rows[i].max = max;
 		memcpy(rows[i].key, ops[i].key, sizeof rows[i].key);
-		/* peek asks with cost 1: REMAINING is what is left now */
-		rows[i].remaining = ops[i].r.remaining;
+		/* peek asks with cost 1: an allowed answer's REMAINING is what
+		 * would be left after that one */
+		rows[i].remaining = ops[i].r.remaining + (ops[i].r.allowed ? 1 : 0);
+		if (rows[i].remaining > max)
+			rows[i].remaining = max;
 		rows[i].used = max > ops[i].r.remaining ? max - ops[i].r.remaining : 0;
 		rows[i].retry_after = ops[i].r.allowed ? 0 : ops[i].r.retry_after;
 	}

@@ -64,10 +64,13 @@ redis_wait_gone() {
 redis_sock() { echo "$TMP/$1/redis.sock"; }
 
 redis_cli() {
-	local name=$1 pw=
+	local name=$1
 	shift
-	[ -f "$TMP/$name/password" ] && pw=$(cat "$TMP/$name/password")
-	REDISCLI_AUTH=$pw redis-cli -s "$(redis_sock "$name")" "$@"
+	if [ -s "$TMP/$name/password" ]; then
+		REDISCLI_AUTH=$(cat "$TMP/$name/password") redis-cli -s "$(redis_sock "$name")" "$@"
+	else
+		redis-cli -s "$(redis_sock "$name")" "$@"
+	fi
 }
 
 redis_start() {

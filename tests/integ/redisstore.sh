@@ -89,7 +89,7 @@ snapshot() {
 # How often the server ran a command that writes a key, by the script or not.
 writes() {
 	redis_cli main INFO commandstats |
-		sed -n 's/^cmdstat_\(set\|del\|pexpireat\):calls=\([0-9]*\),.*/\1=\2/p' | tr '\n' ' '
+		sed -n 's/^cmdstat_\(set\|del\|pexpireat\):calls=\([0-9]*\),.*/\1=\2/p' | sort | tr '\n' ' '
 }
 
 warnings() { grep -c 'warning: limits: redis store' "$TMP/$1.err"; }
@@ -193,9 +193,9 @@ probe a "peek s=susp:alice k:exact,5,3600,1,cb k:new,5,3600,3,cb k:other,10,3600
 is "peek answers: suspended, and each op as cost 1" \
 	"$(st) $(field until) $(field allowed) $(field rem)" "ok $UNTIL 0,1,1 0,4,8"
 is "peek wrote nothing" "$(snapshot)" "$before"
-like "... not even once: SET, DEL, PEXPIREAT ran as often as before ($wbefore)" \
-	"$(writes)" "^set=[0-9]+ (del=[0-9]+ )?pexpireat=[0-9]+ $"
-is "... (the counts)" "$(writes)" "$wbefore"
+like "... not even once: the write counts are there ($wbefore)" \
+	"$(writes)" "^(del=[0-9]+ )?pexpireat=[0-9]+ set=[0-9]+ $"
+is "... and SET, DEL, PEXPIREAT ran no more often than before" "$(writes)" "$wbefore"
 
 # ---- reset ------------------------------------------------------------------
 probe a "reset k:exact susp:alice k:never"

@@ -42,6 +42,27 @@ is "step 3: top relay attempters" "$(jq -r 'select(.reason == "unauth-relay" and
 is "step 4: the queue id from the summary" \
 	"$(jq -r --arg s "$S" 'select(.session == $s and .end != null and .qid != "-") | .qid' "$LOG" | tail -1)" \
 	"4XyZ1abc"
+# rate limits: the p99 recipe over alice (3 recipients in one hour, 1 in
+# another) and bob (1): login-hours 3, p99 of [1 1 3] = 1, max 3.
+{
+	for t in 10:00:01 10:20:00 10:59:59; do
+		"$L" -j "2026-11-23T$t.000Z" session=cc-1 client_addr=203.0.113.5 auth=alice \
+			login=alice@example.org 'from=<>' 'rcpt=<r@example.net>' action=accept reason=authenticated
+	done
+	"$L" -j 2026-11-23T11:00:00.000Z session=cc-2 client_addr=203.0.113.5 auth=alice \
+		login=alice@example.org 'from=<>' 'rcpt=<r@example.net>' action=accept reason=authenticated
+	"$L" -j 2026-11-23T10:30:00.000Z session=cc-3 client_addr=203.0.113.6 auth=bob \
+		login=bob@example.org 'from=<>' 'rcpt=<r@example.net>' action=accept reason=authenticated
+	"$L" -j 2026-11-23T10:31:00.000Z session=cc-3 client_addr=203.0.113.6 auth=bob \
+		login=bob@example.org 'from=<>' 'rcpt=<s@example.net>' action=tempfail reason=rate-limit \
+		source=limits limit=login-rcpt-hour
+} >"$TMP/limits.json"
+recipe=$(sed -n '/^# recipients per login per hour/,/^```/p' "$top_srcdir/docs/abuse.md" | sed '1d;$d')
+is "rate limits: the p99 recipe of docs/abuse.md" "$(LOG=$TMP/limits.json bash -c "$recipe")" \
+	"login-hours 3 p99 1 max 3"
+recipe=$(sed -n '/^# who would have been refused, by rule/,/^```/p' "$top_srcdir/docs/abuse.md" | sed '1d;$d')
+is "rate limits: the who-would-be-refused recipe" "$(LOG=$TMP/limits.json bash -c "$recipe" | awk '{$1=$1; print}')" \
+	"1 login-rcpt-hour bob@example.org 203.0.113.6"
 for cmd in 'ascii_downcase | contains("bob@example.com")' 'select(.session == $s)' \
 	'.end != null and .qid != "-"' 'select(.reason == "unauth-relay"'; do
 	ok_if "docs/abuse.md still shows: $cmd" grep -qF -- "$cmd" "$top_srcdir/docs/abuse.md"

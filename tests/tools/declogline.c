@@ -4,7 +4,7 @@
  * recipes) without an MTA. Entry point: main.
  *   declogline [-j TIME] field=value ...
  * Fields: session qid client_addr client_name helo auth from rcpt action
- * reason source ms. -j prints the JSON form with TIME instead of key=value.
+ * reason source ms login limit. -j prints the JSON form with TIME instead of key=value.
  */
 #include "config.h"
 
@@ -21,8 +21,9 @@ static const char **field(struct declog_entry *e, const char *name)
 		size_t offset;
 	} fields[] = {
 #define F(m) {#m, offsetof(struct declog_entry, m)}
-	    F(session), F(qid),  F(client_addr), F(client_name), F(helo),   F(auth),
-	    F(from),    F(rcpt), F(action),      F(reason),      F(source),
+	    F(session), F(qid),   F(client_addr), F(client_name), F(helo),
+	    F(auth),    F(from),  F(rcpt),        F(action),      F(reason),
+	    F(source),  F(login), F(limit),
 #undef F
 	};
 

@@ -34,6 +34,7 @@
 #include "milter/notify.h"
 #include "milter/privs.h"
 #include "milter/snapshot.h"
+#include "policy/limits/limiter.h"
 #include "milter/socket.h"
 #include "milter/stats.h"
 #include "milter/textfile.h"
@@ -143,9 +144,10 @@ static int check_only(const struct options *o, struct config *cf)
 	struct directory *const *dirs;
 	struct policy *pol;
 	enum dir_check worst = DIR_CHECK_OK;
+	bool store_ok;
 	size_t n;
 
-	if (o->check < 2 || !cf->ldap.enabled) {
+	if (o->check < 2 || (!cf->ldap.enabled && cf->limits.n_rules == 0)) {
 		printf("%s: configuration OK%s\n", cf->path,
 		       o->check >= 2 ? " (no ldap section: static lists only)" : "");
 		return 0;
@@ -162,11 +164,13 @@ static int check_only(const struct options *o, struct config *cf)
 		if (c > worst)
 			worst = c;
 	}
+	store_ok = limiter_report(policy_limiter(pol), &report);
 	fputs(report.data, worst == DIR_CHECK_FAILED ? stderr : stdout);
-	printf("%s: configuration %s\n", cf->path,
+	printf("%s: configuration %s%s\n", cf->path,
 	       worst == DIR_CHECK_OK         ? "OK"
 	       : worst == DIR_CHECK_DEGRADED ? "OK, directory usable with warnings"
-	                                     : "loads, directory UNAVAILABLE");
+	                                     : "loads, directory UNAVAILABLE",
+	       store_ok ? "" : " (limits store usable with warnings)");
 	strbuf_free(&report);
 	policy_free(pol);
 	return worst == DIR_CHECK_FAILED ? EX_UNAVAILABLE : 0;

@@ -66,9 +66,10 @@ static int show(struct limiter *lim, const struct limit_subject *s, const char *
 	if (n == 0)
 		printf("no rule applies\n");
 	for (int i = 0; i < n; i++) {
-		printf("%s: %s max %llu per %gs: used %llu, remaining %llu",
-		       rows[i].rule->name, rows[i].key, (unsigned long long)rows[i].max,
-		       rows[i].rule->per, (unsigned long long)rows[i].used,
+		printf("%s: %s%s max %llu per %gs: used %llu, remaining %llu",
+		       rows[i].rule->name, prefix, rows[i].key,
+		       (unsigned long long)rows[i].max, rows[i].rule->per,
+		       (unsigned long long)rows[i].used,
 		       (unsigned long long)rows[i].remaining);
 		if (rows[i].remaining == 0) {
 			printf(", retry after %.1fs", rows[i].retry_after / 1e6);

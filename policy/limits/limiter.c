@@ -478,7 +478,7 @@ int limiter_peek(struct limiter *l, const struct limit_subject *s, struct limit_
 		rows[i].remaining = ops[i].r.remaining + (ops[i].r.allowed ? 1 : 0);
 		if (rows[i].remaining > max)
 			rows[i].remaining = max;
-		rows[i].used = max > ops[i].r.remaining ? max - ops[i].r.remaining : 0;
+		rows[i].used = max - rows[i].remaining;
 		rows[i].retry_after = ops[i].r.allowed ? 0 : ops[i].r.retry_after;
 	}
 	*suspended_until_r = c.suspended_until;
@@ -514,6 +514,36 @@ int limiter_reset(struct limiter *l, const struct limit_subject *s, const char *
 	free(ops);
 	free(idx);
 	return ret;
+}
+
+bool limiter_report(struct limiter *l, struct strbuf *out)
+{
+	struct limit_check c;
+	const char *err = NULL;
+
+	if (!limiter_active(l))
+		return true;
+	strbuf_appendf(out, "limits: %zu rule%s, store %s", l->p->n_rules,
+	               l->p->n_rules == 1 ? "" : "s",
+	               l->redis != NULL ? l->p->redis_server : "memory (this host only)");
+	if (l->redis == NULL) {
+		strbuf_putc(out, '\n');
+		return true;
+	}
+	memset(&c, 0, sizeof c);
+	c.suspend_key = "v1:{u:-}:suspended"; /* no login has that name */
+	if (redisstore_peek(l->redis, &c, &err) == REDISSTORE_OK) {
+		strbuf_puts(out, ": answering\n");
+		return true;
+	}
+	strbuf_appendf(out,
+	               ": NOT answering (%s): %s\nwarning: limits: the shared store "
+	               "does not answer\n",
+	               err ? err : "?",
+	               l->p->on_store_error == LIMIT_ON_ERROR_LOCAL
+	                   ? "on_store_error local: each host would count alone"
+	                   : "on_store_error tempfail: limited recipients would get 451");
+	return false;
 }
 
 /* --- counters -------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "lib/netlist.h"
+#include "lib/strbuf.h"
 #include "policy/limits/rules.h"
 #include "policy/limits/store.h"
 
@@ -87,6 +88,10 @@ int limiter_peek(struct limiter *l, const struct limit_subject *s, struct limit_
 /* Clear every counter of S and its login's suspension; 0, or -1 with
  * *ERROR_R set. */
 int limiter_reset(struct limiter *l, const struct limit_subject *s, const char **error_r);
+
+/* relaymilter -n -n: a line on the rules and whether the store answers
+ * (asked now) into OUT; false when a shared store does not answer. */
+bool limiter_report(struct limiter *l, struct strbuf *out);
 
 /* --- counters --------------------------------------------------------- */
 

@@ -94,7 +94,7 @@ static const char script[] =
     "    return 0, tat, left, -1\n"
     "  end\n"
     "  local nxt = base + cost * t\n"
-    "  if nxt < lim then return 1, nxt, math.floor((lim - nxt) / t), 0 end\n"
+    "  if nxt <= lim then return 1, nxt, math.floor((lim - nxt) / t), 0 end\n"
     "  return 0, tat, left, nxt - lim\n"
     "end\n"
     "local susp, refused, snow = 0, 0, 0\n"
@@ -223,7 +223,7 @@ static redisReply *command(struct rconn *k, double deadline, int argc, const cha
 		return NULL;
 	}
 	errno = 0;
-	if (redisSetTimeout(k->ctx, monotime_timeval(left)) != REDIS_OK ||
+	if (redisSetTimeout(k->ctx, monotime_timeval(left * 3)) != REDIS_OK ||
 	    (rep = redisCommandArgv(k->ctx, argc, argv, lens)) == NULL) {
 		k->broken = true;
 		fail_ctx(f, k->ctx, deadline);

@@ -89,6 +89,8 @@ RATE='^reply 451 4\.7\.1 <[^>]*>: Rate limit exceeded, try again later$'
 rm_start "$TMP/rm1.conf" || bail_out "relaymilter 1 did not start"
 rm2_start || bail_out "relaymilter 2 did not start: $(cat "$TMP/stderr2")"
 ok "two daemons on one redis-server ($RSOCK)"
+like "relaymilter -n -n: the rules and the store answering" "$("$RM_BIN" -n -n -c "$TMP/rm1.conf" 2>&1)" \
+	"limits: 2 rules, store unix:.*: answering"
 
 # ---- two daemons at once, one login: never more than max together ----
 burst "$SOCK1" pat 15 p1 >"$TMP/b1" &
@@ -135,6 +137,10 @@ like "query --limits --client: no client rule applies" "$out" 'no rule applies'
 
 # ---- the store stopped: local counters enforce, decisions stay fast ----
 redis_stop r
+out=$("$RM_BIN" -n -n -c "$TMP/rm1.conf" 2>&1)
+like "relaymilter -n -n, redis stopped: NOT answering" "$out" 'store unix:.*: NOT answering'
+like "  and a warning line" "$out" 'warning: limits: the shared store does not answer'
+like "  still exit 0, usable with warnings" "$out" 'configuration OK \(limits store usable with warnings\)'
 is "redis stopped: quinn gets exactly 20 of 22 (this host's memory counters)" "$(burst "$SOCK1" quinn 22 q1)" 20
 is "  one warning for the outage" "$(grep -c 'the shared store .* cannot answer' "$TMP/stderr")" 1
 max_ms=$(jq -r 'select(.rcpt // "" | test("q1-")) | .ms' "$JSON1" | sort -g | tail -1)

@@ -114,7 +114,7 @@ static const char script[] =
     "  out[o + 1], out[o + 2], out[o + 3] = ok, tat, left\n"
     "  out[o + 4], out[o + 5] = retry, tat\n"
     "end\n"
-    "if not peek then\n"
+    "if true then\n"
     "  for i = 1, n do\n"
     "    if refused == 0 and ops[i].commit and ops[i].ok == 1 then\n"
     "      put(KEYS[hs + i], ops[i].tat)\n"
@@ -223,7 +223,7 @@ static redisReply *command(struct rconn *k, double deadline, int argc, const cha
 		return NULL;
 	}
 	errno = 0;
-	if (redisSetTimeout(k->ctx, monotime_timeval(left * 3)) != REDIS_OK ||
+	if (redisSetTimeout(k->ctx, monotime_timeval(left)) != REDIS_OK ||
 	    (rep = redisCommandArgv(k->ctx, argc, argv, lens)) == NULL) {
 		k->broken = true;
 		fail_ctx(f, k->ctx, deadline);
@@ -536,8 +536,8 @@ static bool script_args(const struct redisstore *rs, const struct limit_check *c
 		args_uint(a, op->rule.max);
 		args_uint(a, op->rule.per_us);
 		args_uint(a, peek ? 1 : cost);
-		args_uint(a, (!peek && op->commit ? 1 : 0) | (op->blocking ? 2 : 0));
-		args_uint(a, peek ? 0 : op->suspend_us);
+		args_uint(a, (op->commit ? 1 : 0) | (op->blocking ? 2 : 0));
+		args_uint(a, op->suspend_us);
 	}
 	args_done(a);
 	return true;

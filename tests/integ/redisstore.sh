@@ -192,6 +192,10 @@ wbefore=$(writes)
 probe a "peek s=susp:alice k:exact,5,3600,1,cb k:new,5,3600,3,cb k:other,10,3600,1,cb"
 is "peek answers: suspended, and each op as cost 1" \
 	"$(st) $(field until) $(field allowed) $(field rem)" "ok $UNTIL 0,1,1 0,4,8"
+probe a "peek k:new,5,3600,3,cb k:other,10,3600,1,cb"
+is "peek: allowed ops that would commit" "$(st) $(field refused) $(field allowed)" "ok 0 1,1"
+probe a "peek s=susp:carol k:exact,5,3600,1,cb,60"
+is "peek: a refusal that would suspend" "$(st) $(field refused) $(field snow)" "ok 1 0"
 is "peek wrote nothing" "$(snapshot)" "$before"
 like "... not even once: the write counts are there ($wbefore)" \
 	"$(writes)" "^(del=[0-9]+ )?pexpireat=[0-9]+ set=[0-9]+ $"

@@ -7,7 +7,7 @@ check_PROGRAMS += tests/integ/redisprobe
 tests_integ_redisprobe_SOURCES = tests/integ/redisprobe.c
 tests_integ_redisprobe_LDADD = $(RELAYMILTER_LIBS)
 
-REDIS_INTEG_TESTS = tests/integ/redisstore.sh
+REDIS_INTEG_TESTS = tests/integ/redisstore.sh tests/integ/limits_redis.sh
 TESTS += $(REDIS_INTEG_TESTS)
 dist_check_SCRIPTS += $(REDIS_INTEG_TESTS)
 dist_check_DATA += tests/integ/lib_redis.sh

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +344,9 @@ int main(int argc, char **argv)
 	int status;
 
 	dir_ldap_process_init(); /* before anything may call libldap */
+	/* hiredis writes with write(2): a Redis that went away must be an
+	 * error, not the end of the process. */
+	signal(SIGPIPE, SIG_IGN);
 	memset(&q, 0, sizeof q);
 	q.config_path = config_default_path();
 	parse_args(argc, argv, &q);

@@ -1,35 +1,35 @@
 /*
  * redisstore: see redisstore.h. Entry points: redisstore_create, _free,
  * _run, _peek, _reset, _up, _errors. The caller owns the parameters (they
- * are copied) and the checks; the store owns its connections and the
- * prober thread.
+ * are copied) and the checks; the store owns its connections and prober.
  *
- * One Lua script does a check (MODE_RUN) or only reads (MODE_PEEK): KEYS
- * are the suspension key (when there is one) then every op's key, the
- * prefix prepended here; ARGV is the mode, 0/1 for "has a suspension
- * key", then per op max, per_us, cost, flags (1 commit, 2 blocking) and
- * suspend_us. It answers now, refused, suspended_until, suspended_now,
- * then per op allowed, tat, remaining, retry_after (-1: never), expires.
+ * One Lua script runs a check or only reads (MODE_PEEK). KEYS: the
+ * suspension key if any, then each op's key, prefixed here. ARGV: the
+ * mode, 0/1 (a suspension key or not), then per op max, per_us, cost,
+ * flags (1 commit, 2 blocking), suspend_us. It answers now, refused,
+ * suspended_until, suspended_now, then per op allowed, tat, remaining,
+ * retry_after (-1: never), expires.
  *
- * Numbers: Lua computes in doubles, exact on integers below 2^53. An op is
- * sent only when max <= OP_MAX_MAX (1e9) and per_us, suspend_us <=
- * OP_US_MAX (1e14 µs, three years; the config allows 366 days), and its
- * cost is sent as at most max + 1 (anything above max is refused alike).
- * Then every product the script makes (max * T, cost * T) is at most 1e14
- * and every sum at most now + 2e14, far below 2^53 while now (µs since the
- * epoch) is below 2^52, until 2112; T = floor(per_us / max) is exact too
- * (a quotient of integers below 2^53 never rounds up to the next integer).
- * The script refuses a stored value that is not an integer below 2^53.
+ * Numbers: Lua has doubles, exact on integers below 2^53. An op goes out
+ * only with max <= 1e9 and per_us, suspend_us <= 1e14 µs (three years; the
+ * config allows 366 days), its cost capped at max + 1 (refused alike).
+ * Then every product (max * T, cost * T) is at most 1e14 and every sum at
+ * most now + 2e14, below 2^53 while now < 2^52 µs (year 2112); T =
+ * floor(per_us / max) is exact as well (a quotient of integers below 2^53
+ * never rounds up to the next integer). A stored value that is not an
+ * integer below 2^53 is an error of the script.
  *
  * Failures: a failed call (connect, AUTH, I/O, timeout, an error reply, a
  * malformed reply) frees its connection, counts an error and opens the
- * breaker, with one warning per outage. An op outside the bounds above is
- * an ERROR that asks nothing and opens nothing. hiredis writes with
- * write(2): the process must ignore SIGPIPE (milter/main.c does).
+ * breaker, logging once per outage. An op out of the bounds above is an
+ * ERROR that asks and opens nothing. hiredis writes with write(2): the
+ * process ignores SIGPIPE (milter/main.c does). A TCP host name is looked
+ * up by getaddrinfo, outside the timeout: name the server by address.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -48,7 +48,7 @@
 
 #define POOL_MAX 64        /* connections, idle and busy together */
 #define PROBE_INTERVAL 0.5 /* seconds between probes while the breaker is open */
-#define MIN_WAIT 0.001     /* less time left than this is a timeout (0 is "none" to hiredis) */
+#define MIN_WAIT 0.001     /* less time left is a timeout (0 is "none" to hiredis) */
 #define OPS_MAX 1000
 #define OP_MAX_MAX 1000000000ULL
 #define OP_US_MAX 100000000000000ULL
@@ -61,20 +61,14 @@ static const char script[] =
     "-- relaymilter rate-limit check (policy/limits/redisstore.c)\n"
     "if redis.replicate_commands then redis.replicate_commands() end\n"
     "local t = redis.call('TIME')\n"
-    "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
-    "local peek = ARGV[1] == '" MODE_PEEK "'\n"
-    "local hs = tonumber(ARGV[2])\n"
-    "local n = #KEYS - hs\n"
+    "local now, hs = tonumber(t[1]) * 1000000 + tonumber(t[2]), tonumber(ARGV[2])\n"
+    "local peek, n = ARGV[1] == '" MODE_PEEK "', #KEYS - hs\n"
     "if (hs ~= 0 and hs ~= 1) or n < 0 or #ARGV ~= 2 + 5 * n then\n"
-    "  return redis.error_reply('ERR relaymilter: bad arguments')\n"
-    "end\n"
+    "  return redis.error_reply('ERR relaymilter: bad arguments') end\n"
     "local function get(k)\n"
-    "  local v = redis.call('GET', k)\n"
-    "  if not v then return 0 end\n"
-    "  v = tonumber(v)\n"
-    "  if not v or v < 0 or v >= 9007199254740992 or v ~= math.floor(v) then\n"
-    "    error('relaymilter: ' .. k .. ' does not hold a time')\n"
-    "  end\n"
+    "  local v = tonumber(redis.call('GET', k) or 0)\n"
+    "  if not v or v < 0 or v >= 2^53 or v ~= math.floor(v) then\n"
+    "    error('relaymilter: ' .. k .. ' does not hold a time') end\n"
     "  return v\n"
     "end\n"
     "local function put(k, v)\n"
@@ -82,12 +76,10 @@ static const char script[] =
     "  redis.call('SET', k, string.format('%.0f', v))\n"
     "  redis.call('PEXPIREAT', k, string.format('%.0f', math.ceil(v / 1000)))\n"
     "end\n"
-    "local function gcra(max, per, cost, tat)\n"
-    "  local t = 1\n"
+    "local function gcra(max, per, cost, tat)\n" /* lib/gcra.c, line by line */
+    "  local t, left, base = 1, 0, math.max(tat, now)\n"
     "  if max > 0 then t = math.max(math.floor(per / max), 1) end\n"
-    "  local base = math.max(tat, now)\n"
     "  local lim = now + max * t\n"
-    "  local left = 0\n"
     "  if max > 0 and lim > base then left = math.floor((lim - base) / t) end\n"
     "  if max == 0 or cost == 0 or cost > max then\n"
     "    if cost == 0 and max > 0 then return 1, tat, left, 0 end\n"
@@ -97,12 +89,9 @@ static const char script[] =
     "  if nxt <= lim then return 1, nxt, math.floor((lim - nxt) / t), 0 end\n"
     "  return 0, tat, left, nxt - lim\n"
     "end\n"
-    "local susp, refused, snow = 0, 0, 0\n"
-    "if hs == 1 then\n"
-    "  susp = get(KEYS[1])\n"
-    "  if susp > now then refused = 1 else susp = 0 end\n"
-    "end\n"
-    "local out, ops = {now, 0, 0, 0}, {}\n"
+    "local susp, refused, snow, out, ops = 0, 0, 0, {now, 0, 0, 0}, {}\n"
+    "if hs == 1 then susp = get(KEYS[1]) end\n"
+    "if susp > now then refused = 1 else susp = 0 end\n"
     "for i = 1, n do\n"
     "  local a, o = 2 + 5 * (i - 1), 4 + 5 * (i - 1)\n"
     "  local fl = tonumber(ARGV[a + 4])\n"
@@ -111,21 +100,18 @@ static const char script[] =
     "  ops[i] = {ok = ok, tat = tat, commit = fl % 2 == 1, blocking = fl >= 2,\n"
     "    suspend = tonumber(ARGV[a + 5])}\n"
     "  if ok == 0 and fl >= 2 then refused = 1 end\n"
-    "  out[o + 1], out[o + 2], out[o + 3] = ok, tat, left\n"
-    "  out[o + 4], out[o + 5] = retry, tat\n"
+    "  out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] =\n"
+    "    ok, tat, left, retry, tat\n"
     "end\n"
-    "if true then\n"
-    "  for i = 1, n do\n"
-    "    if refused == 0 and ops[i].commit and ops[i].ok == 1 then\n"
-    "      put(KEYS[hs + i], ops[i].tat)\n"
-    "    end\n"
-    "  end\n"
-    "  for i = 1, n do\n"
-    "    local op = ops[i]\n"
-    "    if hs == 1 and susp == 0 and op.ok == 0 and op.blocking and op.suspend > 0 then\n"
-    "      susp, snow = now + op.suspend, 1\n"
-    "      put(KEYS[1], susp)\n"
-    "    end\n"
+    "for i = 1, peek and 0 or n do\n"
+    "  if refused == 0 and ops[i].commit and ops[i].ok == 1 then\n"
+    "    put(KEYS[hs + i], ops[i].tat) end\n"
+    "end\n"
+    "for i = 1, peek and 0 or n do\n"
+    "  local op = ops[i]\n"
+    "  if hs == 1 and susp == 0 and op.ok == 0 and op.blocking and op.suspend > 0 then\n"
+    "    susp, snow = now + op.suspend, 1\n"
+    "    put(KEYS[1], susp)\n"
     "  end\n"
     "end\n"
     "out[2], out[3], out[4] = refused, susp, snow\n"
@@ -144,12 +130,11 @@ struct fail {
 	char detail[200];
 };
 
-/* The arguments of one command; texts we build live in SB. */
+/* The arguments of one command, NUL-separated in SB. */
 struct args {
 	int argc;
 	const char **argv;
 	size_t *lens;
-	size_t *off; /* into SB, or SIZE_MAX for a literal */
 	struct strbuf sb;
 };
 
@@ -232,19 +217,22 @@ static redisReply *command(struct rconn *k, double deadline, int argc, const cha
 	return rep;
 }
 
-static bool conn_auth(const struct redisstore *rs, struct rconn *k, double deadline,
-                      struct fail *f)
+/* Send ARGV (NULL-terminated, three at most); true when the reply is of
+ * TYPE, else F says WHY (the server never echoes AUTH's password). */
+static bool expect(struct rconn *k, double deadline, const char **argv, int type,
+                   const char *why, struct fail *f)
 {
-	const char *argv[2] = {"AUTH", rs->password};
-	size_t lens[2] = {4, strlen(rs->password)};
-	redisReply *rep = command(k, deadline, 2, argv, lens, f);
+	size_t lens[3];
+	int n = 0;
+	redisReply *rep;
 	bool ok;
 
-	if (rep == NULL)
-		return false;
-	ok = rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "OK") == 0;
-	if (!ok)
-		fail_reply(f, "AUTH refused", rep); /* the server never echoes the password */
+	for (; argv[n] != NULL && n < 3; n++)
+		lens[n] = strlen(argv[n]);
+	rep = command(k, deadline, n, argv, lens, f);
+	ok = rep != NULL && rep->type == type;
+	if (rep != NULL && !ok)
+		fail_reply(f, why, rep);
 	freeReplyObject(rep);
 	return ok;
 }
@@ -255,14 +243,12 @@ static bool script_load(struct rconn *k, double deadline, struct fail *f)
 	const char *argv[3] = {"SCRIPT", "LOAD", script};
 	size_t lens[3] = {6, 4, sizeof script - 1};
 	redisReply *rep = command(k, deadline, 3, argv, lens, f);
-	bool ok;
+	bool ok = rep != NULL && rep->type == REDIS_REPLY_STRING &&
+	          rep->len == sizeof k->sha - 1;
 
-	if (rep == NULL)
-		return false;
-	ok = rep->type == REDIS_REPLY_STRING && rep->len == sizeof k->sha - 1;
 	if (ok)
 		memcpy(k->sha, rep->str, sizeof k->sha);
-	else
+	else if (rep != NULL)
 		fail_reply(f, "SCRIPT LOAD failed", rep);
 	freeReplyObject(rep);
 	return ok;
@@ -272,6 +258,7 @@ static bool script_load(struct rconn *k, double deadline, struct fail *f)
 static struct rconn *conn_open(const struct redisstore *rs, double deadline,
                                struct fail *f)
 {
+	const char *auth[] = {"AUTH", rs->password, NULL};
 	double left = deadline - monotime_now();
 	struct timeval tv = monotime_timeval(left);
 	redisContext *ctx;
@@ -286,14 +273,16 @@ static struct rconn *conn_open(const struct redisstore *rs, double deadline,
 	                       : redisConnectWithTimeout(rs->host, rs->port, tv);
 	if (ctx == NULL || ctx->err) {
 		fail_set(f,
-		         monotime_now() >= deadline - MIN_WAIT ? "timed out" : "cannot connect",
+		         monotime_now() >= deadline - MIN_WAIT ? "timed out"
+		                                               : "cannot connect",
 		         ctx != NULL ? ctx->errstr : "out of memory");
 		redisFree(ctx);
 		return NULL;
 	}
 	k = xcalloc(1, sizeof *k);
 	k->ctx = ctx;
-	if ((rs->password == NULL || conn_auth(rs, k, deadline, f)) &&
+	if ((rs->password == NULL ||
+	     expect(k, deadline, auth, REDIS_REPLY_STATUS, "AUTH refused", f)) &&
 	    script_load(k, deadline, f))
 		return k;
 	conn_free(k);
@@ -371,6 +360,7 @@ static void breaker_trip(struct redisstore *rs, unsigned gen, const struct fail 
 		rs->n_conns -= n;
 		rs->n_idle = 0;
 		pthread_cond_signal(&rs->wake);
+		pthread_cond_broadcast(&rs->freed); /* room for new connections */
 	}
 	pthread_mutex_unlock(&rs->lock);
 	for (size_t i = 0; i < n; i++)
@@ -407,16 +397,11 @@ static void breaker_close(struct redisstore *rs, struct rconn *k)
 static void probe_once(struct redisstore *rs)
 {
 	double deadline = monotime_now() + rs->timeout;
-	const char *argv[1] = {"PING"};
-	size_t lens[1] = {4};
+	const char *ping[] = {"PING", NULL};
 	struct fail f;
 	struct rconn *k = conn_open(rs, deadline, &f);
-	redisReply *rep = k != NULL ? command(k, deadline, 1, argv, lens, &f) : NULL;
-	bool ok = rep != NULL && rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "PONG") == 0;
 
-	if (rep != NULL)
-		freeReplyObject(rep);
-	if (ok)
+	if (k != NULL && expect(k, deadline, ping, REDIS_REPLY_STATUS, "PING failed", &f))
 		breaker_close(rs, k);
 	else
 		conn_free(k);
@@ -455,7 +440,6 @@ static void args_init(struct args *a, size_t n)
 	a->argc = 0;
 	a->argv = xcalloc(n, sizeof *a->argv);
 	a->lens = xcalloc(n, sizeof *a->lens);
-	a->off = xcalloc(n, sizeof *a->off);
 	strbuf_init(&a->sb);
 }
 
@@ -463,42 +447,35 @@ static void args_free(struct args *a)
 {
 	free(a->argv);
 	free(a->lens);
-	free(a->off);
 	strbuf_free(&a->sb);
 }
 
-static void args_lit(struct args *a, const char *s)
-{
-	a->argv[a->argc] = s;
-	a->lens[a->argc] = strlen(s);
-	a->off[a->argc++] = SIZE_MAX;
-}
-
-static void args_key(struct args *a, const char *prefix, const char *key)
+/* One more argument, S1 followed by S2; NUL-separated in SB. */
+static void args_add(struct args *a, const char *s1, const char *s2)
 {
 	size_t at = a->sb.len;
 
-	strbuf_puts(&a->sb, prefix);
-	strbuf_puts(&a->sb, key);
-	a->off[a->argc] = at;
+	strbuf_puts(&a->sb, s1);
+	strbuf_puts(&a->sb, s2);
 	a->lens[a->argc++] = a->sb.len - at;
+	strbuf_putc(&a->sb, '\0');
 }
 
 static void args_uint(struct args *a, uint64_t v)
 {
-	size_t at = a->sb.len;
+	char buf[24];
 
-	strbuf_put_uint(&a->sb, v);
-	a->off[a->argc] = at;
-	a->lens[a->argc++] = a->sb.len - at;
+	snprintf(buf, sizeof buf, "%" PRIu64, v);
+	args_add(a, buf, "");
 }
 
-/* Point the built arguments into SB, now that it no longer moves. */
+/* Point ARGV into SB, now that it no longer moves. */
 static void args_done(struct args *a)
 {
-	for (int i = 0; i < a->argc; i++)
-		if (a->off[i] != SIZE_MAX)
-			a->argv[i] = a->sb.data + a->off[i];
+	const char *p = a->sb.data;
+
+	for (int i = 0; i < a->argc; p += a->lens[i++] + 1)
+		a->argv[i] = p;
 }
 
 static bool op_in_bounds(const struct limit_op *op)
@@ -520,15 +497,15 @@ static bool script_args(const struct redisstore *rs, const struct limit_check *c
 		if (!op_in_bounds(&c->ops[i]))
 			return false;
 	args_init(a, 5 + hs + (1 + OP_FIELDS) * c->n_ops);
-	args_lit(a, "EVALSHA");
-	args_lit(a, "");
+	args_add(a, "EVALSHA", "");
+	args_add(a, "", "");
 	args_uint(a, hs + c->n_ops);
 	if (hs)
-		args_key(a, rs->prefix, c->suspend_key);
+		args_add(a, rs->prefix, c->suspend_key);
 	for (size_t i = 0; i < c->n_ops; i++)
-		args_key(a, rs->prefix, c->ops[i].key);
-	args_lit(a, peek ? MODE_PEEK : MODE_RUN);
-	args_lit(a, hs ? "1" : "0");
+		args_add(a, rs->prefix, c->ops[i].key);
+	args_add(a, peek ? MODE_PEEK : MODE_RUN, "");
+	args_uint(a, hs);
 	for (size_t i = 0; i < c->n_ops; i++) {
 		const struct limit_op *op = &c->ops[i];
 		uint64_t cost = op->cost > op->rule.max ? op->rule.max + 1 : op->cost;
@@ -536,8 +513,8 @@ static bool script_args(const struct redisstore *rs, const struct limit_check *c
 		args_uint(a, op->rule.max);
 		args_uint(a, op->rule.per_us);
 		args_uint(a, peek ? 1 : cost);
-		args_uint(a, (op->commit ? 1 : 0) | (op->blocking ? 2 : 0));
-		args_uint(a, op->suspend_us);
+		args_uint(a, (!peek && op->commit ? 1 : 0) | (op->blocking ? 2 : 0));
+		args_uint(a, peek ? 0 : op->suspend_us);
 	}
 	args_done(a);
 	return true;
@@ -569,44 +546,36 @@ static redisReply *script_eval(struct rconn *k, double deadline, struct args *a,
 	return NULL;
 }
 
-static bool elem_ok(const redisReply *rep, size_t i, long long lo, long long hi)
-{
-	const redisReply *e = rep->element[i];
-
-	return e != NULL && e->type == REDIS_REPLY_INTEGER && e->integer >= lo &&
-	       e->integer <= hi;
-}
-
-static bool reply_ok(const redisReply *rep, size_t n_ops, bool peek)
-{
-	static const long long op_lo[OP_FIELDS] = {0, 0, 0, -1, 0};
-	static const long long op_hi[OP_FIELDS] = {1, LLONG_MAX, LLONG_MAX, LLONG_MAX,
-	                                           LLONG_MAX};
-
-	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != HEAD_FIELDS + OP_FIELDS * n_ops)
-		return false;
-	if (!elem_ok(rep, 0, 1, LLONG_MAX) || !elem_ok(rep, 1, 0, 1) ||
-	    !elem_ok(rep, 2, 0, LLONG_MAX) || !elem_ok(rep, 3, 0, peek ? 0 : 1))
-		return false;
-	for (size_t i = 0; i < OP_FIELDS * n_ops; i++)
-		if (!elem_ok(rep, HEAD_FIELDS + i, op_lo[i % OP_FIELDS], op_hi[i % OP_FIELDS]))
-			return false;
-	return true;
-}
-
-/* Fill C from the script's answer, checked first: nothing when malformed. */
+/* Fill C from the script's answer, every field checked first. */
 static bool reply_parse(const redisReply *rep, struct limit_check *c, bool peek)
 {
-	if (!reply_ok(rep, c->n_ops, peek))
+	/* the head's fields, then an op's: what each may hold */
+	static const long long lo[] = {1, 0, 0, 0, 0, 0, 0, -1, 0};
+	static const long long hi[] = {LLONG_MAX, 1,         LLONG_MAX, 1,        1,
+	                               LLONG_MAX, LLONG_MAX, LLONG_MAX, LLONG_MAX};
+	size_t n = HEAD_FIELDS + OP_FIELDS * c->n_ops;
+	redisReply **e = rep->element;
+
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != n)
 		return false;
-	c->now = (uint64_t)rep->element[0]->integer;
-	c->refused = rep->element[1]->integer == 1;
-	c->suspended_until = (uint64_t)rep->element[2]->integer;
-	c->suspended_now = rep->element[3]->integer == 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t j =
+		    i < HEAD_FIELDS ? i : HEAD_FIELDS + (i - HEAD_FIELDS) % OP_FIELDS;
+
+		if (e[i] == NULL || e[i]->type != REDIS_REPLY_INTEGER ||
+		    e[i]->integer < lo[j] || e[i]->integer > hi[j])
+			return false;
+	}
+	if (peek && e[3]->integer != 0)
+		return false;
+	c->now = (uint64_t)e[0]->integer;
+	c->refused = e[1]->integer == 1;
+	c->suspended_until = (uint64_t)e[2]->integer;
+	c->suspended_now = e[3]->integer == 1;
 	for (size_t i = 0; i < c->n_ops; i++) {
-		redisReply **e = rep->element + HEAD_FIELDS + OP_FIELDS * i;
 		struct gcra_result *r = &c->ops[i].r;
 
+		e = rep->element + HEAD_FIELDS + OP_FIELDS * i;
 		r->allowed = e[0]->integer == 1;
 		r->tat = (uint64_t)e[1]->integer;
 		r->remaining = (uint64_t)e[2]->integer;
@@ -616,32 +585,67 @@ static bool reply_parse(const redisReply *rep, struct limit_check *c, bool peek)
 	return true;
 }
 
-/* The end of every call: give K back, count and trip on a failure. */
-static enum redisstore_status call_end(struct redisstore *rs, struct rconn *k,
-                                       unsigned gen, bool ok, const struct fail *f,
-                                       const char **error_r)
+struct check_call {
+	struct limit_check *c;
+	bool peek;
+};
+
+static bool do_check(struct rconn *k, double deadline, struct args *a, void *arg,
+                     struct fail *f)
 {
+	struct check_call *cc = arg;
+	redisReply *rep = script_eval(k, deadline, a, f);
+	bool ok = rep != NULL && reply_parse(rep, cc->c, cc->peek);
+
+	if (rep != NULL && !ok)
+		fail_set(f, "unexpected reply", "malformed answer of the script");
+	freeReplyObject(rep);
+	return ok;
+}
+
+static bool do_del(struct rconn *k, double deadline, struct args *a, void *arg,
+                   struct fail *f)
+{
+	redisReply *rep = command(k, deadline, a->argc, a->argv, a->lens, f);
+	bool ok = rep != NULL && rep->type == REDIS_REPLY_INTEGER;
+
+	(void)arg;
+	if (rep != NULL && !ok)
+		fail_reply(f, "DEL failed", rep);
+	freeReplyObject(rep);
+	return ok;
+}
+
+/* One call: a connection, DO with A (freed) on it, the connection back; a
+ * failure counts and trips the breaker. */
+static enum redisstore_status call(struct redisstore *rs, struct args *a,
+                                   bool (*do_fn)(struct rconn *, double, struct args *,
+                                                 void *, struct fail *),
+                                   void *arg, const char **error_r)
+{
+	double deadline = monotime_now() + rs->timeout;
+	struct fail f = {"failed", ""};
+	unsigned gen;
+	struct rconn *k = pool_take(rs, deadline, &gen, &f);
+	bool ok = k != NULL && do_fn(k, deadline, a, arg, &f);
+
+	args_free(a);
 	if (k != NULL) {
 		k->broken |= !ok;
 		pool_give(rs, k);
 	}
 	if (ok)
 		return REDISSTORE_OK;
-	breaker_trip(rs, gen, f);
-	*error_r = f->why;
+	breaker_trip(rs, gen, &f);
+	*error_r = f.why;
 	return REDISSTORE_ERROR;
 }
 
 static enum redisstore_status check(struct redisstore *rs, struct limit_check *c,
                                     bool peek, const char **error_r)
 {
-	double deadline = monotime_now() + rs->timeout;
-	struct fail f = {"failed", ""};
+	struct check_call cc = {c, peek};
 	struct args a;
-	struct rconn *k;
-	redisReply *rep;
-	unsigned gen;
-	bool ok = false;
 
 	if (atomic_load(&rs->open)) {
 		*error_r = "skipped: the store is not answering";
@@ -651,14 +655,7 @@ static enum redisstore_status check(struct redisstore *rs, struct limit_check *c
 		*error_r = "operation out of bounds";
 		return REDISSTORE_ERROR;
 	}
-	if ((k = pool_take(rs, deadline, &gen, &f)) != NULL &&
-	    (rep = script_eval(k, deadline, &a, &f)) != NULL) {
-		if (!(ok = reply_parse(rep, c, peek)))
-			fail_set(&f, "unexpected reply", "malformed answer of the script");
-		freeReplyObject(rep);
-	}
-	args_free(&a);
-	return call_end(rs, k, gen, ok, &f, error_r);
+	return call(rs, &a, do_check, &cc, error_r);
 }
 
 enum redisstore_status redisstore_run(struct redisstore *rs, struct limit_check *c,
@@ -676,13 +673,7 @@ enum redisstore_status redisstore_peek(struct redisstore *rs, struct limit_check
 enum redisstore_status redisstore_reset(struct redisstore *rs, const char *const *keys,
                                         size_t n, const char **error_r)
 {
-	double deadline = monotime_now() + rs->timeout;
-	struct fail f = {"failed", ""};
 	struct args a;
-	struct rconn *k;
-	redisReply *rep;
-	unsigned gen;
-	bool ok = false;
 
 	if (atomic_load(&rs->open)) {
 		*error_r = "skipped: the store is not answering";
@@ -695,18 +686,11 @@ enum redisstore_status redisstore_reset(struct redisstore *rs, const char *const
 		return REDISSTORE_ERROR;
 	}
 	args_init(&a, 1 + n);
-	args_lit(&a, "DEL");
+	args_add(&a, "DEL", "");
 	for (size_t i = 0; i < n; i++)
-		args_key(&a, rs->prefix, keys[i]);
+		args_add(&a, rs->prefix, keys[i]);
 	args_done(&a);
-	if ((k = pool_take(rs, deadline, &gen, &f)) != NULL &&
-	    (rep = command(k, deadline, a.argc, a.argv, a.lens, &f)) != NULL) {
-		if (!(ok = rep->type == REDIS_REPLY_INTEGER))
-			fail_reply(&f, "DEL failed", rep);
-		freeReplyObject(rep);
-	}
-	args_free(&a);
-	return call_end(rs, k, gen, ok, &f, error_r);
+	return call(rs, &a, do_del, NULL, error_r);
 }
 
 bool redisstore_up(struct redisstore *rs)
@@ -768,16 +752,12 @@ struct redisstore *redisstore_create(const struct redisstore_params *p,
 {
 	struct redisstore *rs = xcalloc(1, sizeof *rs);
 
-	if (p->server == NULL || !parse_server(rs, p->server)) {
-		*error_r = "redis server: expected unix:PATH or tcp:HOST:PORT";
-		destroy(rs);
-		return NULL;
-	}
-	if (!(p->timeout > 0)) {
-		*error_r = "redis timeout: must be positive";
-		destroy(rs);
-		return NULL;
-	}
+	*error_r = "redis server: expected unix:PATH or tcp:HOST:PORT";
+	if (p->server == NULL || !parse_server(rs, p->server))
+		goto fail;
+	*error_r = "redis timeout: must be positive";
+	if (!(p->timeout > 0))
+		goto fail;
 	rs->server = xstrdup(p->server);
 	rs->password = p->password != NULL ? xstrdup(p->password) : NULL;
 	rs->prefix = xstrdup(p->prefix != NULL ? p->prefix : "");
@@ -787,15 +767,15 @@ struct redisstore *redisstore_create(const struct redisstore_params *p,
 	pthread_mutex_init(&rs->lock, NULL);
 	monotime_cond_init(&rs->freed);
 	monotime_cond_init(&rs->wake);
-	if (pthread_create(&rs->prober, NULL, prober_main, rs) != 0) {
-		*error_r = "cannot start the redis prober thread";
-		pthread_cond_destroy(&rs->wake);
-		pthread_cond_destroy(&rs->freed);
-		pthread_mutex_destroy(&rs->lock);
-		destroy(rs);
-		return NULL;
-	}
-	return rs;
+	*error_r = "cannot start the redis prober thread";
+	if (pthread_create(&rs->prober, NULL, prober_main, rs) == 0)
+		return rs;
+	pthread_cond_destroy(&rs->wake);
+	pthread_cond_destroy(&rs->freed);
+	pthread_mutex_destroy(&rs->lock);
+fail:
+	destroy(rs);
+	return NULL;
 }
 
 void redisstore_free(struct redisstore *rs)

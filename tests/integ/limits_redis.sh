@@ -19,6 +19,10 @@ JSON1=$JSON
 JSON2=$TMP/decisions2.json
 TIMEOUT=0.2
 RM2_PID=
+# Time bounds (ms): the store's timeout plus a margin for this machine; a
+# wrapper (valgrind, TSan) makes every decision slower, not the timeout.
+SLACK=60 SKIP_MS=20
+[ -n "${RM_WRAPPER:-}${RM_TSAN:-}" ] && SLACK=600 SKIP_MS=150
 
 redis_start r
 RSOCK=$(redis_sock r)
@@ -145,7 +149,7 @@ is "redis stopped: quinn gets exactly 20 of 22 (this host's memory counters)" "$
 is "  one warning for the outage" "$(grep -c 'the shared store .* cannot answer' "$TMP/stderr")" 1
 max_ms=$(jq -r 'select(.rcpt // "" | test("q1-")) | .ms' "$JSON1" | sort -g | tail -1)
 ok_if "  every decision within limits.redis.timeout (slowest ${max_ms} ms)" \
-	awk -v m="$max_ms" 'BEGIN { exit !(m <= 200 + 60) }'
+	awk -v m="$max_ms" -v s="$SLACK" 'BEGIN { exit !(m <= 200 + s) }'
 kill -USR2 "$RM_PID"
 sleep 0.3
 like "  SIGUSR2: store errors counted, fallback active" "$(grep 'stats:' "$TMP/stderr" | tail -1)" \
@@ -169,8 +173,10 @@ ms=$(jq -r 'select(.rcpt // "" | test("s1-")) | .ms' "$JSON1" | tr '\n' ' ')
 first=$(awk '{print $1}' <<<"$ms")
 rest=$(awk '{m=0; for (i=2;i<=NF;i++) if ($i>m) m=$i; print m}' <<<"$ms")
 echo "# hung store: decision times $ms ms (5 sessions in $wall ms wall)"
-ok_if "  the first decision bounded by the timeout ($first ms <= 260)" awk -v m="$first" 'BEGIN { exit !(m <= 260) }'
-ok_if "  the next ones skip the open breaker ($rest ms <= 20)" awk -v m="$rest" 'BEGIN { exit !(m <= 20) }'
+ok_if "  the first decision bounded by the timeout ($first ms <= 200 + $SLACK)" \
+	awk -v m="$first" -v s="$SLACK" 'BEGIN { exit !(m <= 200 + s) }'
+ok_if "  the next ones skip the open breaker ($rest ms <= $SKIP_MS)" \
+	awk -v m="$rest" -v s="$SKIP_MS" 'BEGIN { exit !(m <= s) }'
 redis_resume r
 for _ in $(seq 1 40); do
 	one "$SOCK1" 203.0.113.56 tom '<t0@remote.example>'

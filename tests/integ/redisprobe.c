@@ -53,7 +53,9 @@ static struct memstore *shadow;
 
 static const char *status_name(enum redisstore_status st)
 {
-	return st == REDISSTORE_OK ? "ok" : st == REDISSTORE_SKIPPED ? "skipped" : "error";
+	return st == REDISSTORE_OK        ? "ok"
+	       : st == REDISSTORE_SKIPPED ? "skipped"
+	                                  : "error";
 }
 
 /* "10" or "10s", "250ms", "7us". */
@@ -91,7 +93,8 @@ static bool parse_op(char *tok, struct limit_op *op)
 	op->cost = strtoull(f[3], NULL, 10);
 	op->commit = strchr(f[4], 'c') != NULL;
 	op->blocking = strchr(f[4], 'b') != NULL;
-	return parse_dur(f[2], &op->rule.per_us) && (n < 6 || parse_dur(f[5], &op->suspend_us));
+	return parse_dur(f[2], &op->rule.per_us) &&
+	       (n < 6 || parse_dur(f[5], &op->suspend_us));
 }
 
 /* Tokens of LINE (after the command) into SP. */
@@ -101,11 +104,13 @@ static bool parse_spec(char *line, struct spec *sp)
 
 	memset(sp, 0, sizeof *sp);
 	sp->c.ops = sp->ops;
-	for (tok = strtok_r(line, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
+	for (tok = strtok_r(line, " \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t", &save)) {
 		if (strncmp(tok, "s=", 2) == 0) {
 			snprintf(sp->susp, sizeof sp->susp, "%s", tok + 2);
 			sp->c.suspend_key = sp->susp;
-		} else if (sp->c.n_ops == MAX_OPS || !parse_op(tok, &sp->ops[sp->c.n_ops++])) {
+		} else if (sp->c.n_ops == MAX_OPS ||
+		           !parse_op(tok, &sp->ops[sp->c.n_ops++])) {
 			return false;
 		}
 	}
@@ -117,7 +122,8 @@ static void print_list(const char *name, const struct limit_check *c, int which)
 	printf(" %s=", name);
 	for (size_t i = 0; i < c->n_ops; i++) {
 		const struct gcra_result *r = &c->ops[i].r;
-		uint64_t v = which == 0 ? r->allowed : which == 1 ? r->remaining
+		uint64_t v = which == 0   ? r->allowed
+		             : which == 1 ? r->remaining
 		             : which == 2 ? r->retry_after
 		                          : r->tat;
 
@@ -219,11 +225,13 @@ static void random_spec(struct spec *sp, unsigned *seed)
 
 		strcpy(op->key, fuzz_keys[rand_r(seed) % 4]);
 		op->rule.max = rand_r(seed) % 6;
-		op->rule.per_us = (uint64_t)(1 + rand_r(seed) % 8) * 100 * MS + rand_r(seed) % 7;
+		op->rule.per_us =
+		    (uint64_t)(1 + rand_r(seed) % 8) * 100 * MS + rand_r(seed) % 7;
 		op->cost = rand_r(seed) % 7;
 		op->commit = rand_r(seed) % 4 != 0;
 		op->blocking = rand_r(seed) % 3 != 0;
-		op->suspend_us = rand_r(seed) % 4 == 0 ? 300 * MS + rand_r(seed) % 1000 : 0;
+		op->suspend_us =
+		    rand_r(seed) % 4 == 0 ? 300 * MS + rand_r(seed) % 1000 : 0;
 	}
 }
 
@@ -318,8 +326,8 @@ static void cmd_hammer(char *arg)
 		sum[2] += h[i].errors;
 		sum[3] += h[i].skipped;
 	}
-	printf("hammer allowed=%u refused=%u errors=%u skipped=%u\n", sum[0], sum[1], sum[2],
-	       sum[3]);
+	printf("hammer allowed=%u refused=%u errors=%u skipped=%u\n", sum[0], sum[1],
+	       sum[2], sum[3]);
 }
 
 static void cmd_reset(char *arg)
@@ -344,7 +352,8 @@ static void cmd_wait_up(const char *arg)
 
 	while (!redisstore_up(rs) && monotime_now() < end)
 		usleep(10000);
-	printf("%s ms=%.1f\n", redisstore_up(rs) ? "up" : "down", (monotime_now() - t0) * 1e3);
+	printf("%s ms=%.1f\n", redisstore_up(rs) ? "up" : "down",
+	       (monotime_now() - t0) * 1e3);
 }
 
 static void cmd_parse(const char *server)
@@ -384,7 +393,7 @@ static void run_command(char *cmd, char *arg)
 	if (strcmp(cmd, "run") == 0 || strcmp(cmd, "peek") == 0)
 		cmd_check(arg, cmd[0] == 'p');
 	else if (strcmp(cmd, "cmp") == 0)
-		printf("%s\n", !parse_spec(arg, &sp)            ? "usage: bad op"
+		printf("%s\n", !parse_spec(arg, &sp)           ? "usage: bad op"
 		               : compare(&sp, why, sizeof why) ? "same"
 		                                               : why);
 	else if (strcmp(cmd, "fuzz") == 0)
@@ -427,7 +436,8 @@ int main(int argc, char **argv)
 	char line[4096];
 
 	if (argc < 4 || argc > 5) {
-		fprintf(stderr, "usage: redisprobe SERVER TIMEOUT PREFIX [PASSWORD_FILE]\n");
+		fprintf(stderr,
+		        "usage: redisprobe SERVER TIMEOUT PREFIX [PASSWORD_FILE]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN); /* as milter/main.c: hiredis writes with write(2) */

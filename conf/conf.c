@@ -485,10 +485,24 @@ static void check_accounts(struct conf_ctx *ctx, struct config *cf)
 		    cf->policy.sender_login == SENDER_LOGIN_LOG ? "log" : "reject");
 }
 
+/* Does OVERRIDE ("NAME=MAX") name a rule of L? */
+static bool rule_named(const struct limits_params *l, const char *override)
+{
+	size_t n = strcspn(override, "=");
+
+	for (size_t i = 0; i < l->n_rules; i++)
+		if (l->rules[i].name != NULL && strlen(l->rules[i].name) == n &&
+		    strncmp(l->rules[i].name, override, n) == 0)
+			return true;
+	return false;
+}
+
 /* limits: a shared store needs its server; suspend only makes sense for
  * a login (there is no account to suspend otherwise). */
-static void check_limits(struct conf_ctx *ctx, const struct limits_params *l)
+static void check_limits(struct conf_ctx *ctx, const struct config *cf)
 {
+	const struct limits_params *l = &cf->limits;
+
 	if (l->store == LIMIT_STORE_REDIS && seen_line(ctx, "limits.redis") == 0)
 		conf_error(
 		    ctx, NULL, seen_line(ctx, "limits.store"),
@@ -500,6 +514,17 @@ static void check_limits(struct conf_ctx *ctx, const struct limits_params *l)
 			           "'limits.rules' \"%s\": action \"suspend\" needs key "
 			           "\"login\" (only a login can be suspended)",
 			           l->rules[i].name ? l->rules[i].name : "?");
+	/* A static account's override must name a rule: a typo would
+	 * silently leave the account on the rule's own max. */
+	for (size_t i = 0; i < cf->lists.n_accounts; i++)
+		for (size_t j = 0; j < cf->lists.accounts[i].n_limits; j++)
+			if (!rule_named(l, cf->lists.accounts[i].limits[j]))
+				conf_error(
+				    ctx, NULL, cf->lists.accounts[i].line,
+				    "'policy.accounts.limits' \"%s\" of \"%s\" names no "
+				    "rule of 'limits.rules'",
+				    cf->lists.accounts[i].limits[j],
+				    cf->lists.accounts[i].login);
 }
 
 /* Open PATH into LC; false (reported) if it cannot be read or parsed. */
@@ -567,7 +592,7 @@ static struct config *load(const char *path, const char *text, const char **erro
 		check_required_groups(&ctx);
 		check_ldap(&ctx, &cf->ldap);
 		check_accounts(&ctx, cf);
-		check_limits(&ctx, &cf->limits);
+		check_limits(&ctx, cf);
 	}
 	config_destroy(&lc);
 	free(ctx.seen);

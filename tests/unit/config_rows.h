@@ -404,7 +404,9 @@ static const struct row rows[] = {
     {"accounts = { default_domain = \"Example.ORG\"; };\n"
      "policy = { accounts = ( { login = \"Alice\"; senders = [ \"@B\u00fccher.example\", "
      "\"X+y@Example.NET\" ]; limits = [ \"login-rcpt-hour=10\" ]; },\n"
-     "{ login = \"carol@example.net\"; suspended = true; } ); };",
+     "{ login = \"carol@example.net\"; suspended = true; } ); };\n"
+     "limits = { rules = ( { name = \"login-rcpt-hour\"; key = \"login\"; max = 5; "
+     "per = 3600; } ); };",
      NULL, "policy.accounts",
      "alice@example.org:0:@xn--bcher-kva.example+x+y@example.net:login-rcpt-hour=10,"
      "carol@example.net:1::"},
@@ -495,6 +497,21 @@ static const struct row rows[] = {
      ":1: 'limits.rules.key'"},
     {"limits = { rules = ( { name = \"a\"; max = 5; per = 60; } ); };",
      ":1: 'limits.rules' needs 'key'"},
+    {"limits = { rules = ( { name = "
+     "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"; "
+     "key = \"login\"; max = 5; per = 60; } ); };",
+     ":1: 'limits.rules.name': longer than 64 characters"},
+    {"limits = { rules = ( { name = \"a\"; key = \"login\"; max = 5; per = 60; } ); };\n"
+     "policy = {\n accounts = ( { login = \"x@b.example\"; limits = [ \"b=1\" ]; } ); };",
+     ":3: 'policy.accounts.limits' \"b=1\" of \"x@b.example\" names no rule"},
+    {"limits = { rules = ( { name = \"a\"; key = \"login\"; max = 5; per = 60; "
+     "action = \"throttle\"; } ); };",
+     ":1: 'limits.rules.action'"},
+    {"limits = { store = \"redis\"; redis = { server = \"unix:/x\"; timeout = 9; }; };",
+     ":1: 'limits.redis.timeout'"},
+    {"limits = { store = \"redis\"; redis = { server = \"unix:/x\"; "
+     "password_file = \"relative/pw\"; }; };",
+     ":1: 'limits.redis.password_file': must be an absolute path"},
 
     /* several problems are all reported */
     {"sockett = \"x\";\nmode = \"audit\";\npolicy = { match_subdomains = 1; };\n"

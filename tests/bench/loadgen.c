@@ -435,7 +435,7 @@ static int report(struct lg *lg, struct worker *ws, double elapsed, double cpu)
 	unsigned long txns = 0, decisions = 0, sessions = 0, sockets = 0, wrong = 0;
 	unsigned long errors[N_ERRCODES] = {0}, n_err = 0;
 	const char *first_wrong = NULL, *first_error = NULL;
-	double us[4];
+	double us[4], sum = 0;
 
 	for (int i = 0; i < lg->conns; i++) {
 		struct worker *w = &ws[i];
@@ -456,6 +456,8 @@ static int report(struct lg *lg, struct worker *ws, double elapsed, double cpu)
 		latvec_merge(&all, &w->lat);
 		merge_replies(ws, replies, &n_replies, w);
 	}
+	for (size_t i = 0; i < all.n; i++)
+		sum += (double)all.ns[i];
 	latvec_sort(&all);
 	us[0] = latvec_percentile(&all, 50) / 1e3;
 	us[1] = latvec_percentile(&all, 99) / 1e3;
@@ -489,12 +491,13 @@ static int report(struct lg *lg, struct worker *ws, double elapsed, double cpu)
 	}
 	printf(
 	    "RESULT label=%s conns=%d seconds=%.3f txns=%lu txn_per_s=%.1f decisions=%lu "
-	    "dec_per_s=%.1f p50_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f "
+	    "dec_per_s=%.1f mean_us=%.1f p50_us=%.1f p99_us=%.1f p999_us=%.1f "
+	    "max_us=%.1f "
 	    "sessions=%lu "
 	    "sockets=%lu wrong=%lu errors=%lu",
 	    lg->label, lg->conns, elapsed, txns, txns / elapsed, decisions,
-	    decisions / elapsed, us[0], us[1], us[2], us[3], sessions, sockets, wrong,
-	    n_err);
+	    decisions / elapsed, all.n ? sum / (double)all.n / 1e3 : 0, us[0], us[1],
+	    us[2], us[3], sessions, sockets, wrong, n_err);
 	for (int k = 1; k < N_ERRCODES; k++)
 		if (errors[k])
 			printf(" err_%s=%lu", errcode_names[k], errors[k]);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # report.sh RESULTS OUTDIR: turn the RESULT/MEMORY/SLAPADD/E2E lines of a
 # bench run (and the SYNC/SYNCCHECK/SYNCMEM/SYNCEDIT lines of sync mode,
-# the ACCTNEG/ACCTWARM/ACCTCOUNT lines of accounts-bench.sh)
+# the ACCTNEG/ACCTWARM/ACCTCOUNT lines of accounts-bench.sh, and the rate
+# limits' RESULT and LIM* lines of limits-bench.sh through limits-report.sh)
 # into OUTDIR/bench.md (markdown tables, ratios against the null
 # milter of the same run) and OUTDIR/bench.png (gnuplot: decisions/s and p99
 # by concurrency, relaymilter vs the null milter). MACHINE and ELAPSED come
@@ -103,6 +104,10 @@ AWK_KV='function kv(   i, p) { delete f; for (i = 1; i <= NF; i++) { p = index($
 			/^ACCTCOUNT/ { kv(); t = f["txns"]; r = f["decisions"]; a = f["account_searches"]
 				printf "- one account search per transaction: cache off (cache.max_entries = 0), %s transactions with %s recipients in all (%.2f per transaction): slapd logged %s searches with the accounts filter, %.3f per transaction, %.3f per recipient (%s with the domains filter, %s searches in all); the daemon counted %s LDAP searches (ldap_queries_total).\n",
 					t, r, t ? r / t : 0, a, t ? a / t : 0, r ? a / r : 0, f["domain_searches"], f["srch_total"], f["ldap_queries_delta"] }' "$res"
+	fi
+	if grep -q '^LIMCHECK' "$res"; then
+		echo
+		bash "$(dirname "$0")/limits-report.sh" "$res"
 	fi
 	echo
 	echo "## Cache misses against a bare libldap search (same slapd)"

@@ -15,6 +15,9 @@
 #   accounts   SMTP AUTH accounts in LDAP (tests/bench/accounts-bench.sh,
 #              BENCH_ACCOUNTS=0: skip): accounts / noaccounts / null at
 #              every concurrency; one account search per transaction
+#   limits     rate limits (tests/bench/limits-bench.sh, BENCH_LIMITS=0:
+#              skip): memory / redis store / no limits / null at every
+#              concurrency, bare EVALSHA, the store stopped and hung
 #   memory     RSS at start and with 100k cached domains
 #   end to end through Postfix (tests/bench/e2e-bench.sh), when root
 #
@@ -140,6 +143,11 @@ fi
 if [ "${BENCH_ACCOUNTS:-1}" = 1 ]; then
 	RESULTS=$RESULTS BENCH_SECONDS=$SECS BENCH_CONCS=$CONCS \
 		bash "$top_srcdir/tests/bench/accounts-bench.sh" || echo "# accounts bench failed"
+fi
+
+if [ "${BENCH_LIMITS:-1}" = 1 ]; then
+	RESULTS=$RESULTS BENCH_SECONDS=$SECS BENCH_CONCS=$CONCS BENCH_LIMITS_REPORT=0 BENCH_LIMITS_APPEND=1 \
+		bash "$top_srcdir/tests/bench/limits-bench.sh" || echo "# limits bench failed"
 fi
 
 say "memory: RSS at start and with $MEMN cached domains"

@@ -66,7 +66,8 @@ static void subject_of(struct decision *d, struct limit_subject *s,
 		s->overrides = memo->account->limits;
 		s->n_overrides = memo->account->n_limits;
 	}
-	if (address_parse(d->raw_from, ADDRESS_SENDER, sender, &err) == 0 &&
+	if (limiter_keys_sender_domain(d->pol->limiter) &&
+	    address_parse(d->raw_from, ADDRESS_SENDER, sender, &err) == 0 &&
 	    !sender->is_null)
 		s->sender_domain = sender->domain;
 }

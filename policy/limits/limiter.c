@@ -24,6 +24,7 @@
 
 #define MEM_KEYS 500000 /* keys this host counts at most (beyond: stalest go) */
 #define US 1000000ULL
+#define STACK_RULES 16 /* rules checked without an allocation */
 /* A key's subject part: "u:" and a login (lib/login.h's LOGIN_MAX) fit, and
  * with "v1:{", "}:" and a rule name it fits LIMIT_KEY_MAX. */
 #define SUBJ_MAX (LIMIT_KEY_MAX - LIMIT_NAME_MAX - 8)
@@ -137,6 +138,14 @@ bool limiter_active(const struct limiter *l)
 	return l != NULL && l->p->n_rules > 0;
 }
 
+bool limiter_keys_sender_domain(const struct limiter *l)
+{
+	for (size_t i = 0; l != NULL && i < l->p->n_rules; i++)
+		if (l->p->rules[i].key == LIMIT_KEY_SENDER_DOMAIN)
+			return true;
+	return false;
+}
+
 bool limiter_suspends(const struct limiter *l)
 {
 	return l != NULL && l->suspends;
@@ -208,11 +217,12 @@ static bool blocking(enum limit_action a)
 static void op_fill(struct limit_op *op, const struct limit_rule *r, const char *subj,
                     uint64_t max)
 {
-	memset(op, 0, sizeof *op);
 	snprintf(op->key, sizeof op->key, "v1:{%s}:%s", subj, r->name);
+	memset(&op->r, 0, sizeof op->r);
 	op->rule.max = max;
 	op->rule.per_us = (uint64_t)(r->per * US);
 	op->cost = 1;
+	op->commit = false;
 	op->blocking = blocking(r->action);
 	op->suspend_us = r->action == LIMIT_SUSPEND ? (uint64_t)(r->suspend * US) : 0;
 }
@@ -353,8 +363,8 @@ static void log_suspension(const struct limit_rule *r, const struct limit_subjec
 void limiter_check(struct limiter *l, const struct limit_subject *s,
                    enum limit_phase phase, struct limit_outcome *o)
 {
-	struct limit_op *ops;
-	size_t *idx, n;
+	struct limit_op stack_ops[STACK_RULES], *ops;
+	size_t stack_idx[STACK_RULES], *idx, n;
 	char skey[LIMIT_KEY_MAX];
 	struct limit_check c;
 	bool fallback;
@@ -362,8 +372,15 @@ void limiter_check(struct limiter *l, const struct limit_subject *s,
 	memset(o, 0, sizeof *o);
 	if (!limiter_active(l))
 		return;
-	ops = xcalloc(l->p->n_rules, sizeof *ops);
-	idx = xcalloc(l->p->n_rules, sizeof *idx);
+	/* on the stack for the usual handful of rules: no allocation on the
+	 * path every accepted recipient takes */
+	if (l->p->n_rules <= STACK_RULES) {
+		ops = stack_ops;
+		idx = stack_idx;
+	} else {
+		ops = xmalloc(l->p->n_rules * sizeof *ops);
+		idx = xmalloc(l->p->n_rules * sizeof *idx);
+	}
 	if ((n = build_ops(l, s, phase, ops, idx)) == 0)
 		goto out;
 	memset(&c, 0, sizeof c);
@@ -409,8 +426,10 @@ void limiter_check(struct limiter *l, const struct limit_subject *s,
 	if (c.suspended_now && o->rule != NULL)
 		log_suspension(o->rule, s, c.suspended_until);
 out:
-	free(ops);
-	free(idx);
+	if (ops != stack_ops) {
+		free(ops);
+		free(idx);
+	}
 }
 
 bool limiter_suspended(struct limiter *l, const char *login, uint64_t *until_r)

@@ -63,6 +63,8 @@ void limiter_free(struct limiter *l);
 /* Does any rule exist / can a login be suspended in the store? */
 bool limiter_active(const struct limiter *l);
 bool limiter_suspends(const struct limiter *l);
+/* Does a rule count by sender domain (is the sender's domain needed)? */
+bool limiter_keys_sender_domain(const struct limiter *l);
 
 /* Check S at PHASE (see enum limit_phase) into *O. */
 void limiter_check(struct limiter *l, const struct limit_subject *s,

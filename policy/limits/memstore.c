@@ -20,6 +20,7 @@
 struct mkey {
 	struct mkey *next;
 	uint64_t tat;
+	uint32_t hash;
 	char key[];
 };
 
@@ -111,9 +112,28 @@ static struct mkey **find(struct shard *s, const char *key, uint32_t h)
 {
 	struct mkey **pp = &s->buckets[h & (s->n_buckets - 1)];
 
-	while (*pp != NULL && strcmp((*pp)->key, key) != 0)
+	while (*pp != NULL && ((*pp)->hash != h || strcmp((*pp)->key, key) != 0))
 		pp = &(*pp)->next;
 	return pp;
+}
+
+/* Double S's buckets (chains stay short however many keys it holds). */
+static void grow(struct shard *s)
+{
+	size_t n = s->n_buckets * 2;
+	struct mkey **b = xcalloc(n, sizeof *b);
+
+	for (size_t i = 0; i < s->n_buckets; i++)
+		while (s->buckets[i] != NULL) {
+			struct mkey *k = s->buckets[i];
+
+			s->buckets[i] = k->next;
+			k->next = b[k->hash & (n - 1)];
+			b[k->hash & (n - 1)] = k;
+		}
+	free(s->buckets);
+	s->buckets = b;
+	s->n_buckets = n;
 }
 
 /* Set KEY to VALUE in shard S (locked), making room when it is full. */
@@ -133,9 +153,11 @@ static void put_locked(struct memstore *m, struct shard *s, const char *key, uin
 	k = xmalloc(sizeof *k + strlen(key) + 1);
 	k->next = NULL;
 	k->tat = value;
+	k->hash = h;
 	strcpy(k->key, key);
 	*pp = k;
-	s->count++;
+	if (++s->count > 2 * s->n_buckets)
+		grow(s);
 }
 
 static uint64_t get_locked(struct shard *s, const char *key, uint32_t h)
@@ -175,8 +197,10 @@ void memstore_run(struct memstore *m, struct limit_check *c, uint64_t now)
 
 	/* Every shard the check touches, locked in index order (no deadlock
 	 * between two checks), makes the check atomic. */
-	for (size_t i = 0; i < c->n_ops; i++)
-		used[shard_of(m, c->ops[i].key, &h) - m->shards] = true;
+	for (size_t i = 0; i < c->n_ops; i++) {
+		c->ops[i].scratch = hash(m, c->ops[i].key); /* hashed once */
+		used[(c->ops[i].scratch >> 24) % N_SHARDS] = true;
+	}
 	if (c->suspend_key != NULL)
 		used[shard_of(m, c->suspend_key, &h) - m->shards] = true;
 	for (int i = 0; i < N_SHARDS; i++)
@@ -205,8 +229,9 @@ void memstore_run(struct memstore *m, struct limit_check *c, uint64_t now)
 	for (size_t i = 0; i < c->n_ops; i++) {
 		struct limit_op *op = &c->ops[i];
 
-		s = shard_of(m, op->key, &h);
-		gcra_check(&op->rule, get_locked(s, op->key, h), now, op->cost, &op->r);
+		s = &m->shards[(op->scratch >> 24) % N_SHARDS];
+		gcra_check(&op->rule, get_locked(s, op->key, op->scratch), now, op->cost,
+		           &op->r);
 		if (!op->r.allowed && op->blocking)
 			c->refused = true;
 	}
@@ -214,8 +239,8 @@ void memstore_run(struct memstore *m, struct limit_check *c, uint64_t now)
 		struct limit_op *op = &c->ops[i];
 
 		if (op->commit && op->r.allowed) {
-			s = shard_of(m, op->key, &h);
-			put_locked(m, s, op->key, h, op->r.tat, now);
+			s = &m->shards[(op->scratch >> 24) % N_SHARDS];
+			put_locked(m, s, op->key, op->scratch, op->r.tat, now);
 		}
 	}
 	for (size_t i = 0; i < c->n_ops && c->suspended_until == 0; i++) {

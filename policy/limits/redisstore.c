@@ -117,11 +117,15 @@ static const char script[] =
     "out[2], out[3], out[4] = refused, susp, snow\n"
     "return out\n";
 
+/* How much longer than the time left a socket timeout may stay set. */
+#define TIMEOUT_SLACK 0.005
+
 struct rconn {
 	redisContext *ctx;
 	unsigned gen; /* the pool's generation it was made in */
 	bool broken;  /* no reply came: it is freed, never pooled */
 	char sha[41]; /* the script's SHA1, as SCRIPT LOAD answered */
+	double wait;  /* the socket's timeout now, seconds (0: not set) */
 };
 
 /* Why a call failed: WHY for the caller (static text), DETAIL for the log. */
@@ -208,8 +212,17 @@ static redisReply *command(struct rconn *k, double deadline, int argc, const cha
 		return NULL;
 	}
 	errno = 0;
-	if (redisSetTimeout(k->ctx, monotime_timeval(left)) != REDIS_OK ||
-	    (rep = redisCommandArgv(k->ctx, argc, argv, lens)) == NULL) {
+	/* Two setsockopt calls per command otherwise: the timeout set stays
+	 * while it is at most TIMEOUT_SLACK longer than the time left. */
+	if (!(k->wait >= left && k->wait - left <= TIMEOUT_SLACK)) {
+		if (redisSetTimeout(k->ctx, monotime_timeval(left)) != REDIS_OK) {
+			k->broken = true;
+			fail_ctx(f, k->ctx, deadline);
+			return NULL;
+		}
+		k->wait = left;
+	}
+	if ((rep = redisCommandArgv(k->ctx, argc, argv, lens)) == NULL) {
 		k->broken = true;
 		fail_ctx(f, k->ctx, deadline);
 		return NULL;

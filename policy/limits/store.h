@@ -29,6 +29,7 @@ struct limit_op {
 	uint64_t suspend_us; /* refused, blocking and > 0: suspend for this long */
 	/* out */
 	struct gcra_result r;
+	uint32_t scratch; /* the store's own use during a check */
 };
 
 struct limit_check {

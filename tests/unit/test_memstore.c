@@ -1,7 +1,8 @@
 /*
  * test_memstore: the memory rate-limit store (policy/limits/memstore.c):
  * exactly MAX allowed then refused, keys independent, a clock that went
- * backwards giving nothing back, reset, the key bound, and four threads
+ * backwards giving nothing back, reset, the key bound, 60000 keys (the
+ * buckets growing under them), and four threads
  * racing on one key never getting more than MAX together.
  */
 #include "config.h"
@@ -61,6 +62,33 @@ START_TEST(t_bound)
 }
 END_TEST
 
+START_TEST(t_many_keys)
+{
+	/* 60000 keys: the buckets grow under them; every key keeps its own
+	 * count across the growth. */
+	struct memstore *m = memstore_create(100000);
+	struct gcra_rule rule = {1, 3600 * S};
+	struct gcra_result r;
+	char key[40];
+	int first = 0, again = 0;
+
+	for (int i = 0; i < 60000; i++) {
+		snprintf(key, sizeof key, "v1:{u:u%d@example.org}:a", i);
+		memstore_check(m, key, &rule, 100 * S, 1, &r);
+		first += r.allowed;
+	}
+	for (int i = 0; i < 60000; i++) {
+		snprintf(key, sizeof key, "v1:{u:u%d@example.org}:a", i);
+		memstore_check(m, key, &rule, 100 * S, 1, &r);
+		again += r.allowed;
+	}
+	ck_assert_int_eq(first, 60000);
+	ck_assert_int_eq(again, 0);
+	ck_assert_uint_eq(memstore_count(m), 60000);
+	memstore_free(m);
+}
+END_TEST
+
 struct racer {
 	struct memstore *m;
 	int allowed;
@@ -107,6 +135,7 @@ int main(void)
 
 	tcase_add_test(tc, t_exact);
 	tcase_add_test(tc, t_bound);
+	tcase_add_test(tc, t_many_keys);
 	tcase_add_test(tc, t_race);
 	suite_add_tcase(s, tc);
 	return tap_run(s);

@@ -1,6 +1,7 @@
 # redis: the shared rate-limit store (policy/limits/redisstore.c) and its
 # tests against a private redis-server on a unix socket.
-librelaymilter_a_SOURCES += policy/limits/redisstore.c policy/limits/redisstore.h
+librelaymilter_a_SOURCES += policy/limits/redisstore.c policy/limits/redisstore.h \
+	policy/limits/redis_script.c policy/limits/redis_script.h
 
 # A driver for the Redis store tests (tests/integ/redisstore.sh).
 check_PROGRAMS += tests/integ/redisprobe

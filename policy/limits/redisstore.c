@@ -2,26 +2,12 @@
  * redisstore: see redisstore.h. Entry points: redisstore_create, _free,
  * _run, _peek, _reset, _up, _errors. The caller owns the parameters (they
  * are copied) and the checks; the store owns its connections and prober.
- *
- * One Lua script runs a check or only reads (MODE_PEEK). KEYS: the
- * suspension key if any, then each op's key, prefixed here. ARGV: the
- * mode, 0/1 (a suspension key or not), then per op max, per_us, cost,
- * flags (1 commit, 2 blocking), suspend_us. It answers now, refused,
- * suspended_until, suspended_now, then per op allowed, tat, remaining,
- * retry_after (-1: never), expires.
- *
- * Numbers: Lua has doubles, exact on integers below 2^53. An op goes out
- * only with max <= 1e9 and per_us, suspend_us <= 1e14 µs (three years; the
- * config allows 366 days), its cost capped at max + 1 (refused alike).
- * Then every product (max * T, cost * T) is at most 1e14 and every sum at
- * most now + 2e14, below 2^53 while now < 2^52 µs (year 2112); T =
- * floor(per_us / max) is exact as well (a quotient of integers below 2^53
- * never rounds up to the next integer). A stored value that is not an
- * integer below 2^53 is an error of the script.
+ * What a check is on the wire (the Lua script, its arguments, its answer)
+ * is redis_script.c's.
  *
  * Failures: a failed call (connect, AUTH, I/O, timeout, an error reply, a
  * malformed reply) frees its connection, counts an error and opens the
- * breaker, logging once per outage. An op out of the bounds above is an
+ * breaker, logging once per outage. An op out of the script's bounds is an
  * ERROR that asks and opens nothing. hiredis writes with write(2): the
  * process ignores SIGPIPE (milter/main.c does). A TCP host name is looked
  * up by getaddrinfo, outside the timeout: name the server by address.
@@ -29,8 +15,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <inttypes.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -44,78 +28,12 @@
 #include "lib/monotime.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
+#include "policy/limits/redis_script.h"
 #include "policy/limits/redisstore.h"
 
 #define POOL_MAX 64        /* connections, idle and busy together */
 #define PROBE_INTERVAL 0.5 /* seconds between probes while the breaker is open */
 #define MIN_WAIT 0.001     /* less time left is a timeout (0 is "none" to hiredis) */
-#define OPS_MAX 1000
-#define OP_MAX_MAX 1000000000ULL
-#define OP_US_MAX 100000000000000ULL
-#define MODE_RUN "0"
-#define MODE_PEEK "1"
-#define HEAD_FIELDS 4 /* now, refused, suspended_until, suspended_now */
-#define OP_FIELDS 5   /* allowed, tat, remaining, retry_after, expires */
-
-static const char script[] =
-    "-- relaymilter rate-limit check (policy/limits/redisstore.c)\n"
-    "if redis.replicate_commands then redis.replicate_commands() end\n"
-    "local t = redis.call('TIME')\n"
-    "local now, hs = tonumber(t[1]) * 1000000 + tonumber(t[2]), tonumber(ARGV[2])\n"
-    "local peek, n = ARGV[1] == '" MODE_PEEK "', #KEYS - hs\n"
-    "if (hs ~= 0 and hs ~= 1) or n < 0 or #ARGV ~= 2 + 5 * n then\n"
-    "  return redis.error_reply('ERR relaymilter: bad arguments') end\n"
-    "local function get(k)\n"
-    "  local v = tonumber(redis.call('GET', k) or 0)\n"
-    "  if not v or v < 0 or v >= 2^53 or v ~= math.floor(v) then\n"
-    "    error('relaymilter: ' .. k .. ' does not hold a time') end\n"
-    "  return v\n"
-    "end\n"
-    "local function put(k, v)\n"
-    "  if v <= now then redis.call('DEL', k) return end\n"
-    "  redis.call('SET', k, string.format('%.0f', v))\n"
-    "  redis.call('PEXPIREAT', k, string.format('%.0f', math.ceil(v / 1000)))\n"
-    "end\n"
-    "local function gcra(max, per, cost, tat)\n" /* lib/gcra.c, line by line */
-    "  local t, left, base = 1, 0, math.max(tat, now)\n"
-    "  if max > 0 then t = math.max(math.floor(per / max), 1) end\n"
-    "  local lim = now + max * t\n"
-    "  if max > 0 and lim > base then left = math.floor((lim - base) / t) end\n"
-    "  if max == 0 or cost == 0 or cost > max then\n"
-    "    if cost == 0 and max > 0 then return 1, tat, left, 0 end\n"
-    "    return 0, tat, left, -1\n"
-    "  end\n"
-    "  local nxt = base + cost * t\n"
-    "  if nxt <= lim then return 1, nxt, math.floor((lim - nxt) / t), 0 end\n"
-    "  return 0, tat, left, nxt - lim\n"
-    "end\n"
-    "local susp, refused, snow, out, ops = 0, 0, 0, {now, 0, 0, 0}, {}\n"
-    "if hs == 1 then susp = get(KEYS[1]) end\n"
-    "if susp > now then refused = 1 else susp = 0 end\n"
-    "for i = 1, n do\n"
-    "  local a, o = 2 + 5 * (i - 1), 4 + 5 * (i - 1)\n"
-    "  local fl = tonumber(ARGV[a + 4])\n"
-    "  local ok, tat, left, retry = gcra(tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]),\n"
-    "    tonumber(ARGV[a + 3]), get(KEYS[hs + i]))\n"
-    "  ops[i] = {ok = ok, tat = tat, commit = fl % 2 == 1, blocking = fl >= 2,\n"
-    "    suspend = tonumber(ARGV[a + 5])}\n"
-    "  if ok == 0 and fl >= 2 then refused = 1 end\n"
-    "  out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] =\n"
-    "    ok, tat, left, retry, tat\n"
-    "end\n"
-    "for i = 1, peek and 0 or n do\n"
-    "  if refused == 0 and ops[i].commit and ops[i].ok == 1 then\n"
-    "    put(KEYS[hs + i], ops[i].tat) end\n"
-    "end\n"
-    "for i = 1, peek and 0 or n do\n"
-    "  local op = ops[i]\n"
-    "  if hs == 1 and susp == 0 and op.ok == 0 and op.blocking and op.suspend > 0 then\n"
-    "    susp, snow = now + op.suspend, 1\n"
-    "    put(KEYS[1], susp)\n"
-    "  end\n"
-    "end\n"
-    "out[2], out[3], out[4] = refused, susp, snow\n"
-    "return out\n";
 
 /* How much longer than the time left a socket timeout may stay set. */
 #define TIMEOUT_SLACK 0.005
@@ -132,14 +50,6 @@ struct rconn {
 struct fail {
 	const char *why;
 	char detail[200];
-};
-
-/* The arguments of one command, NUL-separated in SB. */
-struct args {
-	int argc;
-	const char **argv;
-	size_t *lens;
-	struct strbuf sb;
 };
 
 struct redisstore {
@@ -253,8 +163,8 @@ static bool expect(struct rconn *k, double deadline, const char **argv, int type
 /* Load the script on K's server and remember its SHA1. */
 static bool script_load(struct rconn *k, double deadline, struct fail *f)
 {
-	const char *argv[3] = {"SCRIPT", "LOAD", script};
-	size_t lens[3] = {6, 4, sizeof script - 1};
+	const char *argv[3] = {"SCRIPT", "LOAD", redis_script_text};
+	size_t lens[3] = {6, 4, strlen(redis_script_text)};
 	redisReply *rep = command(k, deadline, 3, argv, lens, f);
 	bool ok = rep != NULL && rep->type == REDIS_REPLY_STRING &&
 	          rep->len == sizeof k->sha - 1;
@@ -448,94 +358,9 @@ static void *prober_main(void *arg)
 	return NULL;
 }
 
-static void args_init(struct args *a, size_t n)
-{
-	a->argc = 0;
-	a->argv = xcalloc(n, sizeof *a->argv);
-	a->lens = xcalloc(n, sizeof *a->lens);
-	strbuf_init(&a->sb);
-}
-
-static void args_free(struct args *a)
-{
-	free(a->argv);
-	free(a->lens);
-	strbuf_free(&a->sb);
-}
-
-/* One more argument, S1 followed by S2; NUL-separated in SB. */
-static void args_add(struct args *a, const char *s1, const char *s2)
-{
-	size_t at = a->sb.len;
-
-	strbuf_puts(&a->sb, s1);
-	strbuf_puts(&a->sb, s2);
-	a->lens[a->argc++] = a->sb.len - at;
-	strbuf_putc(&a->sb, '\0');
-}
-
-static void args_uint(struct args *a, uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof buf, "%" PRIu64, v);
-	args_add(a, buf, "");
-}
-
-/* Point ARGV into SB, now that it no longer moves. */
-static void args_done(struct args *a)
-{
-	const char *p = a->sb.data;
-
-	for (int i = 0; i < a->argc; p += a->lens[i++] + 1)
-		a->argv[i] = p;
-}
-
-static bool op_in_bounds(const struct limit_op *op)
-{
-	return strnlen(op->key, LIMIT_KEY_MAX) < LIMIT_KEY_MAX &&
-	       op->rule.max <= OP_MAX_MAX && op->rule.per_us <= OP_US_MAX &&
-	       op->suspend_us <= OP_US_MAX;
-}
-
-/* The EVALSHA arguments for C (argv[1], the SHA, is the connection's). */
-static bool script_args(const struct redisstore *rs, const struct limit_check *c,
-                        bool peek, struct args *a)
-{
-	size_t hs = c->suspend_key != NULL ? 1 : 0;
-
-	if (c->n_ops > OPS_MAX)
-		return false;
-	for (size_t i = 0; i < c->n_ops; i++)
-		if (!op_in_bounds(&c->ops[i]))
-			return false;
-	args_init(a, 5 + hs + (1 + OP_FIELDS) * c->n_ops);
-	args_add(a, "EVALSHA", "");
-	args_add(a, "", "");
-	args_uint(a, hs + c->n_ops);
-	if (hs)
-		args_add(a, rs->prefix, c->suspend_key);
-	for (size_t i = 0; i < c->n_ops; i++)
-		args_add(a, rs->prefix, c->ops[i].key);
-	args_add(a, peek ? MODE_PEEK : MODE_RUN, "");
-	args_uint(a, hs);
-	for (size_t i = 0; i < c->n_ops; i++) {
-		const struct limit_op *op = &c->ops[i];
-		uint64_t cost = op->cost > op->rule.max ? op->rule.max + 1 : op->cost;
-
-		args_uint(a, op->rule.max);
-		args_uint(a, op->rule.per_us);
-		args_uint(a, peek ? 1 : cost);
-		args_uint(a, (!peek && op->commit ? 1 : 0) | (op->blocking ? 2 : 0));
-		args_uint(a, peek ? 0 : op->suspend_us);
-	}
-	args_done(a);
-	return true;
-}
-
 /* EVALSHA on K; after NOSCRIPT (a restarted or flushed server), load the
  * script again and retry once. An error reply is a failure. */
-static redisReply *script_eval(struct rconn *k, double deadline, struct args *a,
+static redisReply *script_eval(struct rconn *k, double deadline, struct redis_args *a,
                                struct fail *f)
 {
 	redisReply *rep = NULL;
@@ -559,56 +384,17 @@ static redisReply *script_eval(struct rconn *k, double deadline, struct args *a,
 	return NULL;
 }
 
-/* Fill C from the script's answer, every field checked first. */
-static bool reply_parse(const redisReply *rep, struct limit_check *c, bool peek)
-{
-	/* the head's fields, then an op's: what each may hold */
-	static const long long lo[] = {1, 0, 0, 0, 0, 0, 0, -1, 0};
-	static const long long hi[] = {LLONG_MAX, 1,         LLONG_MAX, 1,        1,
-	                               LLONG_MAX, LLONG_MAX, LLONG_MAX, LLONG_MAX};
-	size_t n = HEAD_FIELDS + OP_FIELDS * c->n_ops;
-	redisReply **e = rep->element;
-
-	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		size_t j =
-		    i < HEAD_FIELDS ? i : HEAD_FIELDS + (i - HEAD_FIELDS) % OP_FIELDS;
-
-		if (e[i] == NULL || e[i]->type != REDIS_REPLY_INTEGER ||
-		    e[i]->integer < lo[j] || e[i]->integer > hi[j])
-			return false;
-	}
-	if (peek && e[3]->integer != 0)
-		return false;
-	c->now = (uint64_t)e[0]->integer;
-	c->refused = e[1]->integer == 1;
-	c->suspended_until = (uint64_t)e[2]->integer;
-	c->suspended_now = e[3]->integer == 1;
-	for (size_t i = 0; i < c->n_ops; i++) {
-		struct gcra_result *r = &c->ops[i].r;
-
-		e = rep->element + HEAD_FIELDS + OP_FIELDS * i;
-		r->allowed = e[0]->integer == 1;
-		r->tat = (uint64_t)e[1]->integer;
-		r->remaining = (uint64_t)e[2]->integer;
-		r->retry_after = e[3]->integer < 0 ? UINT64_MAX : (uint64_t)e[3]->integer;
-		r->expires = (uint64_t)e[4]->integer;
-	}
-	return true;
-}
-
 struct check_call {
 	struct limit_check *c;
 	bool peek;
 };
 
-static bool do_check(struct rconn *k, double deadline, struct args *a, void *arg,
+static bool do_check(struct rconn *k, double deadline, struct redis_args *a, void *arg,
                      struct fail *f)
 {
 	struct check_call *cc = arg;
 	redisReply *rep = script_eval(k, deadline, a, f);
-	bool ok = rep != NULL && reply_parse(rep, cc->c, cc->peek);
+	bool ok = rep != NULL && redis_script_parse(rep, cc->c, cc->peek);
 
 	if (rep != NULL && !ok)
 		fail_set(f, "unexpected reply", "malformed answer of the script");
@@ -616,7 +402,7 @@ static bool do_check(struct rconn *k, double deadline, struct args *a, void *arg
 	return ok;
 }
 
-static bool do_del(struct rconn *k, double deadline, struct args *a, void *arg,
+static bool do_del(struct rconn *k, double deadline, struct redis_args *a, void *arg,
                    struct fail *f)
 {
 	redisReply *rep = command(k, deadline, a->argc, a->argv, a->lens, f);
@@ -631,10 +417,10 @@ static bool do_del(struct rconn *k, double deadline, struct args *a, void *arg,
 
 /* One call: a connection, DO with A (freed) on it, the connection back; a
  * failure counts and trips the breaker. */
-static enum redisstore_status call(struct redisstore *rs, struct args *a,
-                                   bool (*do_fn)(struct rconn *, double, struct args *,
-                                                 void *, struct fail *),
-                                   void *arg, const char **error_r)
+static enum redisstore_status
+call(struct redisstore *rs, struct redis_args *a,
+     bool (*do_fn)(struct rconn *, double, struct redis_args *, void *, struct fail *),
+     void *arg, const char **error_r)
 {
 	double deadline = monotime_now() + rs->timeout;
 	struct fail f = {"failed", ""};
@@ -642,7 +428,7 @@ static enum redisstore_status call(struct redisstore *rs, struct args *a,
 	struct rconn *k = pool_take(rs, deadline, &gen, &f);
 	bool ok = k != NULL && do_fn(k, deadline, a, arg, &f);
 
-	args_free(a);
+	redis_args_free(a);
 	if (k != NULL) {
 		k->broken |= !ok;
 		pool_give(rs, k);
@@ -658,13 +444,13 @@ static enum redisstore_status check(struct redisstore *rs, struct limit_check *c
                                     bool peek, const char **error_r)
 {
 	struct check_call cc = {c, peek};
-	struct args a;
+	struct redis_args a;
 
 	if (atomic_load(&rs->open)) {
 		*error_r = "skipped: the store is not answering";
 		return REDISSTORE_SKIPPED;
 	}
-	if (!script_args(rs, c, peek, &a)) {
+	if (!redis_script_args(rs->prefix, c, peek, &a)) {
 		*error_r = "operation out of bounds";
 		return REDISSTORE_ERROR;
 	}
@@ -686,7 +472,7 @@ enum redisstore_status redisstore_peek(struct redisstore *rs, struct limit_check
 enum redisstore_status redisstore_reset(struct redisstore *rs, const char *const *keys,
                                         size_t n, const char **error_r)
 {
-	struct args a;
+	struct redis_args a;
 
 	if (atomic_load(&rs->open)) {
 		*error_r = "skipped: the store is not answering";
@@ -694,15 +480,15 @@ enum redisstore_status redisstore_reset(struct redisstore *rs, const char *const
 	}
 	if (n == 0)
 		return REDISSTORE_OK;
-	if (n > OPS_MAX) {
+	if (n > REDIS_SCRIPT_OPS_MAX) {
 		*error_r = "too many keys";
 		return REDISSTORE_ERROR;
 	}
-	args_init(&a, 1 + n);
-	args_add(&a, "DEL", "");
+	redis_args_init(&a, 1 + n);
+	redis_args_add(&a, "DEL", "");
 	for (size_t i = 0; i < n; i++)
-		args_add(&a, rs->prefix, keys[i]);
-	args_done(&a);
+		redis_args_add(&a, rs->prefix, keys[i]);
+	redis_args_done(&a);
 	return call(rs, &a, do_del, NULL, error_r);
 }
 

@@ -15,9 +15,10 @@
  *          daemon has one: redisstore_run() is timed (its pool, the
  *          arguments, EVALSHA, the reply checked and parsed)
  *
- * The script, its arguments and the reply check are relaymilter's own:
- * this file includes policy/limits/redisstore.c, so the script text (its
- * SHA1), script_args() and reply_parse() are the store's, byte for byte.
+ * The script, its arguments and the reply check are relaymilter's own
+ * (policy/limits/redis_script.h): the script text (its SHA1),
+ * redis_script_args() and redis_script_parse() are the store's, byte for
+ * byte.
  * One check = the RCPT check of an authenticated client under the three
  * rules of tests/bench/limits-bench.sh, in their order:
  *   login-rcpt-hour   login  rcpt  LOGIN_MAX (10000) per 3600 s   tempfail (commit)
@@ -45,10 +46,30 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <hiredis/hiredis.h>
+
+#include "lib/log.h"
+#include "lib/xalloc.h"
+#include "policy/limits/redis_script.h"
+#include "policy/limits/redisstore.h"
 #include "tests/bench/latency.h"
 
-/* The store itself: its script, script_args(), reply_parse(). */
-#include "policy/limits/redisstore.c"
+#define OP_MAX_MAX 1000000000ULL /* the script's bound on max */
+
+/* A bare connection: a context and the SHA1 SCRIPT LOAD answered. */
+struct rconn {
+	redisContext *ctx;
+	char sha[41];
+};
+
+static void conn_free(struct rconn *k)
+{
+	if (k == NULL)
+		return;
+	if (k->ctx != NULL)
+		redisFree(k->ctx);
+	free(k);
+}
 
 #define BASE_MAX_CONNS 256
 #define N_RULES 3
@@ -60,8 +81,7 @@ struct base {
 	unsigned long range;
 	uint64_t login_max, client_max;
 	double timeout;
-	struct redisstore *rs;  /* -m store: shared */
-	struct redisstore shim; /* -m bare: only its prefix, for script_args() */
+	struct redisstore *rs; /* -m store: shared */
 	atomic_int stop;
 	pthread_barrier_t ready;
 };
@@ -138,9 +158,9 @@ static void worker_error(struct bworker *w, const char *what, const char *detail
 /* bare: a context of our own, the script loaded. NULL on failure. */
 static struct rconn *bare_open(struct bworker *w)
 {
-	struct fail f = {"failed", ""};
 	struct rconn *k = xcalloc(1, sizeof *k);
 	struct timeval tv = {2, 0};
+	redisReply *rep;
 
 	k->ctx = redisConnectUnixWithTimeout(w->b->path, tv);
 	if (k->ctx == NULL || k->ctx->err) {
@@ -149,24 +169,31 @@ static struct rconn *bare_open(struct bworker *w)
 		conn_free(k);
 		return NULL;
 	}
-	if (!script_load(k, monotime_now() + 2, &f)) {
-		worker_error(w, f.why, f.detail);
+	rep = redisCommand(k->ctx, "SCRIPT LOAD %s", redis_script_text);
+	if (rep == NULL || rep->type != REDIS_REPLY_STRING || rep->len != 40) {
+		worker_error(w, "SCRIPT LOAD",
+		             rep == NULL                      ? k->ctx->errstr
+		             : rep->type == REDIS_REPLY_ERROR ? rep->str
+		                                              : "malformed reply");
+		freeReplyObject(rep);
 		conn_free(k);
 		return NULL;
 	}
+	memcpy(k->sha, rep->str, 41);
+	freeReplyObject(rep);
 	return k;
 }
 
 /* One bare check on K: only the EVALSHA round trip timed. */
 static bool bare_check(struct bworker *w, struct rconn *k, struct limit_check *c)
 {
-	struct args a;
+	struct redis_args a;
 	redisReply *rep;
 	uint64_t t0, t1;
 	bool ok;
 
-	if (!script_args(&w->b->shim, c, false, &a)) {
-		worker_error(w, "script_args", "operation out of bounds");
+	if (!redis_script_args(w->b->prefix, c, false, &a)) {
+		worker_error(w, "redis_script_args", "operation out of bounds");
 		return false;
 	}
 	a.argv[1] = k->sha;
@@ -174,12 +201,12 @@ static bool bare_check(struct bworker *w, struct rconn *k, struct limit_check *c
 	t0 = now_ns();
 	rep = redisCommandArgv(k->ctx, a.argc, a.argv, a.lens);
 	t1 = now_ns();
-	args_free(&a);
+	redis_args_free(&a);
 	if (rep == NULL) {
 		worker_error(w, "EVALSHA", k->ctx->errstr);
 		return false;
 	}
-	ok = reply_parse(rep, c, false);
+	ok = redis_script_parse(rep, c, false);
 	if (!ok)
 		worker_error(w, "EVALSHA",
 		             rep->type == REDIS_REPLY_ERROR ? rep->str
@@ -317,7 +344,6 @@ int main(int argc, char **argv)
 	    !(b.timeout > 0) || optind != argc)
 		return usage();
 	log_setup("redisbase", LOG_MAIL, false, true);
-	b.shim.prefix = (char *)b.prefix;
 	if (b.store) {
 		struct redisstore_params p = {
 		    .server = server, .timeout = b.timeout, .prefix = b.prefix};

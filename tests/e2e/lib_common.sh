@@ -73,20 +73,18 @@ e2e_stop_pid() {
 	return 0
 }
 
-e2e_cleanup() {
-	local rc=$? h p alive i
-
-	for h in $E2E_EXIT_HOOKS; do
-		"$h" || :
-	done
-	# TERM everything at once, then give them 8 s together: libmilter only
-	# notices a stop request on its 5 s listener poll.
-	for p in $E2E_PIDS; do
+# e2e_stop_pids PID...: TERM them all at once (CONT first: a test may have
+# left one stopped), then give them 8 s together (libmilter only notices a
+# stop request on its 5 s listener poll), KILL what is left, reap.
+e2e_stop_pids() {
+	local p alive i
+	for p in "$@"; do
+		kill -CONT "$p" 2>/dev/null
 		kill -TERM "$p" 2>/dev/null
 	done
 	for i in $(seq 1 80); do
 		alive=
-		for p in $E2E_PIDS; do
+		for p in "$@"; do
 			kill -0 "$p" 2>/dev/null && alive="$alive $p"
 		done
 		[ -z "$alive" ] && break
@@ -97,6 +95,16 @@ e2e_cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
+}
+
+e2e_cleanup() {
+	local rc=$? h
+
+	for h in $E2E_EXIT_HOOKS; do
+		"$h" || :
+	done
+	# shellcheck disable=SC2086
+	e2e_stop_pids $E2E_PIDS
 	if [ "${E2E_KEEP:-0}" = 1 ]; then
 		echo "# kept $E2E_DIR"
 	elif [ -n "${E2E_DIR:-}" ] && [ -d "$E2E_DIR" ]; then

@@ -66,7 +66,7 @@ fleet_init() {
 
 # Everything this run started, by PID; then the namespaces and the temp dir.
 fleet_cleanup() {
-	local rc=$? h p alive i d
+	local rc=$? h d
 
 	for h in $FLEET_HOSTS; do
 		fleet_pf_stop "$h" 2>/dev/null
@@ -74,23 +74,8 @@ fleet_cleanup() {
 	for d in "$E2E_DIR"/ldap/*/ "$E2E_DIR"/redis/; do
 		[ -f "$d/pid" ] && E2E_PIDS="$E2E_PIDS $(cat "$d/pid")"
 	done
-	for p in $E2E_PIDS; do
-		kill -CONT "$p" 2>/dev/null
-		kill -TERM "$p" 2>/dev/null
-	done
-	for i in $(seq 1 80); do
-		alive=
-		for p in $E2E_PIDS; do
-			kill -0 "$p" 2>/dev/null && alive="$alive $p"
-		done
-		[ -z "$alive" ] && break
-		sleep 0.1
-	done
-	for p in $alive; do
-		echo "# pid $p ignored SIGTERM for 8 s: killed"
-		kill -KILL "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
+	# shellcheck disable=SC2086
+	e2e_stop_pids $E2E_PIDS
 	for h in $FLEET_NS; do
 		ip netns del "$h" 2>/dev/null
 	done

@@ -16,6 +16,7 @@
 #   redis_cli NAME ARGS...   redis-cli on that socket (authenticated)
 : "${top_srcdir:?}" "${top_builddir:?}"
 . "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/proc.sh"
 
 REDIS_SERVER=${REDIS_SERVER:-/usr/bin/redis-server}
 if [ ! -x "$REDIS_SERVER" ] || ! command -v redis-cli >/dev/null; then
@@ -123,20 +124,5 @@ redis_restart() {
 	redis_start "$1"
 }
 
-# SIGSTOP is asynchronous: return only once every thread is stopped.
-redis_hang() {
-	local pid t running
-	pid=$(cat "$TMP/$1/redis.pid")
-	kill -STOP "$pid"
-	for _ in $(seq 1 100); do
-		running=
-		for t in /proc/"$pid"/task/*/stat; do
-			# the state is the field after the ")" closing the command name
-			case $(sed 's/.*) //' "$t" 2>/dev/null | cut -c1) in T | t | "") ;; *) running=1 ;; esac
-		done
-		[ -z "$running" ] && return 0
-		sleep 0.01
-	done
-	echo "# redis $1: not every thread stopped after SIGSTOP"
-}
+redis_hang() { proc_hang "$(cat "$TMP/$1/redis.pid")" "redis $1"; }
 redis_resume() { kill -CONT "$(cat "$TMP/$1/redis.pid")"; }

@@ -47,6 +47,7 @@
 #                             a refreshAndPersist search in the background
 : "${top_srcdir:?}" "${top_builddir:?}"
 . "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/proc.sh"
 
 SLAPD=${SLAPD:-/usr/sbin/slapd}
 SLAPADD=${SLAPADD:-/usr/sbin/slapadd}
@@ -290,24 +291,8 @@ slapd_stop() {
 	rm -f "$TMP/$1/pid"
 }
 
-# SIGSTOP is asynchronous: on a loaded host a slapd thread woken by a
-# request can still answer it before the group stop reaches it. Return only
-# once every thread is stopped.
-slapd_hang() {
-	local pid t running
-	pid=$(cat "$TMP/$1/pid")
-	kill -STOP "$pid"
-	for _ in $(seq 1 100); do
-		running=
-		for t in /proc/"$pid"/task/*/stat; do
-			# the state is the field after the ")" closing the command name
-			case $(sed 's/.*) //' "$t" 2>/dev/null | cut -c1) in T | t | "") ;; *) running=1 ;; esac
-		done
-		[ -z "$running" ] && return 0
-		sleep 0.01
-	done
-	echo "# slapd $1: not every thread stopped after SIGSTOP"
-}
+# slapd_hang NAME: SIGSTOP, every thread stopped on return.
+slapd_hang() { proc_hang "$(cat "$TMP/$1/pid")" "slapd $1"; }
 slapd_resume() { kill -CONT "$(cat "$TMP/$1/pid")"; }
 
 ldap_admin() {
